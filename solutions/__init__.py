@@ -1,0 +1,1 @@
+"""Reference solutions of the assignments (never shipped to students)."""

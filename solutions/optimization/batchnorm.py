@@ -1,0 +1,56 @@
+"""Q4: batch normalization for fully connected layers, forward and backward."""
+import numpy as np
+
+
+def batchnorm_forward(x, gamma, beta, running_mean, running_var, training=True,
+                      momentum=0.1, eps=1e-5):
+    """Batch-normalize ``x`` of shape (N, D) feature-wise.
+
+    Training (as torch.nn.functional.batch_norm):
+        mu = mean(x, 0), var = mean((x - mu)**2, 0)                  (biased)
+        x_hat = (x - mu) / sqrt(var + eps),  out = gamma * x_hat + beta
+        new_running_mean = (1 - momentum) * running_mean + momentum * mu
+        new_running_var  = (1 - momentum) * running_var + momentum * var * N / (N - 1)
+    Evaluation: x_hat uses running_mean / running_var, which are returned unchanged.
+
+    Inputs: gamma, beta, running_mean, running_var of shape (D,).
+    Returns (out (N, D), cache, new_running_mean (D,), new_running_var (D,)).
+    Raises ValueError for N == 1 in training.
+    """
+    x = np.asarray(x)
+    gamma, beta = np.asarray(gamma), np.asarray(beta)
+    running_mean, running_var = np.asarray(running_mean), np.asarray(running_var)
+    if not training:
+        x_hat = (x - running_mean) / np.sqrt(running_var + eps)
+        out = (gamma * x_hat + beta).astype(x.dtype, copy=False)
+        return out, None, running_mean, running_var
+    n = x.shape[0]
+    if n < 2:
+        raise ValueError("batch norm in training needs more than 1 sample per batch")
+    mu = x.mean(axis=0)
+    var = x.var(axis=0)
+    inv_std = 1.0 / np.sqrt(var + eps)
+    x_hat = (x - mu) * inv_std
+    out = (gamma * x_hat + beta).astype(x.dtype, copy=False)
+    new_mean = (1 - momentum) * running_mean + momentum * mu
+    new_var = (1 - momentum) * running_var + momentum * var * n / (n - 1)
+    cache = (x_hat, gamma, inv_std)
+    return out, cache, new_mean, new_var
+
+
+def batchnorm_backward(dout, cache):
+    """Gradients of the training-mode forward (mu and var depend on x).
+
+    With g = dout * gamma:
+        dx = inv_std / N * (N * g - sum(g, 0) - x_hat * sum(g * x_hat, 0))
+        dgamma = sum(dout * x_hat, 0),  dbeta = sum(dout, 0)
+    Returns (dx (N, D), dgamma (D,), dbeta (D,)).
+    """
+    dout = np.asarray(dout)
+    x_hat, gamma, inv_std = cache
+    n = dout.shape[0]
+    g = dout * gamma
+    dx = inv_std / n * (n * g - g.sum(axis=0) - x_hat * (g * x_hat).sum(axis=0))
+    dgamma = (dout * x_hat).sum(axis=0)
+    dbeta = dout.sum(axis=0)
+    return dx.astype(dout.dtype, copy=False), dgamma, dbeta

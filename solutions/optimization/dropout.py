@@ -1,0 +1,41 @@
+"""Q3: inverted dropout (``p`` is the probability of DROPPING a unit, as in PyTorch)."""
+import numpy as np
+
+
+def _check_p(p):
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability p must be in [0, 1], got {p}")
+
+
+def dropout_mask(shape, p, rng=None):
+    """Float64 mask of ``shape``: each entry 0 with probability p, else 1 / (1 - p).
+
+    p == 1 gives all zeros (no division by zero); raises ValueError for p outside [0, 1].
+    """
+    _check_p(p)
+    if p == 1.0:
+        return np.zeros(shape)
+    rng = np.random.default_rng() if rng is None else rng
+    keep = rng.random(shape) >= p
+    return keep / (1.0 - p)
+
+
+def dropout_forward(x, p, training=True, rng=None):
+    """Return ``(out, mask)``: out = x * mask in training; (x, None) in evaluation.
+
+    x: array of any shape; out has the dtype of x.
+    """
+    _check_p(p)
+    x = np.asarray(x)
+    if not training:
+        return x, None
+    mask = dropout_mask(x.shape, p, rng)
+    return (x * mask).astype(x.dtype, copy=False), mask
+
+
+def dropout_backward(dout, mask):
+    """Return dx = dout * mask (dout unchanged when mask is None), in the dtype of dout."""
+    dout = np.asarray(dout)
+    if mask is None:
+        return dout
+    return (dout * mask).astype(dout.dtype, copy=False)
