@@ -1,0 +1,1 @@
+"""Grading code: checks (public and hidden), release building, bulk grading, benchmarks."""
