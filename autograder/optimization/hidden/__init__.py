@@ -1,0 +1,1 @@
+"""Hidden checks of the ``optimization`` assignment (only in the autograder, never shipped)."""

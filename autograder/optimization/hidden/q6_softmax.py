@@ -1,0 +1,62 @@
+"""Hidden checks of Q6: softmax, its Jacobian and cross-entropy against PyTorch."""
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from autograder.optimization.public import as_numpy, assert_close
+
+
+def softmax_matches_torch(softmax):
+    """Over the last axis for shapes (C,), (N, C) and (A, B, C)."""
+    rng = np.random.default_rng(0)
+    for shape in ((6,), (5, 4), (2, 3, 5)):
+        z = rng.normal(0.0, 4.0, size=shape)
+        assert_close(softmax(z), torch.softmax(torch.tensor(z), dim=-1), f"softmax of shape {shape}")
+
+
+def softmax_is_stable(softmax):
+    """Huge logits give finite probabilities, row by row."""
+    assert_close(softmax(np.array([1000.0, 1001.0, 1002.0])),
+                 torch.softmax(torch.tensor([0.0, 1.0, 2.0], dtype=torch.float64), -1),
+                 "softmax of very large logits")
+    z = np.array([[1000.0, 1001.0], [-1000.0, -999.0], [3.0, -2.0]])
+    assert_close(softmax(z), torch.softmax(torch.tensor(z), dim=-1),
+                 "softmax of a batch whose rows have very different scales")
+
+
+def jacobian_matches_autograd(softmax_jacobian):
+    """diag(s) - outer(s, s) equals the autograd Jacobian of softmax."""
+    for seed, c in ((1, 4), (2, 7)):
+        z = torch.tensor(np.random.default_rng(seed).normal(size=c))
+        s = torch.softmax(z, -1)
+        ref = torch.autograd.functional.jacobian(lambda u: torch.softmax(u, -1), z)
+        assert_close(softmax_jacobian(s.numpy()), ref, f"Jacobian for C={c}")
+
+
+def cross_entropy_matches_torch(cross_entropy):
+    """Mean over the batch, equal to F.cross_entropy, for float64 and float32 logits."""
+    rng = np.random.default_rng(3)
+    for n, c, dtype in ((8, 5, np.float64), (3, 10, np.float32), (1, 3, np.float64)):
+        z, y = rng.normal(0, 3, size=(n, c)).astype(dtype), rng.integers(0, c, n)
+        ref = F.cross_entropy(torch.tensor(z, dtype=torch.float64), torch.tensor(y))
+        assert_close(float(as_numpy(cross_entropy(z, y))), ref, f"cross_entropy for N={n}, C={c}")
+
+
+def cross_entropy_is_stable(cross_entropy):
+    """Computed with log-sum-exp: z = [[0, -1000]], y = [1] gives 1000, not inf."""
+    assert_close(float(as_numpy(cross_entropy(np.array([[0.0, -1000.0]]), np.array([1])))),
+                 1000.0, "cross_entropy of a confidently wrong prediction")
+    assert_close(float(as_numpy(cross_entropy(np.array([[2000.0, 0.0], [0.0, 2000.0]]),
+                                              np.array([0, 0])))),
+                 1000.0, "cross_entropy with huge logits")
+
+
+def cross_entropy_grad_matches_autograd(cross_entropy_grad):
+    """(softmax(z) - onehot(y)) / N equals autograd through F.cross_entropy."""
+    rng = np.random.default_rng(4)
+    for n, c in ((8, 5), (1, 3), (16, 10)):
+        z = torch.tensor(rng.normal(0, 2, size=(n, c)), requires_grad=True)
+        y = torch.tensor(rng.integers(0, c, n))
+        F.cross_entropy(z, y).backward()
+        assert_close(cross_entropy_grad(z.detach().numpy(), y.numpy()), z.grad,
+                     f"dL/dz for N={n}, C={c}")
