@@ -39,16 +39,17 @@ def batchnorm_forward(x, gamma, beta, running_mean, running_var, training=True,
 
 
 def batchnorm_backward(dout, cache):
-    """Gradients of the training-mode forward (mu and var depend on x).
+    """Exact gradients of the training-mode forward (mu and var are functions of x).
 
-    With g = dout * gamma:
-        dx = inv_std / N * (N * g - sum(g, 0) - x_hat * sum(g * x_hat, 0))
-        dgamma = sum(dout * x_hat, 0),  dbeta = sum(dout, 0)
+    Inputs: dout (N, D), upstream gradient; cache from batchnorm_forward(training=True).
     Returns (dx (N, D), dgamma (D,), dbeta (D,)).
     """
     dout = np.asarray(dout)
     x_hat, gamma, inv_std = cache
     n = dout.shape[0]
+    # With g = dout * gamma (the gradient w.r.t. x_hat), backpropagating through
+    # x_hat = (x - mu) * inv_std with mu and var depending on x gives
+    #   dx = inv_std / N * (N g - sum(g) - x_hat * sum(g * x_hat))
     g = dout * gamma
     dx = inv_std / n * (n * g - g.sum(axis=0) - x_hat * (g * x_hat).sum(axis=0))
     dgamma = (dout * x_hat).sum(axis=0)

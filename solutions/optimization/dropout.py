@@ -2,17 +2,13 @@
 import numpy as np
 
 
-def _check_p(p):
-    if not 0.0 <= p <= 1.0:
-        raise ValueError(f"dropout probability p must be in [0, 1], got {p}")
-
-
 def dropout_mask(shape, p, rng=None):
     """Float64 mask of ``shape``: each entry 0 with probability p, else 1 / (1 - p).
 
     p == 1 gives all zeros (no division by zero); raises ValueError for p outside [0, 1].
     """
-    _check_p(p)
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability p must be in [0, 1], got {p}")
     if p == 1.0:
         return np.zeros(shape)
     rng = np.random.default_rng() if rng is None else rng
@@ -25,7 +21,8 @@ def dropout_forward(x, p, training=True, rng=None):
 
     x: array of any shape; out has the dtype of x.
     """
-    _check_p(p)
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability p must be in [0, 1], got {p}")
     x = np.asarray(x)
     if not training:
         return x, None

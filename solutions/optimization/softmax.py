@@ -18,17 +18,15 @@ def softmax_jacobian(s):
     return np.diag(s) - np.outer(s, s)
 
 
-def _log_softmax(z):
-    """log softmax(z) = z - logsumexp(z) over the last axis, stable for large |z|."""
-    shifted = z - z.max(axis=-1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
-
-
 def cross_entropy(z, y):
-    """Mean cross-entropy: -1/N sum_i log softmax(z)[i, y_i]; z: (N, C) logits, y: (N,) ints."""
+    """Mean cross-entropy: -1/N sum_i log softmax(z)[i, y_i]; z: (N, C) logits, y: (N,) ints.
+
+    Uses log softmax(z) = (z - max z) - log sum exp(z - max z), finite for huge logits.
+    """
     z, y = np.asarray(z), np.asarray(y)
-    n = z.shape[0]
-    return float(-_log_softmax(z)[np.arange(n), y].mean())
+    shifted = z - z.max(axis=-1, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+    return float(-log_probs[np.arange(z.shape[0]), y].mean())
 
 
 def cross_entropy_grad(z, y):
