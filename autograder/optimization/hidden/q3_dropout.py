@@ -67,5 +67,6 @@ def randomness_comes_from_rng(dropout_mask):
     first = as_numpy(dropout_mask((30, 30), 0.5, rng=np.random.default_rng(21)))
     again = as_numpy(dropout_mask((30, 30), 0.5, rng=np.random.default_rng(21)))
     other = as_numpy(dropout_mask((30, 30), 0.5, rng=np.random.default_rng(22)))
+    assert first.shape == (30, 30), "dropout_mask should return an array of the given shape"
     assert np.array_equal(first, again), "dropout_mask must draw its randomness from `rng` only"
     assert not np.array_equal(first, other), "different rng seeds should give different masks"

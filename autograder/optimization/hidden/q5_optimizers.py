@@ -2,7 +2,7 @@
 import numpy as np
 import torch
 
-from autograder.optimization.public import assert_close, assert_raises
+from autograder.optimization.public import as_numpy, assert_close, assert_raises
 
 STEPS, SHAPE = 12, (3, 4)
 
@@ -80,9 +80,9 @@ def steps_leave_inputs_unchanged(momentum_step, rmsprop_step, adam_step):
     w, dw, m, v = (rng.normal(size=SHAPE) for _ in range(4))
     v = np.abs(v)
     copies = [a.copy() for a in (w, dw, m, v)]
-    momentum_step(w, dw, m, 0.1)
-    rmsprop_step(w, dw, v, 0.1)
-    adam_step(w, dw, m, v, 3)
+    results = (momentum_step(w, dw, m, 0.1), rmsprop_step(w, dw, v, 0.1), adam_step(w, dw, m, v, 3))
+    for step, result in zip(("momentum_step", "rmsprop_step", "adam_step"), results):
+        assert as_numpy(result[0]).shape == SHAPE, f"{step} should return the new w first"
     for name, before, after in zip(("w", "dw", "state", "state"), copies, (w, dw, m, v)):
         assert np.array_equal(before, after), f"an optimizer step modified {name} in place"
 

@@ -36,6 +36,7 @@ def randomness_comes_from_rng(sample_log_uniform, sample_beta):
     for fn, args in ((sample_log_uniform, (1e-4, 1.0)), (sample_beta, (0.9, 0.99))):
         a = as_numpy(fn(*args, 50, rng=np.random.default_rng(5)))
         b = as_numpy(fn(*args, 50, rng=np.random.default_rng(5)))
+        assert a.shape == (50,), f"{fn.__name__} should return `size` samples"
         assert np.array_equal(a, b), f"{fn.__name__} must draw its randomness from `rng` only"
 
 

@@ -1,0 +1,44 @@
+"""The master notebooks are in sync with solutions/ and the CASES registries."""
+import ast
+
+import nbformat
+import pytest
+
+import solutions.optimization as reference
+from autograder import notebooks
+from autograder.optimization import CASES
+
+
+@pytest.mark.parametrize("assignment", ["optimization"])
+def test_master_notebook_is_in_sync(assignment):
+    assert notebooks.differences(assignment) == [], (
+        f"run: python -m autograder.notebooks sync {assignment}")
+
+
+def test_every_case_has_one_test_cell_and_questions_are_q1_to_q8():
+    nb = nbformat.read(notebooks.master_path("optimization"), as_version=4)
+    sources = [c.source for c in nb.cells if c.cell_type == "code"]
+    for case in CASES:
+        assert sum(f"{case.name}(" in s for s in sources) == 1, case.id
+    names = [c.source.split("name:")[1].split()[0] for c in nb.cells
+             if c.cell_type == "raw" and c.source.startswith("# BEGIN QUESTION")]
+    assert [n for n in names if "_" not in n] == [f"q{i}" for i in range(1, 9)]
+    assert {"q2_written", "q4_written", "q6_written"} <= set(names)
+
+
+def test_numeric_answers_in_the_master_equal_the_reference():
+    nb = nbformat.read(notebooks.master_path("optimization"), as_version=4)
+    cell = next(c.source for c in nb.cells if c.source.startswith("megabytes_1 ="))
+    namespace = {}
+    exec(compile(ast.parse(cell), "megabytes", "exec"), namespace)
+    assert namespace["megabytes_1"] == pytest.approx(reference.megabytes_1)
+    assert namespace["megabytes_2"] == pytest.approx(reference.megabytes_2)
+
+
+def test_solution_source_brackets_the_body_after_the_docstring():
+    source = notebooks.solution_source(reference.lr_decay)
+    lines = source.split("\n")
+    assert lines[0].startswith("def lr_decay(lr0, epoch, decay_rate):")
+    begin, end = lines.index("    # BEGIN SOLUTION"), lines.index("    # END SOLUTION")
+    assert lines[begin - 1].strip().endswith('"""') and end == len(lines) - 1
+    assert "return" in "\n".join(lines[begin:end])
