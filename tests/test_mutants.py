@@ -1,0 +1,42 @@
+"""The hidden checks tell wrong implementations from right ones (direct path).
+
+Every ``wrong_`` variant of the corpus must lose points on its question, every
+``correct_`` variant must get full marks. test_mutants_otter.py repeats this through
+the released Otter autograder zip.
+"""
+from collections import Counter
+
+import pytest
+
+from autograder.cases import run_case
+from autograder.optimization import CASES
+from mutant_harness import load_variants, student_namespace
+
+import solutions.optimization as reference
+
+VARIANTS = load_variants()
+
+
+def score(variant):
+    """(points, max points, failure messages) of ``variant`` on its question."""
+    namespace = student_namespace(variant)
+    results = [run_case(c, namespace) for c in CASES if c.question == variant.question]
+    return (sum(r.score for r in results), sum(r.case.points for r in results),
+            [f"{r.case.name}: {r.message}" for r in results if not r.passed])
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: v.id)
+def test_variant_is_judged_right(variant):
+    points, max_points, failures = score(variant)
+    if variant.correct:
+        assert points == max_points, failures
+    else:
+        assert points < max_points, "a wrong implementation got full marks"
+
+
+def test_corpus_covers_every_function():
+    correct = Counter(v.function for v in VARIANTS if v.correct)
+    wrong = Counter(v.function for v in VARIANTS if not v.correct)
+    for function in [n for n in reference.__all__ if not n.startswith("megabytes")] + ["megabytes"]:
+        assert correct[function] >= 2, f"{function}: fewer than 2 correct variants"
+        assert wrong[function] >= 4, f"{function}: fewer than 4 wrong variants"
