@@ -31,7 +31,7 @@ test-fast: install
 	$(PY) -m pytest -q -m "not slow"
 
 release: install
-	$(PY) -m autograder.cli release
+	$(PY) -m autograder.release
 
 grade: install
 	$(PY) -m autograder.cli grade "$(SUBMISSIONS)" --out "$(OUT)" --assignment $(ASSIGNMENT) --jobs $(JOBS) --timeout $(TIMEOUT) $(if $(GPU),--gpu,)

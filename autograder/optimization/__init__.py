@@ -43,7 +43,7 @@ CASES = (
              q6.cross_entropy_matches_torch, q6.cross_entropy_is_stable,
              q6.cross_entropy_grad_matches_autograd),
     Case("q7", public.training_memory_keys),
-    *_hidden("q7", q7.parameters_and_gradients, q7.optimizer_state, q7.activations,
+    *_hidden("q7", q7.parameters_and_gradients, q7.optimizer_state_copies, q7.activation_bytes_cover_every_layer,
              q7.per_example_gradients_and_total, q7.rejects_unknown_optimizers,
              q7.matches_torch_tensors, q7.numeric_answers),
     Case("q8", public.search_ranges),

@@ -23,13 +23,13 @@ def parameters_and_gradients(training_memory):
         _compare(training_memory, ("parameters", "gradients"), bytes_per_value=bytes_per_value)
 
 
-def optimizer_state(training_memory):
+def optimizer_state_copies(training_memory):
     """0, 1 or 2 copies of the parameters for sgd, momentum, adam."""
     for optimizer in ("sgd", "momentum", "adam"):
         _compare(training_memory, ("optimizer_state",), optimizer=optimizer)
 
 
-def activations(training_memory):
+def activation_bytes_cover_every_layer(training_memory):
     """batch_size * sum(layer_sizes) values: the input and every layer's output."""
     _compare(training_memory, ("activations",), bytes_per_value=8)
 
