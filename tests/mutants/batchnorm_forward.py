@@ -1,0 +1,155 @@
+"""Variants of Q4, batchnorm_forward. The cache must be (x_hat, gamma, inv_std)."""
+
+
+def correct_vectorized(x, gamma, beta, running_mean, running_var, training=True,
+                       momentum=0.1, eps=1e-5):
+    """Reference style."""
+    import numpy as np
+    x = np.asarray(x)
+    if not training:
+        out = gamma * (x - running_mean) / np.sqrt(running_var + eps) + beta
+        return out.astype(x.dtype), None, running_mean, running_var
+    n = x.shape[0]
+    if n == 1:
+        raise ValueError("need more than one sample")
+    mu, var = x.mean(0), x.var(0)
+    inv_std = 1 / np.sqrt(var + eps)
+    x_hat = (x - mu) * inv_std
+    new_mean = (1 - momentum) * running_mean + momentum * mu
+    new_var = (1 - momentum) * running_var + momentum * x.var(0, ddof=1)
+    return (gamma * x_hat + beta).astype(x.dtype), (x_hat, gamma, inv_std), new_mean, new_var
+
+
+def correct_float64_steps(x, gamma, beta, running_mean, running_var, training=True,
+                          momentum=0.1, eps=1e-5):
+    """Step by step in float64, cast at the end."""
+    import numpy as np
+    x_in = np.asarray(x)
+    x = x_in.astype(np.float64)
+    gamma, beta = np.asarray(gamma, float), np.asarray(beta, float)
+    if training:
+        n = len(x)
+        if n < 2:
+            raise ValueError("batch of one")
+        mu = np.sum(x, axis=0) / n
+        centered = x - mu
+        var = np.sum(centered**2, axis=0) / n
+        inv_std = 1.0 / np.sqrt(var + eps)
+        x_hat = centered * inv_std
+        mean_out = momentum * mu + (1 - momentum) * np.asarray(running_mean)
+        var_out = momentum * var * n / (n - 1) + (1 - momentum) * np.asarray(running_var)
+        cache = (x_hat, gamma, inv_std)
+    else:
+        x_hat = (x - running_mean) / np.sqrt(np.asarray(running_var) + eps)
+        mean_out, var_out, cache = running_mean, running_var, None
+    return (gamma * x_hat + beta).astype(x_in.dtype), cache, mean_out, var_out
+
+
+def wrong_unbiased_normalization(x, gamma, beta, running_mean, running_var, training=True,
+                                 momentum=0.1, eps=1e-5):
+    """Normalizes with the unbiased variance (ddof=1)."""
+    import numpy as np
+    x = np.asarray(x)
+    if not training:
+        out = gamma * (x - running_mean) / np.sqrt(running_var + eps) + beta
+        return out.astype(x.dtype), None, running_mean, running_var
+    if x.shape[0] == 1:
+        raise ValueError("need more than one sample")
+    mu, var = x.mean(0), x.var(0, ddof=1)
+    inv_std = 1 / np.sqrt(var + eps)
+    x_hat = (x - mu) * inv_std
+    new_mean = (1 - momentum) * running_mean + momentum * mu
+    new_var = (1 - momentum) * running_var + momentum * var
+    return (gamma * x_hat + beta).astype(x.dtype), (x_hat, gamma, inv_std), new_mean, new_var
+
+
+def wrong_biased_running_var(x, gamma, beta, running_mean, running_var, training=True,
+                             momentum=0.1, eps=1e-5):
+    """Updates running_var with the biased batch variance."""
+    import numpy as np
+    x = np.asarray(x)
+    if not training:
+        out = gamma * (x - running_mean) / np.sqrt(running_var + eps) + beta
+        return out.astype(x.dtype), None, running_mean, running_var
+    if x.shape[0] == 1:
+        raise ValueError("need more than one sample")
+    mu, var = x.mean(0), x.var(0)
+    inv_std = 1 / np.sqrt(var + eps)
+    x_hat = (x - mu) * inv_std
+    new_mean = (1 - momentum) * running_mean + momentum * mu
+    new_var = (1 - momentum) * running_var + momentum * var
+    return (gamma * x_hat + beta).astype(x.dtype), (x_hat, gamma, inv_std), new_mean, new_var
+
+
+def wrong_momentum_swapped(x, gamma, beta, running_mean, running_var, training=True,
+                           momentum=0.1, eps=1e-5):
+    """new = momentum * running + (1 - momentum) * batch (Keras-style momentum)."""
+    import numpy as np
+    x = np.asarray(x)
+    if not training:
+        out = gamma * (x - running_mean) / np.sqrt(running_var + eps) + beta
+        return out.astype(x.dtype), None, running_mean, running_var
+    if x.shape[0] == 1:
+        raise ValueError("need more than one sample")
+    mu, var = x.mean(0), x.var(0)
+    inv_std = 1 / np.sqrt(var + eps)
+    x_hat = (x - mu) * inv_std
+    new_mean = momentum * running_mean + (1 - momentum) * mu
+    new_var = momentum * running_var + (1 - momentum) * x.var(0, ddof=1)
+    return (gamma * x_hat + beta).astype(x.dtype), (x_hat, gamma, inv_std), new_mean, new_var
+
+
+def wrong_eps_outside_sqrt(x, gamma, beta, running_mean, running_var, training=True,
+                           momentum=0.1, eps=1e-5):
+    """Divides by sqrt(var) + eps."""
+    import numpy as np
+    x = np.asarray(x)
+    if not training:
+        out = gamma * (x - running_mean) / (np.sqrt(running_var) + eps) + beta
+        return out.astype(x.dtype), None, running_mean, running_var
+    if x.shape[0] == 1:
+        raise ValueError("need more than one sample")
+    mu, var = x.mean(0), x.var(0)
+    inv_std = 1 / (np.sqrt(var) + eps)
+    x_hat = (x - mu) * inv_std
+    new_mean = (1 - momentum) * running_mean + momentum * mu
+    new_var = (1 - momentum) * running_var + momentum * x.var(0, ddof=1)
+    return (gamma * x_hat + beta).astype(x.dtype), (x_hat, gamma, inv_std), new_mean, new_var
+
+
+def wrong_eval_uses_batch_stats(x, gamma, beta, running_mean, running_var, training=True,
+                                momentum=0.1, eps=1e-5):
+    """Normalizes with the batch statistics in evaluation too."""
+    import numpy as np
+    x = np.asarray(x)
+    mu, var = x.mean(0), x.var(0)
+    inv_std = 1 / np.sqrt(var + eps)
+    x_hat = (x - mu) * inv_std
+    out = (gamma * x_hat + beta).astype(x.dtype)
+    if not training:
+        return out, None, running_mean, running_var
+    if x.shape[0] == 1:
+        raise ValueError("need more than one sample")
+    new_mean = (1 - momentum) * running_mean + momentum * mu
+    new_var = (1 - momentum) * running_var + momentum * x.var(0, ddof=1)
+    return out, (x_hat, gamma, inv_std), new_mean, new_var
+
+
+def wrong_updates_running_in_place(x, gamma, beta, running_mean, running_var, training=True,
+                                   momentum=0.1, eps=1e-5):
+    """running_mean *= ...: modifies the caller's arrays."""
+    import numpy as np
+    x = np.asarray(x)
+    if not training:
+        out = gamma * (x - running_mean) / np.sqrt(running_var + eps) + beta
+        return out.astype(x.dtype), None, running_mean, running_var
+    if x.shape[0] == 1:
+        raise ValueError("need more than one sample")
+    mu, var = x.mean(0), x.var(0)
+    inv_std = 1 / np.sqrt(var + eps)
+    x_hat = (x - mu) * inv_std
+    running_mean *= 1 - momentum
+    running_mean += momentum * mu
+    running_var *= 1 - momentum
+    running_var += momentum * x.var(0, ddof=1)
+    return (gamma * x_hat + beta).astype(x.dtype), (x_hat, gamma, inv_std), running_mean, running_var

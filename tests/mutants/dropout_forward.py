@@ -1,0 +1,86 @@
+"""Variants of Q3, dropout_forward (may call the student's dropout_mask)."""
+
+
+def correct_uses_mask(x, p, training=True, rng=None):
+    """Calls dropout_mask and casts back to x's dtype."""
+    import numpy as np
+    if not 0 <= p <= 1:
+        raise ValueError("p must be in [0, 1]")
+    x = np.asarray(x)
+    if not training:
+        return x, None
+    mask = dropout_mask(x.shape, p, rng)
+    return (x * mask).astype(x.dtype), mask
+
+
+def correct_inline_copy(x, p, training=True, rng=None):
+    """Builds its own mask; returns a copy in evaluation."""
+    import numpy as np
+    if p < 0 or p > 1:
+        raise ValueError("bad p")
+    x = np.array(x)
+    if not training:
+        return x.copy(), None
+    rng = rng if rng is not None else np.random.default_rng()
+    mask = np.zeros(x.shape) if p == 1 else (rng.random(x.shape) >= p) / (1 - p)
+    out = x * mask
+    return out.astype(x.dtype, copy=False), mask
+
+
+def wrong_in_place(x, p, training=True, rng=None):
+    """x *= mask: modifies the caller's array."""
+    import numpy as np
+    if not 0 <= p <= 1:
+        raise ValueError("p must be in [0, 1]")
+    if not training:
+        return x, None
+    mask = dropout_mask(x.shape, p, rng)
+    x *= mask.astype(x.dtype)
+    return x, mask
+
+
+def wrong_scaled_at_eval(x, p, training=True, rng=None):
+    """Multiplies by (1 - p) in evaluation as in non-inverted dropout."""
+    import numpy as np
+    if not 0 <= p <= 1:
+        raise ValueError("p must be in [0, 1]")
+    x = np.asarray(x)
+    if not training:
+        return x * (1 - p), None
+    mask = dropout_mask(x.shape, p, rng)
+    return (x * mask).astype(x.dtype), mask
+
+
+def wrong_returns_float64(x, p, training=True, rng=None):
+    """Forgets the dtype rule: float32 in, float64 out."""
+    import numpy as np
+    if not 0 <= p <= 1:
+        raise ValueError("p must be in [0, 1]")
+    x = np.asarray(x)
+    if not training:
+        return x, None
+    mask = dropout_mask(x.shape, p, rng)
+    return x * mask, mask
+
+
+def wrong_keep_probability(x, p, training=True, rng=None):
+    """Uses p as the keep probability."""
+    import numpy as np
+    if not 0 <= p <= 1:
+        raise ValueError("p must be in [0, 1]")
+    x = np.asarray(x)
+    if not training:
+        return x, None
+    mask = dropout_mask(x.shape, 1 - p, rng)
+    return (x * mask).astype(x.dtype), mask
+
+
+def wrong_no_p_check(x, p, training=True, rng=None):
+    """Never validates p (and clips the mask instead)."""
+    import numpy as np
+    x = np.asarray(x)
+    if not training:
+        return x, None
+    q = min(max(p, 0.0), 1.0)
+    mask = dropout_mask(x.shape, q, rng)
+    return (x * mask).astype(x.dtype), mask

@@ -1,0 +1,68 @@
+"""Variants of Q5, ema."""
+
+
+def correct_loop(values, beta, bias_correction=True):
+    """A Python loop over t."""
+    import numpy as np
+    values = np.asarray(values)
+    out, v = np.empty(values.shape, dtype=np.result_type(values, np.float32)), 0.0
+    for t in range(1, len(values) + 1):
+        v = beta * v + (1 - beta) * values[t - 1]
+        out[t - 1] = v / (1 - beta**t) if bias_correction else v
+    return out
+
+
+def correct_closed_form(values, beta, bias_correction=True):
+    """v_t = (1 - beta) sum_k beta^(t-k) y_k, computed with a lower-triangular matrix."""
+    import numpy as np
+    y = np.asarray(values, dtype=np.float64)
+    t = np.arange(1, len(y) + 1)
+    powers = np.tril(beta ** (t[:, None] - t[None, :]).clip(min=0))
+    v = (1 - beta) * powers @ y
+    return v / (1 - beta**t) if bias_correction else v
+
+
+def wrong_starts_at_first_value(values, beta, bias_correction=True):
+    """v_0 = y_1 instead of 0."""
+    import numpy as np
+    values = np.asarray(values, dtype=float)
+    out, v = np.empty_like(values), values[0]
+    for t in range(1, len(values) + 1):
+        v = beta * v + (1 - beta) * values[t - 1]
+        out[t - 1] = v / (1 - beta**t) if bias_correction else v
+    return out
+
+
+def wrong_correction_with_t_minus_1(values, beta, bias_correction=True):
+    """Divides by 1 - beta**(t-1) (0 at t = 1, so starts at the first value)."""
+    import numpy as np
+    values = np.asarray(values, dtype=float)
+    out, v = np.empty_like(values), 0.0
+    for t in range(1, len(values) + 1):
+        v = beta * v + (1 - beta) * values[t - 1]
+        out[t - 1] = (v / (1 - beta**(t - 1)) if t > 1 else values[0]) if bias_correction else v
+    return out
+
+
+def wrong_beta_swapped(values, beta, bias_correction=True):
+    """v_t = (1 - beta) v_{t-1} + beta y_t."""
+    import numpy as np
+    values = np.asarray(values, dtype=float)
+    out, v = np.empty_like(values), 0.0
+    for t in range(1, len(values) + 1):
+        v = (1 - beta) * v + beta * values[t - 1]
+        out[t - 1] = v / (1 - beta**t) if bias_correction else v
+    return out
+
+
+def wrong_corrects_the_state(values, beta, bias_correction=True):
+    """Stores the corrected value back into v (corrections compound)."""
+    import numpy as np
+    values = np.asarray(values, dtype=float)
+    out, v = np.empty_like(values), 0.0
+    for t in range(1, len(values) + 1):
+        v = beta * v + (1 - beta) * values[t - 1]
+        if bias_correction:
+            v = v / (1 - beta**t)
+        out[t - 1] = v
+    return out

@@ -1,0 +1,50 @@
+"""Variants of Q5, momentum_step."""
+
+
+def correct_two_lines(w, dw, v, lr, beta=0.9):
+    """The exponentially weighted form."""
+    import numpy as np
+    w, dw, v = np.asarray(w), np.asarray(dw), np.asarray(v)
+    v = beta * v + (1 - beta) * dw
+    return w - lr * v, v
+
+
+def correct_asarray_copy(w, dw, v, lr, beta=0.9):
+    """Converts inputs first and computes on copies."""
+    import numpy as np
+    w, dw, v = np.array(w), np.array(dw), np.array(v)
+    v_new = v * beta + dw * (1.0 - beta)
+    w_new = w - v_new * lr
+    return w_new, v_new
+
+
+def wrong_no_one_minus_beta(w, dw, v, lr, beta=0.9):
+    """v = beta * v + dw (the PyTorch buffer) with learning rate lr."""
+    v = beta * v + dw
+    return w - lr * v, v
+
+
+def wrong_uses_old_velocity(w, dw, v, lr, beta=0.9):
+    """Updates w with the previous velocity."""
+    w_new = w - lr * v
+    return w_new, beta * v + (1 - beta) * dw
+
+
+def wrong_in_place(w, dw, v, lr, beta=0.9):
+    """v *= beta; w -= ...: modifies the caller's arrays."""
+    v *= beta
+    v += (1 - beta) * dw
+    w -= lr * v
+    return w, v
+
+
+def wrong_beta_swapped(w, dw, v, lr, beta=0.9):
+    """v = (1 - beta) * v + beta * dw."""
+    v = (1 - beta) * v + beta * dw
+    return w - lr * v, v
+
+
+def wrong_ignores_beta_argument(w, dw, v, lr, beta=0.9):
+    """Hard-codes beta = 0.9."""
+    v = 0.9 * v + 0.1 * dw
+    return w - lr * v, v

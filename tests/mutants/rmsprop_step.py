@@ -1,0 +1,54 @@
+"""Variants of Q5, rmsprop_step."""
+
+
+def correct_two_lines(w, dw, s, lr, beta=0.99, eps=1e-8):
+    """Reference style."""
+    import numpy as np
+    s = beta * s + (1 - beta) * dw**2
+    return w - lr * dw / (np.sqrt(s) + eps), s
+
+
+def correct_torch(w, dw, s, lr, beta=0.99, eps=1e-8):
+    """With torch tensors, converted back to numpy."""
+    import numpy as np
+    import torch
+    w_t, dw_t, s_t = (torch.as_tensor(np.asarray(a, dtype=np.float64)) for a in (w, dw, s))
+    s_t = s_t * beta + (1 - beta) * dw_t * dw_t
+    w_t = w_t - lr * dw_t / (s_t.sqrt() + eps)
+    return w_t.numpy(), s_t.numpy()
+
+
+def wrong_eps_inside_sqrt(w, dw, s, lr, beta=0.99, eps=1e-8):
+    """sqrt(s + eps)."""
+    import numpy as np
+    s = beta * s + (1 - beta) * dw**2
+    return w - lr * dw / np.sqrt(s + eps), s
+
+
+def wrong_not_squared(w, dw, s, lr, beta=0.99, eps=1e-8):
+    """Averages |dw| instead of dw**2."""
+    import numpy as np
+    s = beta * s + (1 - beta) * np.abs(dw)
+    return w - lr * dw / (np.sqrt(s) + eps), s
+
+
+def wrong_no_sqrt(w, dw, s, lr, beta=0.99, eps=1e-8):
+    """Divides by s, not sqrt(s)."""
+    s = beta * s + (1 - beta) * dw**2
+    return w - lr * dw / (s + eps), s
+
+
+def wrong_old_s(w, dw, s, lr, beta=0.99, eps=1e-8):
+    """Steps with the previous s (and eps to avoid 0 / 0)."""
+    import numpy as np
+    w_new = w - lr * dw / (np.sqrt(s) + max(eps, 1e-8))
+    return w_new, beta * s + (1 - beta) * dw**2
+
+
+def wrong_in_place(w, dw, s, lr, beta=0.99, eps=1e-8):
+    """Updates s and w in place."""
+    import numpy as np
+    s *= beta
+    s += (1 - beta) * dw**2
+    w -= lr * dw / (np.sqrt(s) + eps)
+    return w, s

@@ -1,0 +1,50 @@
+"""Variants of Q8, sample_log_uniform."""
+
+
+def correct_power_of_uniform(low, high, size, rng=None):
+    """10 ** U(log10 low, log10 high)."""
+    import numpy as np
+    rng = rng if rng is not None else np.random.default_rng()
+    return 10 ** rng.uniform(np.log10(low), np.log10(high), size)
+
+
+def correct_natural_log(low, high, size, rng=None):
+    """exp(U(ln low, ln high)) (same distribution, natural logs)."""
+    import numpy as np
+    rng = rng if rng is not None else np.random.default_rng()
+    r = rng.random(size)
+    return np.exp(np.log(low) + r * (np.log(high) - np.log(low)))
+
+
+def wrong_linear_scale(low, high, size, rng=None):
+    """Uniform in [low, high]: almost all samples in the top decade."""
+    import numpy as np
+    rng = rng if rng is not None else np.random.default_rng()
+    return rng.uniform(low, high, size)
+
+
+def wrong_mixed_logs(low, high, size, rng=None):
+    """Natural logs for the bounds, base 10 for the power."""
+    import numpy as np
+    rng = rng if rng is not None else np.random.default_rng()
+    return 10 ** rng.uniform(np.log(low), np.log(high), size)
+
+
+def wrong_exponent_only(low, high, size, rng=None):
+    """Returns the exponent U(log10 low, log10 high), not 10 ** it."""
+    import numpy as np
+    rng = rng if rng is not None else np.random.default_rng()
+    return rng.uniform(np.log10(low), np.log10(high), size)
+
+
+def wrong_integer_exponents(low, high, size, rng=None):
+    """Draws only whole powers of ten."""
+    import numpy as np
+    rng = rng if rng is not None else np.random.default_rng()
+    return 10.0 ** rng.integers(int(np.log10(low)), int(np.log10(high)) + 1, size)
+
+
+def wrong_global_numpy_random(low, high, size, rng=None):
+    """Ignores rng."""
+    import numpy as np
+    return 10 ** np.random.uniform(np.log10(low), np.log10(high), size)

@@ -1,0 +1,48 @@
+"""Variants of Q6, softmax_jacobian."""
+
+
+def correct_diag_minus_outer(s):
+    """diag(s) - outer(s, s)."""
+    import numpy as np
+    s = np.asarray(s)
+    return np.diag(s) - np.outer(s, s)
+
+
+def correct_double_loop(s):
+    """s_i (delta_ij - s_j) entry by entry."""
+    import numpy as np
+    s = np.asarray(s, dtype=float)
+    c = len(s)
+    J = np.empty((c, c))
+    for i in range(c):
+        for j in range(c):
+            J[i, j] = s[i] * ((i == j) - s[j])
+    return J
+
+
+def wrong_missing_diag(s):
+    """-outer(s, s) only."""
+    import numpy as np
+    s = np.asarray(s)
+    return -np.outer(s, s)
+
+
+def wrong_sign_flipped(s):
+    """outer(s, s) - diag(s)."""
+    import numpy as np
+    s = np.asarray(s)
+    return np.outer(s, s) - np.diag(s)
+
+
+def wrong_diag_only(s):
+    """Only the diagonal s_i (1 - s_i)."""
+    import numpy as np
+    s = np.asarray(s)
+    return np.diag(s * (1 - s))
+
+
+def wrong_elementwise_square(s):
+    """diag(s) - diag(s**2) - outer: subtracts the diagonal term twice."""
+    import numpy as np
+    s = np.asarray(s)
+    return np.diag(s - s**2) - np.outer(s, s)
