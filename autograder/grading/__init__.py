@@ -1,0 +1,14 @@
+"""Sealed bulk grading (``make grade``): student notebooks run in confined processes,
+the checks run here and only exchange plain data with them. See docs/grading.md.
+
+submissions  find and read submissions (data only), student ids, content hashes
+protocol     the wire format between grader and sandbox (JSON + .npy, no pickle)
+isolation    OS confinement of a student process (namespaces, mounts, limits)
+sandbox      the fork server and the student-side session (runs notebook cells)
+proxy        grader-side session client and the proxies the checks call
+runner       grades one submission: cases, time limits, restarts
+results      per-submission results on disk (written as they finish, resumable)
+batch        grades a folder: resume, parallel jobs, progress, outputs
+gradebook, feedback, report   the outputs
+cli          command line (``advopt grade``); bench: ``make bench-grading``
+"""

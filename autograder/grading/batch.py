@@ -1,0 +1,227 @@
+"""Grade a folder of submissions: resume, parallel jobs, progress bar, outputs.
+
+Results are saved per submission as each finishes (results.py); submissions whose
+notebook and grading fingerprint are unchanged since a previous run are not graded
+again. The gradebook, feedback and report are rebuilt from all saved results at the end
+(also after Ctrl-C, with what is done).
+"""
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from autograder.cases import questions as question_points
+from autograder.grading import feedback, gradebook, isolation, report, results
+from autograder.grading.proxy import ForkServer, GraderError
+from autograder.grading.results import Result
+from autograder.grading.runner import Job, Limits, grade
+from autograder.grading.submissions import InputError, Submission, discover
+
+STUDENT_UID_BASE = 1_000_000_000  # uids of student processes when grading as root
+
+
+@dataclass
+class Summary:
+    """What a run did, for the final one-line summary."""
+
+    total: int
+    graded_now: int
+    reused: int
+    statuses: dict
+    mean: float
+    max_points: float
+    seconds: float
+    out: Path
+    interrupted: bool = False
+    warnings: tuple = ()
+
+    def line(self) -> str:
+        counts = ", ".join(f"{n} {s}" for s, n in self.statuses.items() if n)
+        rate = self.graded_now / self.seconds * 60 if self.seconds > 0 else 0.0
+        head = "interrupted: " if self.interrupted else ""
+        return (f"{head}{self.total} submissions ({counts}); graded {self.graded_now} in "
+                f"{self.seconds:.1f} s ({rate:.0f}/min), reused {self.reused}; mean "
+                f"{self.mean:.2f} / {self.max_points:g}; outputs in {self.out}")
+
+
+def load_assignment(name: str):
+    """The module holding the assignment's CASES: ``autograder.<name>``, or a dotted path."""
+    module_name = name if "." in name else f"autograder.{name}"
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as e:
+        if e.name and module_name.startswith(e.name):
+            raise InputError(f"unknown assignment {name!r} (no module {module_name})") from None
+        raise
+    if not getattr(module, "CASES", None):
+        raise InputError(f"assignment {name!r} defines no CASES")
+    return module
+
+
+def support_files(module) -> dict[str, str]:
+    """Files students have next to their notebook: the public checks, as released."""
+    from autograder.notebooks import public_module_name
+
+    spec = importlib.util.find_spec(f"{module.__name__}.public")
+    if spec is None or not spec.origin:
+        return {}
+    name = getattr(module, "NAME", module.__name__.rsplit(".", 1)[-1])
+    return {f"{public_module_name(name)}.py": Path(spec.origin).read_text()}
+
+
+def secret_paths(module, *folders) -> list[str]:
+    """What student code must not see: grading code, solutions, the repository, data."""
+    import autograder
+
+    paths = [Path(module.__file__).parent, Path(autograder.__file__).parent, *folders]
+    spec = importlib.util.find_spec("solutions")
+    if spec is not None and spec.submodule_search_locations:
+        paths += list(spec.submodule_search_locations)
+    root = Path(autograder.__file__).resolve().parent.parent
+    if (root / "pyproject.toml").exists():
+        paths.append(root)
+    return [str(p) for p in paths]
+
+
+def grading_files(module) -> list[Path]:
+    """Source files whose change makes stored results stale."""
+    import autograder
+
+    here = Path(__file__).parent
+    files = [*here.glob("*.py"), Path(autograder.__file__).parent / "cases.py",
+             *Path(module.__file__).parent.rglob("*.py")]
+    name = module.__name__.rsplit(".", 1)[-1]
+    spec = importlib.util.find_spec("solutions")
+    if spec is not None and spec.submodule_search_locations:
+        files += sorted(Path(next(iter(spec.submodule_search_locations)), name).glob("*.py"))
+    return sorted(set(files))
+
+
+def grade_folder(submissions, out, assignment: str = "optimization", limits: Limits = Limits(),
+                 jobs: int = 2, gpu: bool = False, force: bool = False,
+                 progress: bool = True) -> Summary:
+    """Grade every submission in ``submissions`` into ``out``; see the module docstring."""
+    started = time.monotonic()
+    submissions, out = Path(submissions), Path(out)
+    found = discover(submissions)
+    with ForkServer() as server:  # starts now, imports its libraries while we import ours
+        return _grade(found, submissions, out, assignment, limits, jobs, gpu, force, progress,
+                      server, started)
+
+
+def _grade(found, submissions, out, assignment, limits, jobs, gpu, force, progress, server,
+           started) -> Summary:
+    module = load_assignment(assignment)
+    gpu_questions = set(getattr(module, "GPU_QUESTIONS", ()))
+    if gpu and not gpu_questions:
+        raise InputError(f"assignment {assignment!r} has no GPU questions (GPU_QUESTIONS)")
+    if gpu and not (out / "gradebook.csv").exists():
+        raise InputError(f"{out / 'gradebook.csv'}: not found; grade without --gpu first")
+    cases = tuple(c for c in module.CASES if (c.question in gpu_questions) == gpu)
+    out.mkdir(parents=True, exist_ok=True)
+    settings = {"limits": limits.__dict__, "cases": [c.id for c in cases], "gpu": gpu}
+    plan = isolation.make_plan(secret_paths(module, submissions, out), limits,
+                               uid=_student_uid_base(), gpu=gpu)
+    job = Job(cases, support_files(module), plan, limits,
+              results.fingerprint(grading_files(module), settings))
+    todo = [s for s in found if gpu or force or not _reusable(out, s, job.fingerprint)]
+    stopping = threading.Event()
+    done, interrupted, failure = 0, False, None
+    try:
+        done = _run(todo, job, server, out, jobs, gpu, progress, stopping)
+    except (KeyboardInterrupt, GraderError) as e:
+        interrupted, failure = True, e
+    stored = [results.load(out, s.student) for s in found]
+    everything = [r if r is not None else _pending(s) for s, r in zip(found, stored)]
+    points = question_points(module.CASES)
+    gradebook.write(out, everything, points)
+    feedback.write_all(out, everything, points)
+    report.write(out, everything, points)
+    if isinstance(failure, GraderError):
+        raise failure
+    return _summary(everything, points, done, len(found) - len(todo),
+                    time.monotonic() - started, out, interrupted)
+
+
+def _run(todo, job, server, out, jobs, gpu, progress, stopping) -> int:
+    from tqdm import tqdm
+
+    def work(submission: Submission) -> Result:
+        result = grade(submission, job, server)
+        if stopping.is_set():
+            return result  # cut short by Ctrl-C: not saved, graded again next run
+        if gpu:
+            result = _merge_gpu(results.load(out, submission.student), result)
+        if result.final:
+            results.save(out, result)
+        return result
+
+    count = 0
+    with ThreadPoolExecutor(max_workers=jobs) as pool, \
+            tqdm(total=len(todo), unit="submission", disable=not progress or not todo,
+                 dynamic_ncols=True) as bar:
+        futures = [pool.submit(work, s) for s in todo]
+        try:
+            for future in as_completed(futures):
+                result = future.result()
+                count += 1
+                bar.set_postfix_str(f"{result.student}: {result.status} {result.total:g}",
+                                    refresh=False)
+                bar.update()
+        except BaseException:
+            stopping.set()
+            for future in futures:
+                future.cancel()
+            server.close()  # ends every student process; running jobs return at once
+            raise
+    return count
+
+
+def _reusable(out: Path, submission: Submission, fingerprint: str) -> bool:
+    stored = results.load(out, submission.student)
+    return stored is not None and stored.final and stored.sha256 == submission.sha256 \
+        and stored.fingerprint == fingerprint
+
+
+def _merge_gpu(stored: Result | None, new: Result) -> Result:
+    """The stored result with the GPU questions' cases replaced by ``new``'s."""
+    if stored is None:
+        return new
+    questions = {c["question"] for c in new.cases}
+    keep = [c for c in stored.cases if c["question"] not in questions]
+    status = stored.status if stored.status != "graded" else new.status
+    detail = "; ".join(d for d in (stored.detail, new.detail and f"GPU: {new.detail}") if d)
+    return replace(stored, cases=keep + new.cases, status=status, detail=detail,
+                   final=stored.final and new.final)
+
+
+def _pending(submission: Submission) -> Result:
+    return Result(submission.student, submission.source, submission.sha256, "", "error",
+                  "not graded yet (interrupted); run the same command again", final=False)
+
+
+def _student_uid_base() -> int | None:
+    """As root, student processes get uids of their own (no passwd entry needed)."""
+    if os.geteuid() != 0:
+        return None
+    return STUDENT_UID_BASE + (os.getpid() % 200_000) * 4096
+
+
+def _summary(everything, points, done, reused, seconds, out, interrupted) -> Summary:
+    statuses = {s: sum(r.status == s for r in everything) for s in results.STATUSES}
+    totals = [r.total for r in everything]
+    weak = {"filesystem": "student code could read files outside its sandbox",
+            "network": "student code had network access"}
+    warnings = sorted({f"{text} ({r.isolation[key]})" for r in everything
+                       for key, text in weak.items()
+                       if r.isolation.get(key, "sealed") not in ("sealed", "none")})
+    return Summary(len(everything), done, reused, statuses,
+                   sum(totals) / len(totals) if totals else 0.0, sum(points.values()),
+                   seconds, out, interrupted, tuple(warnings))
+

@@ -1,0 +1,58 @@
+"""``feedback/<student>.md`` and ``.html``: what passed and what failed, for the student.
+
+Public cases show their message. Hidden cases show only their name and whether they
+passed: their messages may quote values computed from hidden inputs, so they stay in
+``results/`` for the course staff.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import mistune
+
+_to_html = mistune.create_markdown(escape=True)
+
+
+def _code_block(text: str) -> str:
+    fence = "`" * max(3, 1 + max((len(m) for m in re.findall(r"`+", text)), default=0))
+    return f"{fence}text\n{text}\n{fence}"
+
+
+def render(result, points: dict[str, float]) -> str:
+    """Markdown feedback for one result."""
+    scores = result.scores()
+    lines = [f"# Feedback: {result.student}", "",
+             f"**Score: {result.total:g} / {sum(points.values()):g}** ({result.status})", ""]
+    if result.status != "graded" and result.detail:
+        lines += ["What went wrong:", "", _code_block(result.detail), ""]
+    if result.notebook_errors:
+        lines += ["Errors while your notebook ran:", "",
+                  _code_block("\n".join(f"cell {e['cell']}: {e['error']}"
+                                        for e in result.notebook_errors)), ""]
+    for question, maximum in points.items():
+        cases = [c for c in result.cases if c["question"] == question]
+        if not cases:
+            lines += [f"## {question}: not graded yet", ""]
+            continue
+        lines += [f"## {question}: {scores.get(question, 0):g} / {maximum:g}", ""]
+        for case in cases:
+            mark = "passed" if case["passed"] else "failed"
+            kind = "hidden test" if case["hidden"] else "test"
+            lines.append(f"- {mark}: {kind} `{case['name']}` ({case['points']:g} pt)")
+            if not case["passed"] and not case["hidden"] and case["message"]:
+                lines += ["", _code_block(case["message"]), ""]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def write_all(out: Path, results, points: dict[str, float]) -> None:
+    folder = Path(out) / "feedback"
+    folder.mkdir(parents=True, exist_ok=True)
+    for result in results:
+        text = render(result, points)
+        (folder / f"{result.student}.md").write_text(text)
+        html = _to_html(text)
+        (folder / f"{result.student}.html").write_text(
+            f"<!doctype html><meta charset='utf-8'><title>Feedback: {result.student}</title>"
+            f"<body style='font-family:sans-serif;max-width:50em;margin:auto'>{html}</body>\n")

@@ -1,0 +1,49 @@
+"""``gradebook.csv``: one row per submission, failed ones included.
+
+Columns: student, q1..qN (points; empty when not graded yet, e.g. a GPU question before
+``--gpu``), total, max, status (graded, timeout, error, invalid), detail.
+"""
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(value) -> str:
+    """A CSV cell that spreadsheets show as text, never evaluate as a formula."""
+    text = value if isinstance(value, str) else f"{value:g}"
+    if text.startswith(FORMULA_START) and not _is_number(text):
+        return "'" + text
+    return text
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
+
+
+def rows(results, points: dict[str, float]) -> list[list[str]]:
+    header = ["student", *points, "total", "max", "status", "detail"]
+    out = [header]
+    for result in results:
+        scores = result.scores()
+        out.append([cell(result.student),
+                    *(cell(scores[q]) if q in scores else "" for q in points),
+                    cell(result.total), cell(sum(points.values())), result.status,
+                    cell(result.detail)])
+    return out
+
+
+def write(out: Path, results, points: dict[str, float]) -> Path:
+    target = Path(out) / "gradebook.csv"
+    tmp = target.with_suffix(".csv.tmp")
+    with open(tmp, "w", newline="") as f:
+        csv.writer(f).writerows(rows(results, points))
+    tmp.replace(target)
+    return target
+

@@ -1,0 +1,245 @@
+"""OS confinement of one student process (Linux; weaker elsewhere, and it says so).
+
+Two steps, both in processes forked from the sandbox's fork server:
+
+``confine(plan)``, in the session's parent, before any student code exists:
+  new mount, PID, IPC and (where allowed) network namespaces: as root directly, otherwise
+  inside a new user namespace. In the mount namespace the student sees a read-only
+  system: top-level directories other than the system ones (/usr, /etc, /lib, ...) are
+  covered by empty tmpfs, the Python installation is bound back in, and the secret paths
+  (grading code, solutions, the course repository, submissions, outputs) are covered
+  even where they sit inside that installation.
+
+``enter(plan, info)``, in the student process (PID 1 of the new PID namespace):
+  a fresh /proc, a private size-capped tmpfs as working directory, resource limits
+  (address space, processes, file size, CPU time, no core dumps), then an unprivileged
+  identity: as root a uid of its own, otherwise no capabilities; no_new_privs; killed
+  with its parent.
+
+Where a step is not permitted it is skipped and ``info`` records what holds.
+"""
+from __future__ import annotations
+
+import ctypes
+import os
+import resource
+import signal
+
+CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWUSER = 0x00020000, 0x08000000, 0x10000000
+CLONE_NEWPID, CLONE_NEWNET = 0x20000000, 0x40000000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
+MS_BIND, MS_REC, MS_PRIVATE = 4096, 16384, 1 << 18
+SYS_MOUNT_SETATTR, AT_FDCWD, AT_RECURSIVE = 442, -100, 0x8000
+MOUNT_ATTR_RDONLY, MOUNT_ATTR_NOSUID = 0x1, 0x2
+PR_SET_PDEATHSIG, PR_CAPBSET_DROP = 1, 24
+PR_SET_NO_NEW_PRIVS, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 38, 47, 4
+SYSTEM_DIRS = {"bin", "dev", "etc", "lib", "lib32", "lib64", "libx32", "proc", "sbin", "sys",
+               "usr"}
+WORKDIR = "/tmp/submission"
+SAFE_ENV = ("PATH", "LANG", "LC_ALL", "CUDA_VISIBLE_DEVICES")
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _check(result: int, what: str) -> None:
+    if result != 0:
+        errno = ctypes.get_errno()
+        raise OSError(errno, f"{what}: {os.strerror(errno)}")
+
+
+def _mount(source, target, fstype, flags, data=None) -> None:
+    enc = lambda s: None if s is None else str(s).encode()  # noqa: E731
+    _check(_libc.mount(enc(source), enc(target), enc(fstype), ctypes.c_ulong(flags),
+                       enc(data)), f"mount {target}")
+
+
+def _prctl(option: int, arg: int = 0) -> int:
+    return _libc.prctl(option, ctypes.c_ulong(arg), ctypes.c_ulong(0), ctypes.c_ulong(0),
+                       ctypes.c_ulong(0))
+
+
+class _MountAttr(ctypes.Structure):
+    _fields_ = [("attr_set", ctypes.c_uint64), ("attr_clr", ctypes.c_uint64),
+                ("propagation", ctypes.c_uint64), ("userns_fd", ctypes.c_uint64)]
+
+
+def _read_only_everywhere() -> None:
+    attr = _MountAttr(MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID, 0, 0, 0)
+    _check(_libc.syscall(SYS_MOUNT_SETATTR, AT_FDCWD, b"/", AT_RECURSIVE, ctypes.byref(attr),
+                         ctypes.sizeof(attr)), "read-only remount")
+
+
+# ----------------------------------------------------------------------------- the plan
+def make_plan(secret, limits, uid: int | None, gpu: bool = False) -> dict:
+    """What ``confine``/``enter`` do, computed in the grader (JSON-able).
+
+    secret: paths the student must not see; limits: a runner.Limits; uid: the identity
+    of the student process when grading as root (None otherwise).
+    """
+    import site
+    import sys
+
+    prefixes = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix,
+                                              sys.base_exec_prefix)}
+    secret = sorted({os.path.realpath(p) for p in secret if os.path.isdir(p)})
+    sites = [*site.getsitepackages(), site.getusersitepackages()]
+    # the installation and its site-packages; not the script's folder, the working
+    # directory or PYTHONPATH entries outside it
+    libraries = {os.path.realpath(p) for p in [*sites, *sys.path] if p and os.path.isdir(p)
+                 and (p in sites or any(_within(os.path.realpath(p), x) for x in prefixes))}
+    expose = sorted(prefixes | {p for p in libraries if not any(_within(p, s) for s in secret)})
+    hide = sorted(f"/{name}" for name in os.listdir("/") if name not in SYSTEM_DIRS
+                  and os.path.isdir(f"/{name}") and not os.path.islink(f"/{name}")
+                  and not any(_within(f"/{name}", e) for e in expose))
+    return {"hide": hide, "expose": expose, "secret": secret, "uid": uid, "gpu": gpu,
+            "memory": limits.memory_mb << 20, "output": limits.output_mb << 20,
+            "disk": limits.disk_mb << 20, "processes": limits.processes,
+            "cpu": int(limits.timeout) + 5}
+
+
+def _within(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip("/") + "/")
+
+
+# ----------------------------------------------------------------------------- step 1
+def confine(plan: dict) -> dict:
+    """Enter new namespaces and build the student's view of the filesystem."""
+    info = {"mode": "none", "network": "host", "filesystem": "open", "pid": "shared"}
+    uid, gid = os.geteuid(), os.getegid()
+    attempts = [(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC, "root")] if uid == 0 else []
+    attempts.append((CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC, "user"))
+    for flags, mode in attempts:
+        for net in (CLONE_NEWNET, 0):
+            if _libc.unshare(ctypes.c_int(flags | net)) == 0:
+                info.update(mode=mode, pid="private", network="none" if net else "host")
+                break
+        if info["mode"] != "none":
+            break
+    if info["mode"] == "user":
+        for name, text in (("setgroups", "deny"), ("uid_map", f"0 {uid} 1"),
+                           ("gid_map", f"0 {gid} 1")):
+            with open(f"/proc/self/{name}", "w") as f:
+                f.write(text)
+    if info["mode"] != "none":
+        _seal_filesystem(plan)
+        info["filesystem"] = "sealed"
+    return info
+
+
+def _seal_filesystem(plan: dict) -> None:
+    """Cover every hidden path with an empty tmpfs, bind the exposed ones back in, cover
+    the hidden paths that sit inside exposed ones, then make it all read-only."""
+    _mount(None, "/", None, MS_REC | MS_PRIVATE)
+    hides, expose = sorted(set(plan["hide"]) | set(plan["secret"])), plan["expose"]
+    in_expose = lambda p: any(_within(p, e) for e in expose)  # noqa: E731
+    outer = [h for h in hides if not in_expose(h)
+             and not any(_within(h, o) for o in hides if o != h and not in_expose(o))]
+    rebound = [e for e in expose if any(_within(e, h) for h in outer)
+               and not any(_within(e, o) for o in expose if o != e)]
+    fds = {e: os.open(e, os.O_PATH | os.O_DIRECTORY) for e in rebound}
+    for path in outer:
+        _mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755")
+    for path, fd in fds.items():
+        os.makedirs(path, exist_ok=True)
+        _mount(f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC)
+        os.close(fd)
+    for path in hides:
+        if in_expose(path) and os.path.isdir(path):
+            _mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "size=16k,mode=0755")
+    os.makedirs(WORKDIR, exist_ok=True)
+    _read_only_everywhere()
+
+
+# ----------------------------------------------------------------------------- step 2
+def enter(plan: dict, info: dict, workdir: str) -> None:
+    """Become the confined student process (call in PID 1 of the new PID namespace)."""
+    parent = os.getppid()
+    student_uid = plan["uid"] if info["mode"] != "user" and os.geteuid() == 0 else None
+    if info["pid"] == "private":
+        try:
+            _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+        except OSError:
+            info["pid"] = "private, host /proc"
+    if info["filesystem"] == "sealed":
+        owner = f",uid={student_uid},gid={student_uid}" if student_uid is not None else ""
+        _mount("tmpfs", workdir, "tmpfs", MS_NOSUID | MS_NODEV,
+               f"size={plan['disk']},mode=0700{owner}")
+    elif student_uid is not None:
+        os.chown(workdir, student_uid, student_uid)
+    _set_limits(plan, info)
+    if student_uid is not None:
+        os.setgroups([])
+        os.setresgid(student_uid, student_uid, student_uid)
+        os.setresuid(student_uid, student_uid, student_uid)
+        info["identity"] = f"uid {student_uid}"
+    elif info["mode"] == "user":
+        _drop_capabilities()
+        info["identity"] = "no capabilities"
+    else:
+        info["identity"] = "grader's user"
+    _prctl(PR_SET_NO_NEW_PRIVS, 1)
+    set_parent_death_signal()
+    if os.getppid() != parent:
+        os._exit(1)
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # writes past the cap fail, not kill
+    _redirect_output(workdir)
+    env = {k: os.environ[k] for k in SAFE_ENV if k in os.environ}
+    os.environ.clear()
+    os.environ.update(env, HOME=workdir, TMPDIR=workdir, MPLBACKEND="Agg",
+                      MPLCONFIGDIR=workdir, OMP_NUM_THREADS="1")
+    os.chdir(workdir)
+
+
+def set_parent_death_signal() -> None:
+    """This process gets SIGKILL when its parent dies (cleared by identity changes)."""
+    _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def _set_limits(plan: dict, info: dict) -> None:
+    limits = {"core": 0, "fsize": plan["output"], "cpu": plan["cpu"], "nofile": 256}
+    if not plan["gpu"]:  # CUDA reserves huge address ranges; GPU runs rely on the timeout
+        limits["as"] = _address_space() + plan["memory"]
+    if info["mode"] != "none":  # counted per sandbox (own uid or user namespace)
+        limits["nproc"] = plan["processes"]
+    for name, value in limits.items():
+        hard = value + 5 if name == "cpu" else value
+        resource.setrlimit(getattr(resource, f"RLIMIT_{name.upper()}"), (value, hard))
+    info["limits"] = sorted(limits)
+
+
+def _address_space() -> int:
+    """Bytes of address space this process already maps (the baseline of the cap)."""
+    try:
+        with open("/proc/self/status") as f:
+            line = next(line for line in f if line.startswith("VmSize:"))
+        return int(line.split()[1]) << 10
+    except (OSError, StopIteration):
+        return 4 << 30
+
+
+class _CapHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class _CapData(ctypes.Structure):
+    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32),
+                ("inheritable", ctypes.c_uint32)]
+
+
+def _drop_capabilities() -> None:
+    for cap in range(64):
+        _prctl(PR_CAPBSET_DROP, cap)
+    _prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL)
+    header, data = _CapHeader(0x20080522, 0), (_CapData * 2)()
+    _check(_libc.capset(ctypes.byref(header), ctypes.byref(data)), "capset")
+
+
+def _redirect_output(workdir: str) -> None:
+    null = os.open(os.devnull, os.O_RDONLY)
+    out = os.open(os.path.join(workdir, "output.txt"), os.O_WRONLY | os.O_CREAT | os.O_APPEND,
+                  0o600)
+    os.dup2(null, 0)
+    os.dup2(out, 1)
+    os.dup2(out, 2)
+    os.close(null)
+    os.close(out)

@@ -1,0 +1,166 @@
+"""Grade one submission: run its notebook in a sandbox, then every case of the assignment.
+
+Public cases run before hidden ones, so no hidden input has reached the student process
+when public checks (whose messages students read) look at its values. A case whose
+student call runs past its time limit fails, the process is replaced (the notebook runs
+again) and later cases that need the function that hung fail without running. A process
+that dies is replaced too, a few times at most. The submission's time budget covers
+everything; what it cannot reach fails with the reason.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from autograder.cases import CaseResult, run_case
+from autograder.grading.proxy import SandboxLost
+from autograder.grading.results import Result, case_record
+from autograder.grading.submissions import Submission
+
+MAX_STARTS = 4
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-submission limits. ``timeout``: wall-clock seconds for the notebook and all
+    cases; one case may use at most a quarter of it."""
+
+    timeout: float = 120.0
+    memory_mb: int = 2048     # address space on top of the preloaded libraries
+    output_mb: int = 16       # largest file (its printed output included) it may write
+    disk_mb: int = 256        # its temporary working directory
+    processes: int = 64
+
+    @property
+    def case_timeout(self) -> float:
+        return self.timeout / 4
+
+
+@dataclass(frozen=True)
+class Job:
+    """What every submission of a run is graded with."""
+
+    cases: tuple
+    files: dict        # support files written next to the notebook (public checks)
+    plan: dict         # isolation.make_plan
+    limits: Limits
+    fingerprint: str
+
+
+def grade(submission: Submission, job: Job, server) -> Result:
+    """Grade ``submission``; student failures become failed cases, never exceptions."""
+    started = time.monotonic()
+    result = Result(submission.student, submission.source, submission.sha256, job.fingerprint,
+                    skipped_cells=submission.skipped, meta=submission.meta)
+    if submission.error:
+        result.status, result.detail = "invalid", submission.error
+        result.cases = [case_record(c, CaseResult(c, False, f"not graded: {submission.error}"))
+                        for c in job.cases]
+        return result
+    outcomes = _Grading(submission, job, server, result, started + job.limits.timeout).run()
+    result.cases = [case_record(c, outcomes[c.id]) for c in job.cases]
+    result.seconds = round(time.monotonic() - started, 3)
+    return result
+
+
+class _Grading:
+    def __init__(self, submission, job, server, result, deadline):
+        self.submission, self.job, self.server, self.result = submission, job, server, result
+        self.deadline = deadline
+        self.session = self.namespace = None
+        self.starts = 0
+        self.poisoned: dict[str, str] = {}
+        self.problems: list[tuple[str, str]] = []   # (status, text)
+        self.fatal = ""
+
+    def run(self) -> dict:
+        outcomes = {}
+        needs = sorted({name for case in self.job.cases for name in case.needs})
+        try:
+            for case in sorted(self.job.cases, key=lambda c: c.hidden):
+                reason = self._blocked(case) or self._ensure_session(needs)
+                outcomes[case.id] = CaseResult(case, False, f"not run: {reason}") if reason \
+                    else self._run(case)
+        finally:
+            if self.session is not None:
+                self.session.close()
+        self._summarize()
+        return outcomes
+
+    def _blocked(self, case) -> str:
+        if self.fatal:
+            return self.fatal
+        hung = next((self.poisoned[n] for n in case.needs if n in self.poisoned), "")
+        if hung:
+            return hung
+        if time.monotonic() >= self.deadline:
+            self._problem("timeout", f"time limit of {self.job.limits.timeout:g} s exceeded")
+            return f"time limit of {self.job.limits.timeout:g} s per submission exceeded"
+        return ""
+
+    def _ensure_session(self, needs) -> str:
+        if self.session is not None:
+            return ""
+        if self.starts >= MAX_STARTS:
+            return f"the student process ended {self.starts} times"
+        self.starts += 1
+        session = self.server.spawn(self.job.plan)
+        session.deadline = self.deadline
+        try:
+            executed = session.execute(self.submission.cells, self.job.files)
+            self.result.notebook_errors = executed["errors"]
+            self.result.isolation = executed["isolation"]
+            self.namespace = session.describe(needs)
+        except SandboxLost as lost:
+            session.close()
+            where = f"the notebook (cell {session.cell})" if session.cell is not None \
+                else "the notebook"
+            self.fatal = self._lost_text(lost, where, self.job.limits.timeout)
+            self._problem(_status(lost), self.fatal)
+            if lost.kind == "setup":
+                self.result.final = False
+            return self.fatal
+        self.session = session
+        return ""
+
+    def _run(self, case) -> CaseResult:
+        limit = min(self.job.limits.case_timeout, self.deadline - time.monotonic())
+        self.session.deadline = time.monotonic() + limit
+        try:
+            return run_case(case, self.namespace)
+        except SandboxLost as lost:
+            self.session.close()
+            self.session = None
+            text = self._lost_text(lost, lost.target, limit)
+            self._problem(_status(lost), f"{case.id}: {text}")
+            if lost.kind == "timeout":
+                self.poisoned.setdefault(lost.target, f"{lost.target} ran out of time in {case.id}")
+            return CaseResult(case, False, text)
+
+    @staticmethod
+    def _lost_text(lost: SandboxLost, where: str, limit: float) -> str:
+        if lost.kind == "timeout":
+            return f"time limit: {where} did not finish within {limit:.3g} s"
+        if lost.kind == "setup":
+            return lost.detail
+        return f"the student process ended during {where}: {lost.detail}"
+
+    def _problem(self, status: str, text: str) -> None:
+        if (status, text) not in self.problems:
+            self.problems.append((status, text))
+
+    def _summarize(self) -> None:
+        statuses = {status for status, _ in self.problems}
+        self.result.status = "timeout" if "timeout" in statuses else \
+            "error" if "error" in statuses else "graded"
+        texts = [text for _, text in self.problems]
+        errors = self.result.notebook_errors
+        if errors:
+            first = errors[0]
+            texts.append(f"{len(errors)} cell(s) raised errors, first: cell {first['cell']}: "
+                         f"{first['error'][:200]}")
+        self.result.detail = "; ".join(texts)[:1000]
+
+
+def _status(lost: SandboxLost) -> str:
+    return "timeout" if lost.kind == "timeout" else "error"

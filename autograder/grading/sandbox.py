@@ -1,0 +1,371 @@
+"""The student side: a fork server and the session that runs one submission.
+
+    python -m autograder.grading.sandbox CONTROL_FD      (started by proxy.ForkServer)
+
+The fork server imports numpy, torch, matplotlib and pandas once and never runs student
+code. For each submission the grader sends it a plan (isolation.make_plan), a connected
+socket and a status pipe; it forks
+
+    session parent   confines itself (isolation.confine), forks the student process,
+                     waits for it and writes its exit status to the status pipe;
+    student process  PID 1 of its namespaces (isolation.enter), then serves the grader:
+                     runs the notebook cells, describes globals, calls functions,
+                     advances iterators, reads attributes; every value goes through
+                     protocol.encode/decode, objects that are not data stay here as handles.
+
+This module imports nothing from the checks: no hidden test or solution exists in these
+processes, and isolation hides their files.
+"""
+from __future__ import annotations
+
+import builtins
+import collections.abc
+import inspect
+import json
+import os
+import shutil
+import signal
+import socket
+import sys
+import tempfile
+import types
+
+from autograder.grading import isolation
+from autograder.grading.protocol import CannotCross, Channel, decode, encode
+
+PRELOAD = ("numpy", "torch", "matplotlib", "matplotlib.pyplot", "pandas",
+           "IPython.core.inputtransformer2")
+CELL_MAGICS_RUN = ("time", "capture")  # cell magics whose body runs; others are skipped
+MESSAGE_CHARS = 2000
+MAX_HANDLES = 100_000
+
+
+# ----------------------------------------------------------------------------- fork server
+def preload() -> None:
+    """Import what student notebooks use, once, before any fork."""
+    import importlib
+
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    for name in PRELOAD:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(1)
+
+
+def serve_forks(control: socket.socket) -> None:
+    """Fork one session per request until the grader closes the control socket."""
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # sessions are reaped automatically
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the grader's to handle
+    control.send(b'{"ready": true}')
+    while True:
+        message, fds, _, _ = socket.recv_fds(control, 1 << 20, 2)
+        if not message:
+            return
+        request = json.loads(message)
+        pid = os.fork()
+        if pid == 0:
+            control.close()
+            _session(request["plan"], *fds)
+        for fd in fds:
+            os.close(fd)
+        try:
+            pidfds = [os.pidfd_open(pid)]
+        except (AttributeError, OSError):
+            pidfds = []
+        socket.send_fds(control, [json.dumps({"pid": pid}).encode()], pidfds)
+        for fd in pidfds:
+            os.close(fd)
+
+
+def _session(plan: dict, data_fd: int, status_fd: int) -> None:
+    """Session parent: confine, fork the student process, report how it ended."""
+    code = 1
+    try:
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        isolation.set_parent_death_signal()
+        _close_fds_except(data_fd, status_fd)
+        info = isolation.confine(plan)
+        sealed = info["filesystem"] == "sealed"
+        workdir = isolation.WORKDIR if sealed else tempfile.mkdtemp(prefix="advopt-sandbox-")
+        pid = os.fork()
+        if pid == 0:
+            os.close(status_fd)
+            _student(plan, info, workdir, data_fd)
+        os.close(data_fd)
+        _, status = os.waitpid(pid, 0)
+        if not sealed:
+            shutil.rmtree(workdir, ignore_errors=True)
+        report = {"exit": os.waitstatus_to_exitcode(status)}
+        code = 0
+    except BaseException as e:  # setup failed: say why instead of a silent EOF
+        report = {"setup_error": f"{type(e).__name__}: {e}"}
+    os.write(status_fd, json.dumps(report).encode())
+    os._exit(code)
+
+
+def _close_fds_except(*keep: int) -> None:
+    low = 3
+    for fd in sorted(keep):
+        os.closerange(low, fd)
+        low = fd + 1
+    os.closerange(low, 1 << 16)
+
+
+def _student(plan: dict, info: dict, workdir: str, data_fd: int) -> None:
+    code = 0
+    try:
+        isolation.enter(plan, info, workdir)
+        Session(Channel(socket.socket(fileno=data_fd)), info).serve()
+    except BaseException:
+        code = 1
+    finally:
+        os._exit(code)
+
+
+# ----------------------------------------------------------------------------- session
+def _nothing(*args, **kwargs):
+    return None
+
+
+class _Anything:
+    """Stands in for ``otter.Notebook(...)`` and the IPython shell: every method is a no-op."""
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def __getattr__(self, name):
+        return _nothing
+
+
+def _otter_stub() -> types.ModuleType:
+    module = types.ModuleType("otter", "Grading stub: checks and exports do nothing here.")
+    module.Notebook = _Anything
+    module.__getattr__ = lambda name: _Anything
+    return module
+
+
+class _Shell(_Anything):
+    """``get_ipython()`` in cells: magics and shell commands do nothing, except that the
+    body of %%time and %%capture cells runs."""
+
+    def __init__(self, namespace: dict):
+        self.namespace = namespace
+
+    def run_cell_magic(self, magic, line, cell):
+        if magic in CELL_MAGICS_RUN:
+            exec(compile(cell, f"<%%{magic} cell>", "exec"), self.namespace)
+
+
+def _transform(source: str) -> str:
+    """IPython syntax (magics, ``!cmd``) to plain Python."""
+    try:
+        from IPython.core.inputtransformer2 import TransformerManager
+
+        return TransformerManager().transform_cell(source)
+    except Exception:
+        return source
+
+
+def _describe_exception(e: BaseException) -> dict:
+    builtin = next((c.__name__ for c in type(e).__mro__
+                    if getattr(builtins, c.__name__, None) is c), "BaseException")
+    try:
+        message = str(e)[:MESSAGE_CHARS]
+    except Exception:
+        message = "(message unavailable)"
+    try:
+        blobs: list = []
+        args = encode(list(e.args), blobs, _refuse)
+        args = None if blobs else args  # only arguments that are plain JSON
+    except Exception:
+        args = None
+    return {"type": type(e).__name__[:100], "builtin": builtin, "message": message,
+            "args": args}
+
+
+def _refuse(value, child):
+    raise CannotCross(type(value).__name__)
+
+
+class Session:
+    """Serves one grader connection inside the student process."""
+
+    def __init__(self, channel: Channel, info: dict):
+        self.channel, self.info = channel, info
+        self.namespace = {"__name__": "__main__", "__builtins__": builtins,
+                          "display": _nothing}
+        self.namespace["get_ipython"] = lambda: _Shell(self.namespace)
+        self.handles: dict[int, object] = {}
+        self.watched: dict[int, list] = {}  # iterator handle -> arguments to write back
+
+    def serve(self) -> None:
+        sys.modules["otter"] = _otter_stub()
+        while True:
+            header, blobs = self.channel.recv()
+            op = header.get("op")
+            if op == "close":
+                return
+            out: list = []
+            try:
+                reply = getattr(self, f"op_{op}")(header, blobs, out)
+            except _StudentRaised as raised:
+                reply = {"raise": _describe_exception(raised.error), "writeback": raised.writeback}
+            except Exception as e:  # a value that cannot cross, a bad handle, ...
+                out = []
+                reply = {"fail": f"{type(e).__name__}: {e}"[:MESSAGE_CHARS]}
+            self.channel.send(reply, out)
+
+    # -- handles
+    def keep(self, value) -> int:
+        if len(self.handles) >= MAX_HANDLES:
+            raise CannotCross("too many student objects kept for the grader")
+        self.handles[len(self.handles)] = value
+        return len(self.handles) - 1
+
+    def to_ref(self, value, child):
+        kind = next((t for t in (tuple, list, dict) if isinstance(value, t)), None)
+        if kind is dict:
+            return {"D": [[child(k), child(v)] for k, v in value.items()], "ref": self.keep(value)}
+        if kind is not None:
+            return {"T" if kind is tuple else "L": [child(v) for v in value],
+                    "ref": self.keep(value)}
+        if isinstance(value, collections.abc.Iterator):
+            return {"I": self.keep(value)}
+        return {"H": self.keep(value), "type": type(value).__qualname__[:100]}
+
+    def from_ref(self, tag, child):
+        handle = tag.get("H")
+        if type(handle) is not int or handle not in self.handles or len(tag) != 1:
+            raise ValueError(f"unknown student object {handle!r}")
+        return self.handles[handle]
+
+    def encode(self, value, blobs: list):
+        return encode(value, blobs, self.to_ref)
+
+    def decode(self, value, blobs: list):
+        return decode(value, blobs, self.from_ref)
+
+    # -- write-back: arguments the student changed in place travel back to the grader
+    def _snapshot(self, args: list, kwargs: dict) -> list:
+        watched = []
+        for path, value in [(["a", i], v) for i, v in enumerate(args)] + \
+                           [(["k", k], v) for k, v in kwargs.items()]:
+            try:
+                watched.append([path, value, self._plain(value)])
+            except Exception:
+                pass
+        return watched
+
+    @staticmethod
+    def _plain(value):
+        blobs: list = []
+        return json.dumps(encode(value, blobs, _refuse)), blobs
+
+    def _writeback(self, watched: list, out: list) -> list:
+        changed = []
+        for entry in watched:
+            path, value, before = entry
+            try:
+                now = self._plain(value)
+            except Exception:
+                continue
+            if now != before:
+                entry[2] = now
+                changed.append({"path": path, "value": encode(value, out, _refuse)})
+        return changed
+
+    # -- operations
+    def op_exec(self, header, blobs, out) -> dict:
+        """Write support files, run the cells in order; errors are recorded, not fatal."""
+        for name, text in header.get("files", {}).items():
+            with open(os.path.basename(name), "w") as f:
+                f.write(text)
+        errors = []
+        for cell in header["cells"]:
+            self.channel.send({"cell": cell["index"]})
+            try:
+                code = compile(_transform(cell["source"]), f"<cell {cell['index']}>", "exec")
+                exec(code, self.namespace)
+            except BaseException as e:  # SystemExit and KeyboardInterrupt included
+                info = _describe_exception(e)
+                errors.append({"cell": cell["index"], "error": f"{info['type']}: {info['message']}"})
+            for stream in (sys.stdout, sys.stderr):
+                try:
+                    stream.flush()
+                except Exception:
+                    pass
+        return {"ok": {"errors": errors, "isolation": self.info}}
+
+    def op_describe(self, header, blobs, out) -> dict:
+        found = {}
+        for name in header["names"]:
+            if name not in self.namespace:
+                found[name] = {"kind": "missing"}
+                continue
+            value = self.namespace[name]
+            if callable(value):
+                label = getattr(value, "__name__", name)
+                found[name] = {"kind": "generator" if inspect.isgeneratorfunction(value)
+                               else "function", "name": label if type(label) is str else name}
+            else:
+                found[name] = {"kind": "data", "value": self.encode(value, out)}
+        return {"ok": found}
+
+    def _target(self, header):
+        target = header["target"]
+        if type(target) is str:
+            return self.namespace[target]
+        return self.from_ref(target, None)
+
+    def op_call(self, header, blobs, out) -> dict:
+        function = self._target(header)
+        args = self.decode(header["args"], blobs)
+        kwargs = self.decode(header["kwargs"], blobs)
+        watched = self._snapshot(args, kwargs)
+        try:
+            result = function(*args, **kwargs)
+        except BaseException as e:
+            raise _StudentRaised(e, self._writeback(watched, out))
+        value = self.encode(result, out)
+        if type(value) is dict and "I" in value:
+            self.watched[value["I"]] = watched
+        return {"ok": value, "writeback": self._writeback(watched, out)}
+
+    def op_next(self, header, blobs, out) -> dict:
+        handle = header["iterator"]
+        iterator = self.from_ref({"H": handle}, None)
+        watched = self.watched.get(handle, [])
+        try:
+            item = next(iterator)
+        except StopIteration as stop:
+            return {"stop": self.encode(stop.value, out), "writeback": self._writeback(watched, out)}
+        except BaseException as e:
+            raise _StudentRaised(e, self._writeback(watched, out))
+        return {"ok": self.encode(item, out), "writeback": self._writeback(watched, out)}
+
+    def op_getattr(self, header, blobs, out) -> dict:
+        try:
+            value = getattr(self._target(header), str(header["name"]))
+        except BaseException as e:
+            raise _StudentRaised(e, [])
+        return {"ok": self.encode(value, out)}
+
+
+class _StudentRaised(Exception):
+    def __init__(self, error: BaseException, writeback: list):
+        self.error, self.writeback = error, writeback
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    control = socket.socket(fileno=int(argv[0]))
+    preload()
+    serve_forks(control)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,220 @@
+"""Find and read submissions. Everything in a submission is treated as data: notebooks
+are parsed as JSON; zips are read in memory, only their notebook entry (``.OTTER_LOG``
+and every other file are ignored: never extracted, unpickled or run).
+
+Layouts of the submissions folder, and the student id each gives:
+
+    alice.ipynb, bob.zip                      file name without extension (alice, bob)
+    alice/optimization.ipynb                  subfolder name (alice)
+    Gradescope "Export submissions"           submission_metadata.yml: the submitter's
+      (submission_metadata.yml, submission_<n>/)     sid, else email, else name
+    Canvas bulk download                      <name>[_late]_<user id>_<n>_<file>:
+      (doejane_12345_67890_optimization.ipynb)      <name>_<user id> (doejane_12345)
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+MAX_NOTEBOOK_BYTES = 32 << 20
+MAX_ZIP_ENTRIES = 2000
+SKIP_TAG = "otter_ignore"
+CANVAS_NAME = re.compile(r"^(?P<name>[A-Za-z0-9-]+?)(?:_LATE)?_(?P<user>\d+)_(?P<n>\d+)_(?P<file>.+)$",
+                         re.IGNORECASE)
+GRADESCOPE_METADATA = "submission_metadata.yml"
+
+
+class InputError(Exception):
+    """A mistake in what the user asked for (a missing folder, an unknown assignment)."""
+
+
+class InvalidSubmission(Exception):
+    """A submission that cannot be graded (not a notebook, a broken zip, ...)."""
+
+
+@dataclass
+class Submission:
+    """One student's submission: the code cells to run, or why there are none."""
+
+    student: str
+    source: str                   # path relative to the submissions folder
+    sha256: str                   # content hash of the notebook (of the file when invalid)
+    cells: list[dict] = field(default_factory=list)    # {"index": i, "source": code}
+    skipped: list[int] = field(default_factory=list)   # cells tagged otter_ignore
+    error: str = ""               # why it is invalid ("" when valid)
+    meta: dict = field(default_factory=dict)           # names/emails from metadata
+
+
+def discover(folder) -> list[Submission]:
+    """Every submission in ``folder``, with unique student ids, in a stable order."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError(f"{folder}: no such folder")
+    if (folder / GRADESCOPE_METADATA).is_file():
+        groups = _gradescope(folder)
+    else:
+        groups = _by_file_name(folder)
+    if not groups:
+        raise InputError(f"{folder}: no submissions found (.ipynb notebooks or .zip exports)")
+    taken: set[str] = set()
+    out = []
+    for raw_id, paths, meta in sorted(groups, key=lambda g: (g[0], [str(p) for p in g[1]])):
+        student = _unique(_safe_id(raw_id), taken)
+        out.append(read(folder, student, paths, meta))
+    return out
+
+
+def read(folder: Path, student: str, paths: list[Path], meta: dict | None = None) -> Submission:
+    """The submission of ``student`` among candidate files ``paths`` (valid or not)."""
+    notebooks = [p for p in paths if p.suffix == ".ipynb"]
+    zips = [p for p in paths if p.suffix == ".zip"]
+    chosen = notebooks if len(notebooks) == 1 else zips if not notebooks and len(zips) == 1 else []
+    source = str(chosen[0].relative_to(folder)) if chosen else \
+        ", ".join(str(p.relative_to(folder)) for p in paths)
+    try:
+        if not chosen:
+            raise InvalidSubmission(f"several candidate files: {source}")
+        path = chosen[0]
+        data = _notebook_from_zip(path) if path.suffix == ".zip" else _read_capped(path)
+        cells, skipped = parse_notebook(data)
+    except InvalidSubmission as e:
+        digest = hashlib.sha256(b"".join(_read_head(p) for p in paths)).hexdigest()
+        return Submission(student, source, digest, error=str(e), meta=meta or {})
+    return Submission(student, source, hashlib.sha256(data).hexdigest(), cells, skipped,
+                      meta=meta or {})
+
+
+def parse_notebook(data: bytes) -> tuple[list[dict], list[int]]:
+    """(code cells to run, indices of cells tagged otter_ignore) of a .ipynb (JSON only)."""
+    try:
+        nb = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise InvalidSubmission("not a Jupyter notebook (invalid JSON)") from None
+    if type(nb) is not dict or type(nb.get("cells")) is not list:
+        major = nb.get("nbformat") if type(nb) is dict else None
+        raise InvalidSubmission(f"not a Jupyter notebook in format 4 (nbformat {major})")
+    cells, skipped = [], []
+    for index, cell in enumerate(nb["cells"]):
+        if type(cell) is not dict or cell.get("cell_type") != "code":
+            continue
+        source = cell.get("source", "")
+        source = "".join(map(str, source)) if type(source) is list else str(source)
+        metadata = cell.get("metadata") if type(cell.get("metadata")) is dict else {}
+        tags = metadata.get("tags") if type(metadata.get("tags")) is list else []
+        if SKIP_TAG in tags:
+            skipped.append(index)
+        else:
+            cells.append({"index": index, "source": source})
+    return cells, skipped
+
+
+# ----------------------------------------------------------------------------- files
+def _candidates(folder: Path) -> list[Path]:
+    """Notebooks and zips below ``folder``; hidden entries, checkpoints and links skipped."""
+    out = []
+    for path in sorted(folder.rglob("*")):
+        parts = path.relative_to(folder).parts
+        if path.suffix in (".ipynb", ".zip") and path.is_file() and not path.is_symlink() \
+                and not any(p.startswith((".", "__MACOSX")) for p in parts):
+            out.append(path)
+    return out
+
+
+def _read_capped(path: Path) -> bytes:
+    with open(path, "rb") as f:
+        data = f.read(MAX_NOTEBOOK_BYTES + 1)
+    if len(data) > MAX_NOTEBOOK_BYTES:
+        raise InvalidSubmission(f"notebook larger than {MAX_NOTEBOOK_BYTES >> 20} MB")
+    return data
+
+
+def _read_head(path: Path) -> bytes:
+    with open(path, "rb") as f:
+        return f.read(MAX_NOTEBOOK_BYTES)
+
+
+def _notebook_from_zip(path: Path) -> bytes:
+    """The one notebook inside a grader.export() zip; nothing else is read."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            entries = archive.infolist()
+            if len(entries) > MAX_ZIP_ENTRIES:
+                raise InvalidSubmission(f"zip with {len(entries)} entries")
+            notebooks = [e for e in entries if not e.is_dir() and e.filename.endswith(".ipynb")
+                         and not any(p.startswith((".", "__MACOSX"))
+                                     for p in PurePosixPath(e.filename).parts)]
+            if len(notebooks) != 1:
+                raise InvalidSubmission(f"expected one notebook in the zip, found {len(notebooks)}")
+            if notebooks[0].file_size > MAX_NOTEBOOK_BYTES:
+                raise InvalidSubmission(f"notebook larger than {MAX_NOTEBOOK_BYTES >> 20} MB")
+            with archive.open(notebooks[0]) as f:
+                data = f.read(MAX_NOTEBOOK_BYTES + 1)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, RuntimeError,
+            NotImplementedError, ValueError) as e:
+        raise InvalidSubmission(f"unreadable zip ({type(e).__name__})") from None
+    if len(data) > MAX_NOTEBOOK_BYTES:
+        raise InvalidSubmission(f"notebook larger than {MAX_NOTEBOOK_BYTES >> 20} MB")
+    return data
+
+
+# ----------------------------------------------------------------------------- layouts
+def _by_file_name(folder: Path) -> list[tuple[str, list[Path], dict]]:
+    """Plain folders and Canvas downloads: ids from file or subfolder names."""
+    groups: dict[str, list[Path]] = {}
+    meta: dict[str, dict] = {}
+    candidates = _candidates(folder)
+    top = [p for p in candidates if p.parent == folder]
+    canvas = bool(top) and all(CANVAS_NAME.match(p.name) for p in top)
+    for path in candidates:
+        rel = path.relative_to(folder)
+        if len(rel.parts) > 1:
+            student = rel.parts[0]
+        elif canvas:
+            match = CANVAS_NAME.match(path.name)
+            student = f"{match['name']}_{match['user']}"
+            meta[student] = {"canvas_user_id": match["user"], "name": match["name"]}
+        else:
+            student = path.stem
+        groups.setdefault(student, []).append(path)
+    return [(s, paths, meta.get(s, {})) for s, paths in groups.items()]
+
+
+def _gradescope(folder: Path) -> list[tuple[str, list[Path], dict]]:
+    """A Gradescope export: submission_<n>/ folders described by submission_metadata.yml."""
+    import yaml
+
+    try:
+        metadata = yaml.safe_load((folder / GRADESCOPE_METADATA).read_text(errors="replace"))
+    except yaml.YAMLError as e:
+        raise InputError(f"{folder / GRADESCOPE_METADATA}: unreadable ({e})") from None
+    metadata = metadata if isinstance(metadata, dict) else {}
+    groups = []
+    for sub in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        paths = _candidates(sub)
+        if not paths:
+            continue
+        entry = metadata.get(sub.name) if isinstance(metadata.get(sub.name), dict) else {}
+        submitters = [s for s in entry.get(":submitters", []) if isinstance(s, dict)]
+        people = [{k.lstrip(":"): str(v) for k, v in s.items()
+                   if k in (":name", ":sid", ":email")} for s in submitters]
+        first = people[0] if people else {}
+        student = first.get("sid") or first.get("email") or first.get("name") or sub.name
+        groups.append((student, paths, {"submission": sub.name, "submitters": people}))
+    return groups
+
+
+def _safe_id(raw: str) -> str:
+    """A student id usable as a file name and a CSV cell."""
+    return re.sub(r"[^A-Za-z0-9._@+-]+", "_", str(raw)).strip("._-+")[:80] or "student"
+
+
+def _unique(student: str, taken: set[str]) -> str:
+    candidate, n = student, 2
+    while candidate.lower() in taken:
+        candidate, n = f"{student}-{n}", n + 1
+    taken.add(candidate.lower())
+    return candidate
