@@ -178,6 +178,7 @@ def enter(plan: dict, info: dict, workdir: str) -> None:
     else:
         info["identity"] = "grader's user"
     _prctl(PR_SET_NO_NEW_PRIVS, 1)
+    os.setsid()  # a process group of its own: kill(0, ...) reaches nothing outside
     set_parent_death_signal()
     if os.getppid() != parent:
         os._exit(1)

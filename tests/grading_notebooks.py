@@ -1,0 +1,61 @@
+"""Student notebooks for the grader tests, built from the reference solutions.
+
+Shaped like the released notebook: Otter's init cell, one answer cell per function (or
+the Q7 numbers), ``grader.check`` cells, an ``otter_ignore`` plotting cell and the export
+cell, so that the grader meets everything a real submission holds.
+"""
+from __future__ import annotations
+
+import ast
+import inspect
+import json
+import textwrap
+
+import solutions.optimization as reference
+
+FUNCTIONS = [n for n in reference.__all__ if callable(getattr(reference, n))]
+NUMBERS = f"megabytes_1 = {reference.megabytes_1!r}\nmegabytes_2 = {reference.megabytes_2!r}"
+HEADER = ['# Initialize Otter\nimport otter\ngrader = otter.Notebook("optimization.ipynb")',
+          "import numpy as np\nimport matplotlib.pyplot as plt"]
+FOOTER = ['grader.check("q1")', 'grader.check_all()', "grader.export(pdf=False, run_tests=True)"]
+PLOT = "for _ in range(10**9):\n    plt.plot([1, 2], [3, 4])  # tagged otter_ignore: never runs"
+
+
+def solution_cells() -> list[str]:
+    return [textwrap.dedent(inspect.getsource(getattr(reference, n))) for n in FUNCTIONS] + [NUMBERS]
+
+
+def stub(source: str) -> str:
+    """The unfilled answer cell: signature and docstring, body ``...``."""
+    tree = ast.parse(source)
+    fn = tree.body[0]
+    doc = fn.body[:1] if ast.get_docstring(fn) else []
+    fn.body = doc + [ast.Expr(ast.Constant(...))]
+    return ast.unparse(tree)
+
+
+def student_cells() -> list[str]:
+    return [stub(c) for c in solution_cells()[:-1]] + ["megabytes_1 = ...\nmegabytes_2 = ..."]
+
+
+def defines(cell: str, name: str) -> bool:
+    """Whether an answer cell defines ``name`` (a function, or megabytes_1/2)."""
+    return f"def {name}(" in cell or (name == "megabytes" and "megabytes_1 =" in cell)
+
+
+def notebook(answers: list[str], extra: list[str] = ()) -> bytes:
+    """A .ipynb (JSON bytes) with the given answer cells, then ``extra`` cells."""
+    cells = [_cell(s) for s in HEADER] + [_cell(s, ["otter_answer_cell"]) for s in answers]
+    cells += [_cell(PLOT, ["otter_ignore"])] + [_cell(s) for s in FOOTER]
+    cells += [_cell(s) for s in extra]
+    for i, cell in enumerate(cells):
+        cell["id"] = f"cell-{i:03d}"
+    nb = {"cells": cells, "metadata": {"kernelspec": {"name": "python3", "language": "python",
+                                                      "display_name": "Python 3"}},
+          "nbformat": 4, "nbformat_minor": 5}
+    return json.dumps(nb, indent=1).encode()
+
+
+def _cell(source: str, tags=()) -> dict:
+    return {"cell_type": "code", "execution_count": None,
+            "metadata": {"tags": list(tags)} if tags else {}, "outputs": [], "source": source}

@@ -1,0 +1,127 @@
+"""Hostile submissions (tests/adversarial/) graded in one run next to an honest one.
+
+Each must score exactly what its honest code earns (never more), get the status its
+attack deserves, and leave the grader, the other submissions and the machine unharmed.
+"""
+import csv
+import hashlib
+import json
+import pickle
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+import adversarial
+import grading_notebooks as nbs
+from autograder.grading import isolation
+from autograder.grading.cli import main
+from autograder.grading.proxy import ForkServer
+from autograder.grading.runner import Limits
+from autograder.optimization import CASES
+
+ROOT = Path(__file__).resolve().parent.parent
+ATTACKS = adversarial.load()
+TIMEOUT = 16  # seconds per submission; a case may use a quarter of it
+HIDDEN_FILE = ROOT / "autograder/optimization/hidden/q5_optimizers.py"
+
+
+class Marker:
+    """Unpickling this creates a file: proof that the grader unpickled .OTTER_LOG."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def __reduce__(self):
+        return (Path.touch, (Path(self.path),))
+
+
+def sealed() -> bool:
+    """Whether student processes are confined on this machine (namespaces permitted)."""
+    with ForkServer() as server:
+        session = server.spawn(isolation.make_plan([ROOT], Limits(), None))
+        session.deadline = time.monotonic() + 60
+        info = session.execute([], {})["isolation"]
+        session.close()
+    return info.get("filesystem") == "sealed" and info.get("pid") == "private"
+
+
+def expected_total(attack) -> float:
+    if attack.base == "student" or attack.loses == "all":
+        return 0.0
+    return sum(c.points for c in CASES if not set(c.needs) & attack.loses)
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """Grade every attack (and one honest submission) with the CLI; return the run."""
+    work = tmp_path_factory.mktemp("adversarial")
+    folder, out = work / "submissions", work / "graded"
+    folder.mkdir()
+    out.mkdir()
+    is_sealed = sealed()
+    attacks = [a for a in ATTACKS if is_sealed or not a.destructive]
+    bases = {"student": nbs.student_cells(), "solution": nbs.solution_cells()}
+    marker = work / "otter_log_was_unpickled"
+    for attack in attacks:
+        data = nbs.notebook(bases[attack.base], list(attack.cells))
+        if attack.archive:
+            with zipfile.ZipFile(folder / f"{attack.name}.zip", "w") as archive:
+                archive.writestr("optimization.ipynb", data)
+                archive.writestr(".OTTER_LOG", pickle.dumps(Marker(str(marker))))
+        else:
+            (folder / f"{attack.name}.ipynb").write_bytes(data)
+    (folder / "honest.ipynb").write_bytes(nbs.notebook(nbs.solution_cells()))
+    canaries = {folder / "canary.txt": b"submissions", out / "canary.txt": b"outputs"}
+    for path, content in canaries.items():
+        path.write_bytes(content)
+    hidden_digest = hashlib.sha256(HIDDEN_FILE.read_bytes()).hexdigest()
+    started = time.monotonic()
+    code = main([str(folder), "--out", str(out), "--jobs", "2", "--timeout", str(TIMEOUT),
+                 "--memory", "1024", "--quiet"])
+    with open(out / "gradebook.csv", newline="") as f:
+        rows = {row["student"]: row for row in csv.DictReader(f)}
+    return {"code": code, "rows": rows, "out": out, "attacks": attacks, "marker": marker,
+            "canaries": canaries, "hidden_digest": hidden_digest, "sealed": is_sealed,
+            "seconds": time.monotonic() - started}
+
+
+def test_corpus_is_large_and_documented():
+    assert len(ATTACKS) >= 15
+    for attack in ATTACKS:
+        assert attack.doc and attack.base in ("student", "solution")
+        assert attack.status in ("graded", "timeout", "error")
+
+
+def test_every_submission_gets_a_row_and_the_run_completes(graded):
+    assert graded["code"] == 0
+    assert set(graded["rows"]) == {a.name for a in graded["attacks"]} | {"honest"}
+    assert graded["rows"]["honest"]["total"] == "53" and graded["rows"]["honest"]["status"] == "graded"
+
+
+@pytest.mark.parametrize("attack", ATTACKS, ids=lambda a: a.name)
+def test_attack_earns_only_what_its_honest_code_earns(graded, attack):
+    if attack not in graded["attacks"]:
+        pytest.skip("destructive attack: run only where student code is sealed")
+    row = graded["rows"][attack.name]
+    total, expected = float(row["total"]), expected_total(attack)
+    assert total <= expected, f"{attack.name} scored {total}, honest code earns {expected}"
+    if graded["sealed"]:
+        assert total == expected, row
+        assert row["status"] == attack.status, row
+    detail = json.loads((graded["out"] / "results" / f"{attack.name}.json").read_text())
+    assert len(detail["cases"]) == len(CASES)
+
+
+def test_nothing_outside_the_sandbox_was_touched(graded):
+    assert not graded["marker"].exists(), "the .OTTER_LOG pickle was loaded"
+    for path, content in graded["canaries"].items():
+        assert path.read_bytes() == content
+    assert hashlib.sha256(HIDDEN_FILE.read_bytes()).hexdigest() == graded["hidden_digest"]
+    assert not list(graded["out"].rglob("planted_by_student.json"))
+
+
+def test_hostile_runs_stay_within_their_time_limits(graded):
+    hangs = sum(a.status == "timeout" for a in graded["attacks"])
+    assert graded["seconds"] < 60 + hangs * TIMEOUT
