@@ -68,7 +68,8 @@ def support_files(module) -> dict[str, str]:
     """Files students have next to their notebook: the public checks, as released."""
     from autograder.notebooks import public_module_name
 
-    spec = importlib.util.find_spec(f"{module.__name__}.public")
+    spec = importlib.util.find_spec(f"{module.__name__}.public") \
+        if hasattr(module, "__path__") else None
     if spec is None or not spec.origin:
         return {}
     name = getattr(module, "NAME", module.__name__.rsplit(".", 1)[-1])
