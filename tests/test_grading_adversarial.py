@@ -11,19 +11,18 @@ import time
 import zipfile
 from pathlib import Path
 
-import pytest
 
 import adversarial
 import grading_notebooks as nbs
 from autograder.grading import isolation
 from autograder.grading.cli import main
-from autograder.grading.proxy import ForkServer
+from autograder.grading.batch import fork_server
 from autograder.grading.runner import Limits
 from autograder.optimization import CASES
 
 ROOT = Path(__file__).resolve().parent.parent
 ATTACKS = adversarial.load()
-TIMEOUT = 16  # seconds per submission; a case may use a quarter of it
+TIMEOUT = 20  # seconds per submission; a case may use a quarter of it
 HIDDEN_FILE = ROOT / "autograder/optimization/hidden/q5_optimizers.py"
 
 
@@ -39,11 +38,10 @@ class Marker:
 
 def sealed() -> bool:
     """Whether student processes are confined on this machine (namespaces permitted)."""
-    with ForkServer() as server:
-        session = server.spawn(isolation.make_plan([ROOT], Limits(), None))
-        session.deadline = time.monotonic() + 60
-        info = session.execute([], {})["isolation"]
-        session.close()
+    session = fork_server().spawn(isolation.make_plan([ROOT], Limits(), None))
+    session.deadline = time.monotonic() + 60
+    info = session.execute([], {})["isolation"]
+    session.close()
     return info.get("filesystem") == "sealed" and info.get("pid") == "private"
 
 
@@ -53,10 +51,8 @@ def expected_total(attack) -> float:
     return sum(c.points for c in CASES if not set(c.needs) & attack.loses)
 
 
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory):
+def grade_everything(work: Path) -> dict:
     """Grade every attack (and one honest submission) with the CLI; return the run."""
-    work = tmp_path_factory.mktemp("adversarial")
     folder, out = work / "submissions", work / "graded"
     folder.mkdir()
     out.mkdir()
@@ -94,34 +90,27 @@ def test_corpus_is_large_and_documented():
         assert attack.status in ("graded", "timeout", "error")
 
 
-def test_every_submission_gets_a_row_and_the_run_completes(graded):
+def test_hostile_submissions_earn_only_what_their_honest_code_earns(tmp_path):
+    """One run for the whole corpus (a single test: xdist would repeat a shared fixture)."""
+    graded = grade_everything(tmp_path)
     assert graded["code"] == 0
-    assert set(graded["rows"]) == {a.name for a in graded["attacks"]} | {"honest"}
-    assert graded["rows"]["honest"]["total"] == "53" and graded["rows"]["honest"]["status"] == "graded"
-
-
-@pytest.mark.parametrize("attack", ATTACKS, ids=lambda a: a.name)
-def test_attack_earns_only_what_its_honest_code_earns(graded, attack):
-    if attack not in graded["attacks"]:
-        pytest.skip("destructive attack: run only where student code is sealed")
-    row = graded["rows"][attack.name]
-    total, expected = float(row["total"]), expected_total(attack)
-    assert total <= expected, f"{attack.name} scored {total}, honest code earns {expected}"
-    if graded["sealed"]:
-        assert total == expected, row
-        assert row["status"] == attack.status, row
-    detail = json.loads((graded["out"] / "results" / f"{attack.name}.json").read_text())
-    assert len(detail["cases"]) == len(CASES)
-
-
-def test_nothing_outside_the_sandbox_was_touched(graded):
+    rows = graded["rows"]
+    assert set(rows) == {a.name for a in graded["attacks"]} | {"honest"}
+    assert (rows["honest"]["total"], rows["honest"]["status"]) == ("53", "graded")
+    wrong = []
+    for attack in graded["attacks"]:
+        row = rows[attack.name]
+        total, expected = float(row["total"]), expected_total(attack)
+        cases = json.loads((graded["out"] / "results" / f"{attack.name}.json").read_text())["cases"]
+        if total > expected or len(cases) != len(CASES) or graded["sealed"] and (
+                total != expected or row["status"] != attack.status):
+            wrong.append(f"{attack.name}: {total:g} ({row['status']}), expected {expected:g} "
+                         f"({attack.status}): {row['detail']}")
+    assert not wrong, "\n".join(wrong)
     assert not graded["marker"].exists(), "the .OTTER_LOG pickle was loaded"
     for path, content in graded["canaries"].items():
         assert path.read_bytes() == content
     assert hashlib.sha256(HIDDEN_FILE.read_bytes()).hexdigest() == graded["hidden_digest"]
     assert not list(graded["out"].rglob("planted_by_student.json"))
-
-
-def test_hostile_runs_stay_within_their_time_limits(graded):
     hangs = sum(a.status == "timeout" for a in graded["attacks"])
     assert graded["seconds"] < 60 + hangs * TIMEOUT

@@ -10,7 +10,8 @@ import pytest
 import torch
 
 from autograder.grading import isolation
-from autograder.grading.proxy import ForkServer, Remote, SandboxLost, StudentError
+from autograder.grading.batch import fork_server
+from autograder.grading.proxy import Remote, SandboxLost, StudentError
 from autograder.grading.runner import Limits
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -18,8 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="module")
 def server():
-    with ForkServer() as server:
-        yield server
+    return fork_server()
 
 
 @pytest.fixture

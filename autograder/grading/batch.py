@@ -7,6 +7,7 @@ again. The gradebook, feedback and report are rebuilt from all saved results at 
 """
 from __future__ import annotations
 
+import atexit
 import importlib
 import importlib.util
 import os
@@ -111,9 +112,22 @@ def grade_folder(submissions, out, assignment: str = "optimization", limits: Lim
     started = time.monotonic()
     submissions, out = Path(submissions), Path(out)
     found = discover(submissions)
-    with ForkServer() as server:  # starts now, imports its libraries while we import ours
-        return _grade(found, submissions, out, assignment, limits, jobs, gpu, force, progress,
-                      server, started)
+    server = fork_server()  # starts now, imports its libraries while we import ours
+    return _grade(found, submissions, out, assignment, limits, jobs, gpu, force, progress,
+                  server, started)
+
+
+_server: ForkServer | None = None
+
+
+def fork_server() -> ForkServer:
+    """This process's fork server: started on first use, kept for later runs, stopped at
+    exit (or when a run is interrupted)."""
+    global _server
+    if _server is None or _server.closed:
+        _server = ForkServer()
+        atexit.register(_server.close)
+    return _server
 
 
 def _grade(found, submissions, out, assignment, limits, jobs, gpu, force, progress, server,
@@ -138,6 +152,7 @@ def _grade(found, submissions, out, assignment, limits, jobs, gpu, force, progre
         done = _run(todo, job, server, out, jobs, gpu, progress, stopping)
     except (KeyboardInterrupt, GraderError) as e:
         interrupted, failure = True, e
+        server.close()
     stored = [results.load(out, s.student) for s in found]
     everything = [r if r is not None else _pending(s) for s, r in zip(found, stored)]
     points = question_points(module.CASES)

@@ -90,7 +90,7 @@ class ForkServer:
         self.ready = True
 
     def _log_tail(self) -> str:
-        if self.log.closed:
+        if self.closed:
             return ""
         self.log.seek(0)
         return self.log.read().decode(errors="replace")[-3000:]
@@ -125,8 +125,12 @@ class ForkServer:
             os.close(status_write)
         return Session(Channel(ours), pid, fds[0] if fds else None, status_read)
 
+    @property
+    def closed(self) -> bool:
+        return self.log.closed
+
     def close(self) -> None:
-        if self.log.closed:
+        if self.closed:
             return
         self.control.close()
         if not self.ready:  # still importing: nothing of value to wait for
