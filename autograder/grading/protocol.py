@@ -228,15 +228,21 @@ def _blob(blobs: list, index):
 class Channel:
     """Messages over a connected stream socket, with size limits and deadlines."""
 
+    CHUNK = 1 << 16
+
     def __init__(self, sock: socket.socket, limit: int = MESSAGE_LIMIT):
         self.sock, self.limit = sock, limit
+        self._buffer = bytearray()
 
     def send(self, header: dict, blobs: list = (), deadline: float | None = None) -> None:
         """Send one message; ChannelTimeout if the peer stops reading past ``deadline``."""
         header = {**header, "blobs": [len(b) for b in blobs]}
         data = json.dumps(header).encode()
+        parts = [_LENGTH.pack(len(data)) + data, *blobs]
+        if sum(len(p) for p in parts) <= self.CHUNK:
+            parts = [b"".join(parts)]
         try:
-            for part in (_LENGTH.pack(len(data)) + data, *blobs):
+            for part in parts:
                 self.sock.settimeout(None if deadline is None
                                      else max(deadline - time.monotonic(), 1e-3))
                 self.sock.sendall(part)
@@ -261,24 +267,39 @@ class Channel:
             raise ProtocolError(f"message of {sum(sizes)} bytes (limit {self.limit})")
         return header, [self._read(n, deadline) for n in sizes]
 
-    def _read(self, n: int, deadline: float | None) -> bytes:
-        buffer = bytearray(n)
-        view, got = memoryview(buffer), 0
+    def _read(self, n: int, deadline: float | None) -> bytearray:
+        """Exactly ``n`` bytes: small reads are served from a read-ahead buffer."""
+        while len(self._buffer) < n and n - len(self._buffer) < self.CHUNK:
+            chunk = bytearray(self.CHUNK)
+            chunk = chunk[:self._recv_into(memoryview(chunk), deadline)]
+            self._buffer += chunk
+        if len(self._buffer) >= n:
+            data = self._buffer[:n]
+            del self._buffer[:n]
+            return data
+        data = bytearray(n)
+        got = len(self._buffer)
+        data[:got] = self._buffer
+        self._buffer.clear()
+        view = memoryview(data)
         while got < n:
-            if deadline is not None:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise ChannelTimeout
-                self.sock.settimeout(remaining)
-            else:
-                self.sock.settimeout(None)
-            try:
-                count = self.sock.recv_into(view[got:], n - got)
-            except socket.timeout:
-                raise ChannelTimeout from None
-            except OSError as e:
-                raise ChannelClosed(str(e)) from None
-            if count == 0:
-                raise ChannelClosed("connection closed")
-            got += count
-        return buffer
+            got += self._recv_into(view[got:], deadline)
+        return data
+
+    def _recv_into(self, view: memoryview, deadline: float | None) -> int:
+        if deadline is not None:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise ChannelTimeout
+            self.sock.settimeout(remaining)
+        else:
+            self.sock.settimeout(None)
+        try:
+            count = self.sock.recv_into(view)
+        except socket.timeout:
+            raise ChannelTimeout from None
+        except OSError as e:
+            raise ChannelClosed(str(e)) from None
+        if count == 0:
+            raise ChannelClosed("connection closed")
+        return count
