@@ -32,7 +32,7 @@ def run(server, tmp_path):
     def run(code, *names, deadline=20):
         session = server.spawn(plan)
         sessions.append(session)
-        session.deadline = time.monotonic() + deadline
+        session.allowance = deadline
         executed = session.execute([{"index": 0, "source": code}], {})
         assert executed["errors"] == [], executed["errors"]
         return session.describe(names), session

@@ -151,11 +151,12 @@ class ForkServer:
 
 # ----------------------------------------------------------------------------- session
 class Session:
-    """Talks to one student process. ``deadline`` (time.monotonic()) bounds every request."""
+    """Talks to one student process. ``allowance``: seconds the student process may still
+    spend answering (notebook cells, calls); the checks' own computing is not counted."""
 
     def __init__(self, channel: Channel, pid: int, pidfd: int | None, status_fd: int):
         self.channel, self.pid, self.pidfd, self.status_fd = channel, pid, pidfd, status_fd
-        self.deadline: float | None = None
+        self.allowance = float("inf")
         self.cell: int | None = None
         self.lost: SandboxLost | None = None
 
@@ -222,12 +223,14 @@ class Session:
     def _request(self, header: dict, blobs: list, target: str) -> tuple[dict, list]:
         if self.lost is not None:
             raise SandboxLost(self.lost.kind, target, "the student process is gone")
+        started = time.monotonic()
+        deadline = started + self.allowance if self.allowance < float("inf") else None
         try:
-            if self.deadline is not None and time.monotonic() >= self.deadline:
+            if self.allowance <= 0:
                 raise ChannelTimeout
-            self.channel.send(header, blobs, self.deadline)
+            self.channel.send(header, blobs, deadline)
             while True:
-                reply, reply_blobs = self.channel.recv(self.deadline)
+                reply, reply_blobs = self.channel.recv(deadline)
                 if "cell" in reply:  # progress while the notebook runs
                     self.cell = reply["cell"]
                     continue
@@ -236,6 +239,8 @@ class Session:
             self._lose("timeout", target)
         except ProtocolError:
             self._lose("died", target)
+        finally:
+            self.allowance -= time.monotonic() - started
 
     def _result(self, reply: dict, blobs: list, target: str, call_args=((), {})):
         """The decoded value of a reply, or the student's exception raised here."""

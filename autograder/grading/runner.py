@@ -1,5 +1,8 @@
 """Grade one submission: run its notebook in a sandbox, then every case of the assignment.
 
+Time limits count the time the student process takes (running cells, answering calls),
+not the checks' own computing, so a busy grading machine does not cost students points.
+
 Public cases run before hidden ones, so no hidden input has reached the student process
 when public checks (whose messages students read) look at its values. A case whose
 student call runs past its time limit fails, the process is replaced (the notebook runs
@@ -22,8 +25,8 @@ MAX_STARTS = 4
 
 @dataclass(frozen=True)
 class Limits:
-    """Per-submission limits. ``timeout``: wall-clock seconds for the notebook and all
-    cases; one case may use at most a quarter of it."""
+    """Per-submission limits. ``timeout``: wall-clock seconds the student's code may take
+    (notebook and every call from the checks); one case may use at most a quarter of it."""
 
     timeout: float = 120.0
     memory_mb: int = 2048     # address space on top of the preloaded libraries
@@ -57,16 +60,16 @@ def grade(submission: Submission, job: Job, server) -> Result:
         result.cases = [case_record(c, CaseResult(c, False, f"not graded: {submission.error}"))
                         for c in job.cases]
         return result
-    outcomes = _Grading(submission, job, server, result, started + job.limits.timeout).run()
+    outcomes = _Grading(submission, job, server, result).run()
     result.cases = [case_record(c, outcomes[c.id]) for c in job.cases]
     result.seconds = round(time.monotonic() - started, 3)
     return result
 
 
 class _Grading:
-    def __init__(self, submission, job, server, result, deadline):
+    def __init__(self, submission, job, server, result):
         self.submission, self.job, self.server, self.result = submission, job, server, result
-        self.deadline = deadline
+        self.left = job.limits.timeout  # student time left for this submission
         self.session = self.namespace = None
         self.starts = 0
         self.poisoned: dict[str, str] = {}
@@ -93,7 +96,7 @@ class _Grading:
         hung = next((self.poisoned[n] for n in case.needs if n in self.poisoned), "")
         if hung:
             return hung
-        if time.monotonic() >= self.deadline:
+        if self.left <= 0:
             self._problem("timeout", f"time limit of {self.job.limits.timeout:g} s exceeded")
             return f"time limit of {self.job.limits.timeout:g} s per submission exceeded"
         return ""
@@ -104,8 +107,8 @@ class _Grading:
         if self.starts >= MAX_STARTS:
             return f"the student process ended {self.starts} times"
         self.starts += 1
-        session = self.server.spawn(self.job.plan)
-        session.deadline = self.deadline
+        session, budget = self.server.spawn(self.job.plan), self.left
+        session.allowance = budget
         try:
             executed = session.execute(self.submission.cells, self.job.files)
             self.result.notebook_errors = executed["errors"]
@@ -115,27 +118,31 @@ class _Grading:
             session.close()
             where = f"the notebook (cell {session.cell})" if session.cell is not None \
                 else "the notebook"
-            self.fatal = self._lost_text(lost, where, self.job.limits.timeout)
+            self.fatal = self._lost_text(lost, where, budget)
             self._problem(_status(lost), self.fatal)
             if lost.kind == "setup":
                 self.result.final = False
             return self.fatal
+        finally:
+            self.left = session.allowance
         self.session = session
         return ""
 
     def _run(self, case) -> CaseResult:
-        limit = min(self.job.limits.case_timeout, self.deadline - time.monotonic())
-        self.session.deadline = time.monotonic() + limit
+        session, limit = self.session, min(self.job.limits.case_timeout, self.left)
+        session.allowance = limit
         try:
             return run_case(case, self.namespace)
         except SandboxLost as lost:
-            self.session.close()
+            session.close()
             self.session = None
             text = self._lost_text(lost, lost.target, limit)
             self._problem(_status(lost), f"{case.id}: {text}")
             if lost.kind == "timeout":
                 self.poisoned.setdefault(lost.target, f"{lost.target} ran out of time in {case.id}")
             return CaseResult(case, False, text)
+        finally:
+            self.left -= limit - session.allowance
 
     @staticmethod
     def _lost_text(lost: SandboxLost, where: str, limit: float) -> str:
