@@ -2,6 +2,7 @@
 
     python -m autograder.release [assignment ...]     (make release)
 
+layout.py says where the inputs are,
 build.py builds (otter assign, the grading wheel, a normalised Gradescope zip),
 verify.py grades the solution and the untouched student notebook through the zip,
 leaks.py proves that no solution or hidden test reaches student files,
