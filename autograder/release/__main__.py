@@ -38,7 +38,8 @@ def release(assignment: Assignment, dest: Path, wheel: Path, step=print) -> dict
         build_s = time.perf_counter() - start
 
         step("installing the zip's grading wheel on its own")
-        site = verify.install_from_zip(paths["zip"], tmp / "grade" / "site", assignment.checks)
+        hidden = sorted({c.check.__module__ for c in assignment.cases() if c.hidden})
+        site = verify.install_from_zip(paths["zip"], tmp / "grade" / "site", hidden)
         step("grading the solution through the zip under Gradescope's limits")
         scores, usage = verify.otter_grade(paths["zip"], paths["solution"], site, measure=True)
         build.write_json(dest / "resources.json", usage)

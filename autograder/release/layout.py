@@ -23,9 +23,9 @@ from autograder.notebooks import ROOT, public_module_name
 class Assignment:
     """The inputs of one release.
 
-    checks: import path of the package whose ``CASES`` lists every check;
+    checks: import path of the module whose ``CASES`` lists every check;
     project: folder with the pyproject.toml whose wheel the autograder installs (it must
-    package ``checks`` and everything the hidden checks import).
+    package the hidden checks and everything they import).
     """
 
     name: str

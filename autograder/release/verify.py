@@ -22,18 +22,19 @@ MAX_PEAK_BYTES = 700 * 2**20
 MAX_GRADING_SECONDS = 300
 
 _IMPORT_ORIGINS = """
-import importlib, sys
-importlib.import_module(sys.argv[1])
-tops = set(sys.argv[3:])
+import importlib, json, os, sys
+site, tops, modules = json.loads(sys.argv[1])
+for module in modules:
+    importlib.import_module(module)
 print("\\n".join(sorted(m.__file__ for m in list(sys.modules.values())
                         if m.__name__.split(".")[0] in tops and getattr(m, "__file__", None)
-                        and not m.__file__.startswith(sys.argv[2]))))
+                        and not os.path.realpath(m.__file__).startswith(site))))
 """
 
 
-def install_from_zip(zip_path: Path, site: Path, checks: str) -> Path:
-    """Install the zip's grading wheel into ``site``; fail unless ``checks`` and the
-    modules it imports from the wheel's packages all load from there."""
+def install_from_zip(zip_path: Path, site: Path, modules: list[str]) -> Path:
+    """Install the zip's grading wheel into ``site``; fail unless the hidden check
+    ``modules`` and what they import from the wheel's packages all load from there."""
     with zipfile.ZipFile(zip_path) as zf:
         wheels = [n for n in zf.namelist() if n.startswith("files/wheels/") and n.endswith(".whl")]
         if len(wheels) != 1:
@@ -43,8 +44,9 @@ def install_from_zip(zip_path: Path, site: Path, checks: str) -> Path:
         top_level = next(n for n in whl.namelist() if n.endswith(".dist-info/top_level.txt"))
         tops = whl.read(top_level).decode().split()
     install_wheel(wheel, site)
-    proc = run([sys.executable, "-c", _IMPORT_ORIGINS, checks, str(site.resolve()), *tops],
-               cwd=site.parent, env=subprocess_env(site), what=f"importing {checks} from the zip")
+    argument = json.dumps([str(site.resolve()), tops, modules])
+    proc = run([sys.executable, "-c", _IMPORT_ORIGINS, argument], cwd=site.parent,
+               env=subprocess_env(site), what="importing the hidden checks from the zip's wheel")
     if proc.stdout.strip():
         raise ReleaseError(f"the zip's wheel lacks modules that grading imports; they came "
                            f"from elsewhere:\n{proc.stdout}")
