@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from autograder.release import build, leaks, resources, verify
-from autograder.release.__main__ import release, require_deterministic
+from autograder.release.__main__ import release
 from autograder.release.build import ReleaseError
 from autograder.release.layout import Assignment
 
@@ -134,7 +134,7 @@ def test_determinism_check_fails_when_a_file_differs(toy_release, tmp_path):
     with open(dest / "student" / "toy_public.py", "a") as f:
         f.write("# changed after the build\n")
     with pytest.raises(ReleaseError, match="student/toy_public.py"):
-        require_deterministic(TOY, dest, tmp_path / "again")
+        verify.require_deterministic(TOY, dest, tmp_path / "again")
 
 
 @pytest.mark.slow

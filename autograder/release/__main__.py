@@ -56,7 +56,7 @@ def release(assignment: Assignment, dest: Path, wheel: Path, step=print) -> dict
         leaks.require_clean(report, dest / "leak-report.json")
 
         step("rebuilding from the same inputs to check that the release is deterministic")
-        require_deterministic(assignment, dest, tmp / "again")
+        verify.require_deterministic(assignment, dest, tmp / "again")
 
     return {"assignment": assignment.name,
             "points": sum(s[1] for s in scores.values()),
@@ -64,19 +64,6 @@ def release(assignment: Assignment, dest: Path, wheel: Path, step=print) -> dict
             "grade_s": usage["wall_seconds"],
             "peak_MiB": (usage["peak_cgroup_bytes"] or usage["peak_rss_bytes"]) / 2**20,
             "leaks": len(report["leaks"])}
-
-
-def require_deterministic(assignment: Assignment, dest: Path, scratch: Path) -> None:
-    """A second build (wheel included) from the same inputs gives byte-identical files."""
-    wheel = build.build_wheel(assignment.project, scratch / "wheels")
-    build.build(assignment, scratch / assignment.name, wheel)
-    differ = []
-    for folder in ("student", "autograder", "solutions"):
-        first, second = build.digest(dest / folder), build.digest(scratch / assignment.name / folder)
-        differ += [f"{folder}/{f}" for f in sorted(set(first) | set(second))
-                   if first.get(f) != second.get(f)]
-    if differ:
-        raise ReleaseError(f"two builds from the same inputs differ: {differ}")
 
 
 def print_summary(rows: list[dict]) -> None:

@@ -175,15 +175,6 @@ def render_html(notebook: Path, target: Path) -> None:
     target.write_text(body, encoding="utf-8")
 
 
-def release_paths(name: str, dest: Path) -> dict[str, Path]:
-    return {
-        "student": dest / "student" / f"{name}.ipynb",
-        "zip": dest / "autograder" / f"{name}-autograder.zip",
-        "solution": dest / "solutions" / f"{name}.ipynb",
-        "html": dest / "solutions" / f"{name}.html",
-    }
-
-
 def build(assignment: Assignment, dest: Path, wheel: Path,
           site: Path | None = None) -> dict[str, Path]:
     """Build ``dest`` (= dist/<name>) from the master; return the paths of the outputs.
@@ -194,7 +185,11 @@ def build(assignment: Assignment, dest: Path, wheel: Path,
         raise ReleaseError(f"no master notebook at {assignment.master}")
     if dest.exists():
         shutil.rmtree(dest)
-    paths = release_paths(assignment.name, dest)
+    name = assignment.name
+    paths = {"student": dest / "student" / f"{name}.ipynb",
+             "zip": dest / "autograder" / f"{name}-autograder.zip",
+             "solution": dest / "solutions" / f"{name}.ipynb",
+             "html": dest / "solutions" / f"{name}.html"}
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp) / "stage"
         workdir.mkdir()

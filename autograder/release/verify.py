@@ -1,8 +1,9 @@
-"""Grade notebooks through the released autograder zip, the way Gradescope does.
+"""Checks of a built release: scores through the zip, the student notebook, determinism.
 
-The grading code comes only from the wheel inside the zip, installed into a folder that
-becomes the PYTHONPATH of ``otter run`` (what Gradescope's setup installs, minus the
-dependencies, which this environment already has).
+Notebooks are graded the way Gradescope does, through the released zip; the grading code
+comes only from the wheel inside the zip, installed into a folder that becomes the
+PYTHONPATH of ``otter run`` (what Gradescope's setup installs, minus the dependencies,
+which this environment already has).
 """
 from __future__ import annotations
 
@@ -16,7 +17,9 @@ from pathlib import Path
 import nbformat
 
 from autograder.release import resources
-from autograder.release.build import ReleaseError, install_wheel, run, subprocess_env
+from autograder.release.build import (ReleaseError, build, build_wheel, digest, install_wheel,
+                                      run, subprocess_env)
+from autograder.release.layout import Assignment
 
 MAX_PEAK_BYTES = 700 * 2**20
 MAX_GRADING_SECONDS = 300
@@ -118,3 +121,17 @@ def execute_student_notebook(notebook: Path, timeout: int = 300) -> None:
             client.execute(env=subprocess_env())
         except CellExecutionError as e:
             raise ReleaseError(f"the untouched student notebook crashes:\n{str(e)[-2000:]}")
+
+
+def require_deterministic(assignment: Assignment, dest: Path, scratch: Path) -> None:
+    """A second build (wheel included) from the same inputs gives byte-identical files."""
+    wheel = build_wheel(assignment.project, scratch / "wheels")
+    build(assignment, scratch / assignment.name, wheel)
+    differ = []
+    for folder in ("student", "autograder", "solutions"):
+        first = digest(dest / folder)
+        second = digest(scratch / assignment.name / folder)
+        differ += [f"{folder}/{f}" for f in sorted(set(first) | set(second))
+                   if first.get(f) != second.get(f)]
+    if differ:
+        raise ReleaseError(f"two builds from the same inputs differ: {differ}")
