@@ -14,6 +14,7 @@ import pkgutil
 import textwrap
 
 import nbformat
+import numpy as np
 from dataclasses import dataclass
 
 import solutions.optimization as reference
@@ -64,9 +65,16 @@ def load_variants() -> list[Variant]:
 
 
 def student_namespace(variant: Variant) -> dict:
-    """The reference answers with ``variant`` in place of its function."""
-    namespace = {name: getattr(reference, name) for name in reference.__all__}
-    namespace["np"] = reference.minibatches.__globals__["np"]
+    """The reference answers with ``variant`` in place of its function, all defined in one
+    namespace as in a notebook (a reference sample_beta calls the variant sample_log_uniform)."""
+    namespace = {"np": np}
+    for name in reference.__all__:
+        value = getattr(reference, name)
+        if inspect.isfunction(value):
+            exec(compile(textwrap.dedent(inspect.getsource(value)), f"<{name}>", "exec"),
+                 namespace)
+        else:
+            namespace[name] = value
     exec(compile(variant.source, f"<{variant.id}>", "exec"), namespace)
     return namespace
 

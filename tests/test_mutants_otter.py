@@ -25,8 +25,9 @@ def test_corpus_through_the_autograder_zip(released, tmp_path):
         path = tmp_path / f"r{i}" / "optimization.ipynb"
         nbformat.write(replace_answers(solution, group), path)
         paths.append(path)
+    site = verify.install_from_zip(zip_path, tmp_path / "site", [])
     with ThreadPoolExecutor(max_workers=2) as pool:
-        results = list(pool.map(lambda p: verify.otter_scores(zip_path, p), paths))
+        results = list(pool.map(lambda p: verify.otter_grade(zip_path, p, site)[0], paths))
     mismatches = []
     for group, scores in zip(groups, results):
         for variant in group:

@@ -6,6 +6,7 @@ import nbformat
 import pytest
 
 from autograder.release import build, leaks
+from autograder.release.layout import Assignment
 
 pytestmark = pytest.mark.slow
 
@@ -53,7 +54,7 @@ def test_leak_scan_catches_planted_leaks(released, tmp_path, plant, kind):
     nb = nbformat.read(student / "optimization.ipynb", as_version=4)
     nb.cells.append(nbformat.v4.new_code_cell(plant))
     nbformat.write(nb, student / "optimization.ipynb")
-    found = leaks.scan("optimization", student)["leaks"]
+    found = leaks.scan(Assignment.in_repo("optimization"), student)["leaks"]
     assert kind in {leak["kind"] for leak in found}
 
 
