@@ -14,15 +14,17 @@ def batchnorm_forward(x, gamma, beta, running_mean, running_var, training=True,
     Evaluation: x_hat uses running_mean / running_var, which are returned unchanged.
 
     Inputs: gamma, beta, running_mean, running_var of shape (D,).
-    Returns (out (N, D), cache, new_running_mean (D,), new_running_var (D,)).
+    Returns (out (N, D), cache, new_running_mean (D,), new_running_var (D,)); out has the
+    float dtype of x (float64 for integer x).
     Raises ValueError for N == 1 in training.
     """
     x = np.asarray(x)
     gamma, beta = np.asarray(gamma), np.asarray(beta)
     running_mean, running_var = np.asarray(running_mean), np.asarray(running_var)
+    dtype = x.dtype if np.issubdtype(x.dtype, np.floating) else np.float64
     if not training:
         x_hat = (x - running_mean) / np.sqrt(running_var + eps)
-        out = (gamma * x_hat + beta).astype(x.dtype, copy=False)
+        out = (gamma * x_hat + beta).astype(dtype, copy=False)
         return out, None, running_mean, running_var
     n = x.shape[0]
     if n < 2:
@@ -31,7 +33,7 @@ def batchnorm_forward(x, gamma, beta, running_mean, running_var, training=True,
     var = x.var(axis=0)
     inv_std = 1.0 / np.sqrt(var + eps)
     x_hat = (x - mu) * inv_std
-    out = (gamma * x_hat + beta).astype(x.dtype, copy=False)
+    out = (gamma * x_hat + beta).astype(dtype, copy=False)
     new_mean = (1 - momentum) * running_mean + momentum * mu
     new_var = (1 - momentum) * running_var + momentum * var * n / (n - 1)
     cache = (x_hat, gamma, inv_std)
@@ -44,13 +46,14 @@ def batchnorm_backward(dout, cache):
     With g = dout * gamma:
         dx = inv_std / N * (N * g - sum(g, 0) - x_hat * sum(g * x_hat, 0))
         dgamma = sum(dout * x_hat, 0),  dbeta = sum(dout, 0)
-    Returns (dx (N, D), dgamma (D,), dbeta (D,)).
+    Returns (dx (N, D), dgamma (D,), dbeta (D,)); dx has the float dtype of dout.
     """
     dout = np.asarray(dout)
+    dtype = dout.dtype if np.issubdtype(dout.dtype, np.floating) else np.float64
     x_hat, gamma, inv_std = cache
     n = dout.shape[0]
     g = dout * gamma
     dx = inv_std / n * (n * g - g.sum(axis=0) - x_hat * (g * x_hat).sum(axis=0))
     dgamma = (dout * x_hat).sum(axis=0)
     dbeta = dout.sum(axis=0)
-    return dx.astype(dout.dtype, copy=False), dgamma, dbeta
+    return dx.astype(dtype, copy=False), dgamma, dbeta
