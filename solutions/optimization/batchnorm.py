@@ -15,7 +15,8 @@ def batchnorm_forward(x, gamma, beta, running_mean, running_var, training=True,
 
     Inputs: gamma, beta, running_mean, running_var of shape (D,).
     Returns (out (N, D), cache, new_running_mean (D,), new_running_var (D,)); out has the
-    float dtype of x (float64 for integer x).
+    float dtype of x and the new running stats that of the running stats (float64 for
+    integers), also when momentum or eps is a numpy scalar.
     Raises ValueError for N == 1 in training.
     """
     x = np.asarray(x)
@@ -34,8 +35,11 @@ def batchnorm_forward(x, gamma, beta, running_mean, running_var, training=True,
     inv_std = 1.0 / np.sqrt(var + eps)
     x_hat = (x - mu) * inv_std
     out = (gamma * x_hat + beta).astype(dtype, copy=False)
-    new_mean = (1 - momentum) * running_mean + momentum * mu
-    new_var = (1 - momentum) * running_var + momentum * var * n / (n - 1)
+    stats_dtype = np.result_type(running_mean, running_var)
+    stats_dtype = stats_dtype if np.issubdtype(stats_dtype, np.floating) else np.float64
+    new_mean = ((1 - momentum) * running_mean + momentum * mu).astype(stats_dtype, copy=False)
+    new_var = ((1 - momentum) * running_var + momentum * var * n / (n - 1)).astype(
+        stats_dtype, copy=False)
     cache = (x_hat, gamma, inv_std)
     return out, cache, new_mean, new_var
 
@@ -46,7 +50,7 @@ def batchnorm_backward(dout, cache):
     With g = dout * gamma:
         dx = inv_std / N * (N * g - sum(g, 0) - x_hat * sum(g * x_hat, 0))
         dgamma = sum(dout * x_hat, 0),  dbeta = sum(dout, 0)
-    Returns (dx (N, D), dgamma (D,), dbeta (D,)); dx has the float dtype of dout.
+    Returns (dx (N, D), dgamma (D,), dbeta (D,)), all in the float dtype of dout.
     """
     dout = np.asarray(dout)
     dtype = dout.dtype if np.issubdtype(dout.dtype, np.floating) else np.float64
@@ -56,4 +60,5 @@ def batchnorm_backward(dout, cache):
     dx = inv_std / n * (n * g - g.sum(axis=0) - x_hat * (g * x_hat).sum(axis=0))
     dgamma = (dout * x_hat).sum(axis=0)
     dbeta = dout.sum(axis=0)
-    return dx.astype(dtype, copy=False), dgamma, dbeta
+    return (dx.astype(dtype, copy=False), dgamma.astype(dtype, copy=False),
+            dbeta.astype(dtype, copy=False))
