@@ -17,7 +17,8 @@ def logits(shape, dtype, scale, seed):
 
 def batch(n, c, dtype, scale, seed):
     """Logits (n, c) and integer labels (n,)."""
-    return logits((n, c), dtype, scale, seed), readonly(np.random.default_rng(seed).integers(0, c, n))
+    labels = np.random.default_rng(seed + 1).integers(0, c, n)
+    return logits((n, c), dtype, scale, seed), readonly(labels)
 
 
 @PROPERTY
