@@ -10,7 +10,7 @@ import importlib
 import sys
 
 COMMANDS = {
-    "release": "autograder.release",
+    "release": "autograder.release.__main__",
     "grade": "autograder.grading.cli",
     "bench": "autograder.bench",
     "bench-grading": "autograder.grading.bench",

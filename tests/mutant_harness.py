@@ -7,10 +7,14 @@ The numeric answers of Q7 are pairs in ``tests/mutants/megabytes.py: VARIANTS``.
 from __future__ import annotations
 
 import ast
+import copy
 import importlib
 import inspect
 import pkgutil
 import textwrap
+
+import nbformat
+import numpy as np
 from dataclasses import dataclass
 
 import solutions.optimization as reference
@@ -61,8 +65,48 @@ def load_variants() -> list[Variant]:
 
 
 def student_namespace(variant: Variant) -> dict:
-    """The reference answers with ``variant`` in place of its function."""
-    namespace = {name: getattr(reference, name) for name in reference.__all__}
-    namespace["np"] = reference.minibatches.__globals__["np"]
+    """The reference answers with ``variant`` in place of its function, all defined in one
+    namespace as in a notebook (a reference sample_beta calls the variant sample_log_uniform)."""
+    namespace = {"np": np}
+    for name in reference.__all__:
+        value = getattr(reference, name)
+        if inspect.isfunction(value):
+            exec(compile(textwrap.dedent(inspect.getsource(value)), f"<{name}>", "exec"),
+                 namespace)
+        else:
+            namespace[name] = value
     exec(compile(variant.source, f"<{variant.id}>", "exec"), namespace)
     return namespace
+
+
+def replace_answers(nb, variants):
+    """Copy of the solution notebook ``nb`` with each variant's cell replaced by it."""
+    nb = copy.deepcopy(nb)
+    for variant in variants:
+        for cell in nb.cells:
+            if cell.cell_type != "code":
+                continue
+            if variant.function == "megabytes":
+                hit = cell.source.startswith("megabytes_1 =")
+            else:
+                try:
+                    body = ast.parse(cell.source).body
+                except SyntaxError:
+                    continue
+                hit = any(isinstance(n, ast.FunctionDef) and n.name == variant.function
+                          for n in body)
+            if hit:
+                cell.source = variant.source
+                break
+        else:
+            raise LookupError(f"no answer cell for {variant.function}")
+    return nb
+
+
+def rounds(variants):
+    """Groups holding at most one variant per question (one notebook each)."""
+    by_question: dict[str, list[Variant]] = {}
+    for v in variants:
+        by_question.setdefault(v.question, []).append(v)
+    depth = max(len(vs) for vs in by_question.values())
+    return [[vs[i] for vs in by_question.values() if i < len(vs)] for i in range(depth)]

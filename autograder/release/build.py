@@ -5,10 +5,16 @@ Output layout (``dist/<name>/``)::
     student/<name>.ipynb, student/<name>_public.py      what students get
     autograder/<name>-autograder.zip                    Gradescope autograder
     solutions/<name>.ipynb, solutions/<name>.html       filled notebook and its rendering
+
+The zip carries a wheel of the grading project in ``files/wheels/``; Gradescope unpacks
+the zip into /autograder/source, and the requirements line
+``/autograder/source/files/wheels/<wheel>`` makes its setup (``mamba env create`` with
+Otter's environment.yml) pip-install it, with its dependencies, into the grading env.
 """
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import json
 import os
 import shutil
@@ -21,42 +27,80 @@ from pathlib import Path
 import nbformat
 import yaml
 
-from autograder.notebooks import ROOT, master_path, public_module_name
+from autograder.release.layout import Assignment
 
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 SOURCE_DATE_EPOCH = "315532800"  # 1980-01-01, the earliest time a zip entry can hold
 GRADESCOPE_FILES = "/autograder/source/files"
+RELEASE_OWNED_KEYS = ("requirements", "autograder_files")
 
 
 class ReleaseError(RuntimeError):
     """A release step failed; the message says which and why."""
 
 
-def subprocess_env() -> dict:
-    """Environment of release subprocesses: this checkout importable, fixed build dates."""
-    return {**os.environ, "PYTHONPATH": str(ROOT), "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH}
+def subprocess_env(pythonpath: Path | None = None) -> dict:
+    """Environment of release subprocesses: fixed build dates; ``pythonpath`` (the
+    installed grading wheel) replaces any PYTHONPATH of the caller."""
+    env = {**os.environ, "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH}
+    env.pop("PYTHONPATH", None)
+    if pythonpath is not None:
+        env["PYTHONPATH"] = str(pythonpath)
+    return env
 
 
-def run(cmd, cwd=None, what="command", timeout=900):
+def run(cmd, cwd=None, what="command", env=None, timeout=900):
     """Run ``cmd``; raise ReleaseError with its output tail when it fails."""
-    proc = subprocess.run(cmd, cwd=cwd, env=subprocess_env(), capture_output=True, text=True,
-                          timeout=timeout)
+    proc = subprocess.run(cmd, cwd=cwd, env=env or subprocess_env(), capture_output=True,
+                          text=True, timeout=timeout)
     if proc.returncode != 0:
         tail = (proc.stdout + proc.stderr)[-3000:]
         raise ReleaseError(f"{what} failed (exit {proc.returncode}):\n{tail}")
     return proc
 
 
-def build_wheel(dest: Path) -> Path:
-    """A wheel of this package (grading code, checks and solutions) for the autograder."""
+def _offline_build_possible() -> bool:
+    """setuptools new enough to build wheels by itself (bdist_wheel built in since 70.1)."""
+    try:
+        major, minor = importlib.metadata.version("setuptools").split(".")[:2]
+    except importlib.metadata.PackageNotFoundError:
+        return False
+    return (int(major), int(minor)) >= (70, 1)
+
+
+def _copy_sources(project: Path, target: Path) -> None:
+    """pyproject.toml, README and the top-level packages of ``project``, nothing else
+    (no stale build/ or egg-info, so the wheel holds exactly the current sources)."""
+    target.mkdir()
+    for item in sorted(project.iterdir()):
+        if item.is_file() and (item.name == "pyproject.toml" or item.name.startswith("README")):
+            shutil.copy(item, target / item.name)
+        elif item.is_dir() and (item / "__init__.py").exists():
+            shutil.copytree(item, target / item.name,
+                            ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+
+
+def build_wheel(project: Path, dest: Path) -> Path:
+    """A normalised wheel of ``project`` (grading code, checks, solutions) in ``dest``."""
     dest.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "-q", "-w", tmp],
-            what="building the grading wheel")
-        wheel = next(Path(tmp).glob("*.whl"))
+        source, out = Path(tmp) / "src", Path(tmp) / "out"
+        _copy_sources(project, source)
+        cmd = [sys.executable, "-m", "pip", "wheel", str(source), "--no-deps", "-q", "-w", str(out)]
+        if _offline_build_possible():
+            cmd.append("--no-build-isolation")
+        run(cmd, what=f"building the wheel of {project}")
+        wheel = next(out.glob("*.whl"))
         target = dest / wheel.name
         normalise_zip(wheel, target)
     return target
+
+
+def install_wheel(wheel: Path, site: Path) -> Path:
+    """Install ``wheel`` alone (no dependencies, no index) into the folder ``site``."""
+    run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-index",
+         "--no-compile", "--target", str(site), str(wheel)], what=f"installing {wheel.name}")
+    return site
 
 
 def normalise_zip(source: Path, target: Path) -> None:
@@ -87,35 +131,41 @@ def normalise_notebook(path: Path) -> None:
     nbformat.write(nb, path)
 
 
-def stage(name: str, workdir: Path, wheel: Path) -> Path:
+def stage(assignment: Assignment, workdir: Path, wheel: Path) -> Path:
     """Copy the master notebook and its support files into ``workdir``; return the notebook.
 
     The assignment config gains: the public checks file (students and autograder), the
     grading wheel (autograder only) and a requirements line installing it on Gradescope.
     """
-    public = public_module_name(name) + ".py"
-    shutil.copy(ROOT / "autograder" / name / "public.py", workdir / public)
+    shutil.copy(assignment.public, workdir / assignment.public_file)
     (workdir / "wheels").mkdir()
     shutil.copy(wheel, workdir / "wheels" / wheel.name)
     (workdir / "requirements.txt").write_text(f"{GRADESCOPE_FILES}/wheels/{wheel.name}\n")
-    nb = nbformat.read(master_path(name), as_version=4)
+    nb = nbformat.read(assignment.master, as_version=4)
     config_cell = nb.cells[0]
     header, body = config_cell.source.split("\n", 1)
     config = yaml.safe_load(body) or {}
-    config["files"] = sorted(set(config.get("files", [])) | {public})
+    owned = [key for key in RELEASE_OWNED_KEYS if key in config]
+    if owned:
+        raise ReleaseError(f"{assignment.master}: the release sets {owned} itself; "
+                           "remove them from the ASSIGNMENT CONFIG")
+    config["files"] = sorted(set(config.get("files", [])) | {assignment.public_file})
     config["autograder_files"] = [f"wheels/{wheel.name}"]
     config["requirements"] = "requirements.txt"
     config_cell.source = header + "\n" + yaml.safe_dump(config, sort_keys=False)
-    target = workdir / f"{name}.ipynb"
+    target = workdir / f"{assignment.name}.ipynb"
     nbformat.write(nb, target)
     return target
 
 
-def otter_assign(notebook: Path, out: Path, run_tests: bool) -> None:
+def otter_assign(notebook: Path, out: Path, site: Path | None) -> None:
+    """Run Otter Assign; with ``site`` (the installed grading wheel) Otter also grades the
+    solution notebook through the new zip and fails unless it gets full marks."""
     cmd = [sys.executable, "-m", "otter", "assign", notebook.name, str(out)]
-    if not run_tests:
+    if site is None:
         cmd.append("--no-run-tests")
-    run(cmd, cwd=notebook.parent, what="otter assign (see the master notebook)")
+    run(cmd, cwd=notebook.parent, env=subprocess_env(site),
+        what="otter assign (see the master notebook)")
 
 
 def render_html(notebook: Path, target: Path) -> None:
@@ -125,42 +175,43 @@ def render_html(notebook: Path, target: Path) -> None:
     target.write_text(body, encoding="utf-8")
 
 
-def build(name: str, dest: Path, wheel: Path, run_tests: bool = True) -> dict[str, Path]:
-    """Build ``dest`` (= dist/<name>) from the master; return the paths of the outputs."""
-    if not master_path(name).exists():
-        raise ReleaseError(f"no master notebook at {master_path(name)}")
+def build(assignment: Assignment, dest: Path, wheel: Path,
+          site: Path | None = None) -> dict[str, Path]:
+    """Build ``dest`` (= dist/<name>) from the master; return the paths of the outputs.
+
+    ``site``: the grading wheel installed, for Otter to test the solution (None: no test).
+    """
+    if not assignment.master.exists():
+        raise ReleaseError(f"no master notebook at {assignment.master}")
     if dest.exists():
         shutil.rmtree(dest)
+    name = assignment.name
+    paths = {"student": dest / "student" / f"{name}.ipynb",
+             "zip": dest / "autograder" / f"{name}-autograder.zip",
+             "solution": dest / "solutions" / f"{name}.ipynb",
+             "html": dest / "solutions" / f"{name}.html"}
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp) / "stage"
         workdir.mkdir()
-        notebook = stage(name, workdir, wheel)
-        otter_assign(notebook, workdir / "out", run_tests)
+        notebook = stage(assignment, workdir, wheel)
         out = workdir / "out"
-        (dest / "student").mkdir(parents=True)
-        (dest / "autograder").mkdir()
-        (dest / "solutions").mkdir()
+        otter_assign(notebook, out, site)
+        for folder in ("student", "autograder", "solutions"):
+            (dest / folder).mkdir(parents=True)
         for item in (out / "student").iterdir():
             shutil.copy(item, dest / "student" / item.name)
-        zip_path = dest / "autograder" / f"{name}-autograder.zip"
-        normalise_zip(next((out / "autograder").glob("*.zip")), zip_path)
-        shutil.copy(out / "autograder" / f"{name}.ipynb", dest / "solutions" / f"{name}.ipynb")
-    paths = {
-        "student": dest / "student" / f"{name}.ipynb",
-        "public": dest / "student" / (public_module_name(name) + ".py"),
-        "zip": zip_path,
-        "solution": dest / "solutions" / f"{name}.ipynb",
-        "html": dest / "solutions" / f"{name}.html",
-    }
+        normalise_zip(next((out / "autograder").glob("*.zip")), paths["zip"])
+        shutil.copy(out / "autograder" / notebook.name, paths["solution"])
     for key in ("student", "solution"):
         normalise_notebook(paths[key])
     render_html(paths["solution"], paths["html"])
     return paths
 
 
-def digest(paths) -> dict[str, str]:
-    """sha256 of each file, keyed by file name (what the determinism check compares)."""
-    return {Path(p).name: hashlib.sha256(Path(p).read_bytes()).hexdigest() for p in paths}
+def digest(folder: Path) -> dict[str, str]:
+    """sha256 of every file under ``folder``, keyed by relative path."""
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def write_json(path: Path, data) -> None:

@@ -1,8 +1,10 @@
 """Grading under Gradescope's default container limits: 1/2 vCPU, 768 MB, 10 minutes.
 
-The command runs pinned to one core (``taskset``) inside a memory cgroup capped at
-768 MB when the machine allows it (Linux, root, cgroup v1 or v2); the peak memory is the
-cgroup's high-water mark, else the peak summed RSS of the process tree (psutil).
+The command runs pinned to one core (``taskset``) inside child cgroups of this process's
+own (Linux, root, cgroup v1 or v2) that cap its memory at 768 MB and its CPU time at half
+a core (CFS quota 50 ms per 100 ms). The peak memory is the cgroup's high-water mark
+(page cache included), else the peak summed RSS of the process tree (psutil). Where a
+cgroup cannot be made, the command runs without that cap and the figures say so.
 """
 from __future__ import annotations
 
@@ -16,71 +18,125 @@ from pathlib import Path
 import psutil
 
 MEMORY_LIMIT = 768 * 2**20
+CPU_PERIOD_US, CPU_QUOTA_US = 100_000, 50_000
 TIME_LIMIT = 600
-CGROUP_V1 = Path("/sys/fs/cgroup/memory")
-CGROUP_V2 = Path("/sys/fs/cgroup")
+CGROUP_ROOT = Path("/sys/fs/cgroup")
 
 
-def _make_cgroup(limit: int):
-    """(directory, peak-file name) of a fresh memory cgroup, or (None, None)."""
-    name = f"advopt-{uuid.uuid4().hex[:8]}"
-    try:
-        if (CGROUP_V1 / "memory.limit_in_bytes").exists():
-            path = CGROUP_V1 / name
-            path.mkdir()
-            (path / "memory.limit_in_bytes").write_text(str(limit))
-            return path, "memory.max_usage_in_bytes"
-        if (CGROUP_V2 / "cgroup.controllers").exists():
-            path = CGROUP_V2 / name
-            path.mkdir()
-            (path / "memory.max").write_text(str(limit))
-            return path, "memory.peak"
-    except OSError:
-        pass
-    return None, None
+def _own_cgroup(controller: str) -> Path | None:
+    """This process's cgroup folder for ``controller`` ("" for the v2 unified tree)."""
+    for line in Path("/proc/self/cgroup").read_text().splitlines():
+        _, controllers, path = line.split(":", 2)
+        if controller in controllers.split(","):
+            folder = CGROUP_ROOT / (controller or "") / path.lstrip("/")
+            return folder if folder.is_dir() else None
+    return None
+
+
+class Limits:
+    """Child cgroups capping memory and CPU; ``enter`` moves the calling process in."""
+
+    def __init__(self, memory: int = MEMORY_LIMIT):
+        self.groups: list[Path] = []
+        self.peak_file: Path | None = None
+        self.cpu_capped = False
+        name = f"advopt-{uuid.uuid4().hex[:8]}"
+        unified = _own_cgroup("")
+        if (CGROUP_ROOT / "cgroup.controllers").exists() and unified is not None:
+            self._v2(unified / name, memory)
+        else:
+            self._v1(name, memory)
+
+    def _make(self, folder: Path | None, settings: dict[str, str]) -> bool:
+        if folder is None:
+            return False
+        try:
+            folder.mkdir()
+        except OSError:
+            return False
+        try:
+            for key, value in settings.items():
+                (folder / key).write_text(value)
+        except OSError:
+            folder.rmdir()
+            return False
+        self.groups.append(folder)
+        return True
+
+    def _v1(self, name: str, memory: int) -> None:
+        memory_root, cpu_root = _own_cgroup("memory"), _own_cgroup("cpu")
+        if self._make(memory_root and memory_root / name, {"memory.limit_in_bytes": str(memory)}):
+            self.peak_file = memory_root / name / "memory.max_usage_in_bytes"
+        self.cpu_capped = self._make(cpu_root and cpu_root / name, {
+            "cpu.cfs_period_us": str(CPU_PERIOD_US), "cpu.cfs_quota_us": str(CPU_QUOTA_US)})
+
+    def _v2(self, folder: Path, memory: int) -> None:
+        if self._make(folder, {"memory.max": str(memory)}):
+            self.peak_file = folder / "memory.peak"
+            try:
+                (folder / "cpu.max").write_text(f"{CPU_QUOTA_US} {CPU_PERIOD_US}")
+                self.cpu_capped = True
+            except OSError:  # the cpu controller is not delegated to this subtree
+                pass
+
+    def enter(self) -> None:
+        for group in self.groups:
+            (group / "cgroup.procs").write_text(str(os.getpid()))
+
+    def peak(self) -> int | None:
+        return int(self.peak_file.read_text()) if self.peak_file is not None else None
+
+    def close(self) -> None:
+        for group in reversed(self.groups):
+            try:
+                group.rmdir()
+            except OSError:  # a straggler still inside; the kernel frees it when empty
+                pass
 
 
 def measure(cmd: list[str], cwd: Path, env: dict | None = None,
             memory_limit: int = MEMORY_LIMIT, time_limit: int = TIME_LIMIT) -> dict:
     """Run ``cmd`` under the limits; return wall time, peak memory and how it was capped."""
-    cgroup, peak_file = _make_cgroup(memory_limit)
+    limits = Limits(memory_limit)
     if shutil.which("taskset"):
         cmd = ["taskset", "-c", "0", *cmd]
-
-    def enter_cgroup():
-        if cgroup is not None:
-            (cgroup / "cgroup.procs").write_text(str(os.getpid()))
-
     start, peak_rss = time.perf_counter(), 0
-    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, preexec_fn=enter_cgroup)
     try:
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, preexec_fn=limits.enter)
         while proc.poll() is None:
             if time.perf_counter() - start > time_limit:
-                proc.kill()
+                _kill_tree(proc.pid)
                 break
             peak_rss = max(peak_rss, _tree_rss(proc.pid))
             time.sleep(0.05)
         output = proc.stdout.read().decode(errors="replace")
-        wall = time.perf_counter() - start
-        peak_cgroup = int((cgroup / peak_file).read_text()) if cgroup is not None else None
-    finally:
         proc.wait()
-        if cgroup is not None:
-            try:
-                cgroup.rmdir()
-            except OSError:  # a straggler still inside; the kernel removes it when empty
-                pass
+        wall = time.perf_counter() - start
+        peak_cgroup = limits.peak()
+    finally:
+        limits.close()
     return {
         "command": " ".join(cmd),
         "exit_code": proc.returncode,
         "wall_seconds": round(wall, 2),
         "peak_rss_bytes": peak_rss,
         "peak_cgroup_bytes": peak_cgroup,
-        "memory_limit_bytes": memory_limit if cgroup is not None else None,
-        "cpus": "1 core (taskset -c 0)" if "taskset" in cmd[0] else "unpinned",
+        "memory_limit_bytes": memory_limit if peak_cgroup is not None else None,
+        "cpu_limit": (f"{CPU_QUOTA_US / CPU_PERIOD_US:g} core (CFS quota)" if limits.cpu_capped
+                      else "none"),
+        "cpus": "1 core (taskset -c 0)" if cmd[0] == "taskset" else "unpinned",
         "output_tail": output[-1500:],
     }
+
+
+def _kill_tree(pid: int) -> None:
+    try:
+        parent = psutil.Process(pid)
+        for p in [*parent.children(recursive=True), parent]:
+            p.kill()
+    except psutil.Error:
+        pass
 
 
 def _tree_rss(pid: int) -> int:

@@ -1,28 +1,86 @@
-"""Grade notebooks through the released autograder zip, the way Gradescope does."""
+"""Checks of a built release: scores through the zip, the student notebook, determinism.
+
+Notebooks are graded the way Gradescope does, through the released zip; the grading code
+comes only from the wheel inside the zip, installed into a folder that becomes the
+PYTHONPATH of ``otter run`` (what Gradescope's setup installs, minus the dependencies,
+which this environment already has).
+"""
 from __future__ import annotations
 
 import json
 import shutil
 import sys
 import tempfile
+import zipfile
 from pathlib import Path
 
 import nbformat
 
-from autograder.release.build import ReleaseError, run
+from autograder.release import resources
+from autograder.release.build import (ReleaseError, build, build_wheel, digest, install_wheel,
+                                      run, subprocess_env)
+from autograder.release.layout import Assignment
+
+MAX_PEAK_BYTES = 700 * 2**20
+MAX_GRADING_SECONDS = 300
+
+_IMPORT_ORIGINS = """
+import importlib, json, os, sys
+site, tops, modules = json.loads(sys.argv[1])
+for module in modules:
+    importlib.import_module(module)
+print("\\n".join(sorted(m.__file__ for m in list(sys.modules.values())
+                        if m.__name__.split(".")[0] in tops and getattr(m, "__file__", None)
+                        and not os.path.realpath(m.__file__).startswith(site))))
+"""
 
 
-def otter_scores(zip_path: Path, notebook: Path, timeout: int = 600) -> dict[str, tuple]:
-    """``otter run`` one notebook; return {question: (score, max_score)}."""
+def install_from_zip(zip_path: Path, site: Path, modules: list[str]) -> Path:
+    """Install the zip's grading wheel into ``site``; fail unless the hidden check
+    ``modules`` and what they import from the wheel's packages all load from there."""
+    with zipfile.ZipFile(zip_path) as zf:
+        wheels = [n for n in zf.namelist() if n.startswith("files/wheels/") and n.endswith(".whl")]
+        if len(wheels) != 1:
+            raise ReleaseError(f"{zip_path} must hold one grading wheel, found {wheels}")
+        wheel = Path(zf.extract(wheels[0], site.parent / "wheel"))
+    with zipfile.ZipFile(wheel) as whl:
+        top_level = next(n for n in whl.namelist() if n.endswith(".dist-info/top_level.txt"))
+        tops = whl.read(top_level).decode().split()
+    install_wheel(wheel, site)
+    argument = json.dumps([str(site.resolve()), tops, modules])
+    proc = run([sys.executable, "-c", _IMPORT_ORIGINS, argument], cwd=site.parent,
+               env=subprocess_env(site), what="importing the hidden checks from the zip's wheel")
+    if proc.stdout.strip():
+        raise ReleaseError(f"the zip's wheel lacks modules that grading imports; they came "
+                           f"from elsewhere:\n{proc.stdout}")
+    return site
+
+
+def otter_grade(zip_path: Path, notebook: Path, site: Path,
+                measure: bool = False) -> tuple[dict[str, tuple], dict | None]:
+    """``otter run`` one notebook with the grading code from ``site``.
+
+    Returns ({question: (score, max_score)}, resource usage under Gradescope's limits
+    when ``measure``, else None).
+    """
     with tempfile.TemporaryDirectory() as tmp:
         submission = Path(tmp) / notebook.name
         shutil.copy(notebook, submission)
-        run([sys.executable, "-m", "otter", "run", "--no-logo", "-a", str(zip_path),
-             "-o", tmp, str(submission)], cwd=tmp, what=f"otter run on {notebook.name}",
-            timeout=timeout)
+        cmd = [sys.executable, "-m", "otter", "run", "--no-logo", "-a", str(zip_path),
+               "-o", tmp, str(submission)]
+        usage = None
+        if measure:
+            usage = resources.measure(cmd, cwd=Path(tmp), env=subprocess_env(site))
+            if usage["exit_code"] != 0:
+                raise ReleaseError(f"otter run on {notebook.name} under Gradescope's limits "
+                                   f"failed (exit {usage['exit_code']}):\n{usage['output_tail']}")
+        else:
+            run(cmd, cwd=tmp, env=subprocess_env(site), what=f"otter run on {notebook.name}",
+                timeout=resources.TIME_LIMIT)
         results = json.loads((Path(tmp) / "results.json").read_text())
-    return {t["name"]: (t["score"], t["max_score"]) for t in results["tests"]
-            if t.get("max_score") is not None}
+    scores = {t["name"]: (t["score"], t["max_score"]) for t in results["tests"]
+              if t.get("max_score") is not None}
+    return scores, usage
 
 
 def require_full_marks(scores: dict[str, tuple]) -> None:
@@ -37,18 +95,43 @@ def require_zero(scores: dict[str, tuple]) -> None:
         raise ReleaseError(f"the untouched student notebook earns points: {earned}")
 
 
-def execute_student_notebook(student_dir: Path, name: str, timeout: int = 300) -> None:
-    """Run every cell of the untouched student notebook (next to its support files)."""
+def require_fit(usage: dict) -> None:
+    """Grading must leave room within Gradescope's default container."""
+    peak = usage["peak_cgroup_bytes"] or usage["peak_rss_bytes"]
+    if peak > MAX_PEAK_BYTES or usage["wall_seconds"] > MAX_GRADING_SECONDS:
+        raise ReleaseError(
+            f"grading the solution does not fit Gradescope's default container: peak "
+            f"{peak / 2**20:.0f} MiB (max {MAX_PEAK_BYTES / 2**20:.0f}), "
+            f"{usage['wall_seconds']:.0f} s (max {MAX_GRADING_SECONDS})")
+
+
+def execute_student_notebook(notebook: Path, timeout: int = 300) -> None:
+    """Run every cell of the untouched student notebook next to its support files, in a
+    kernel without the grading code on its path."""
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp) / "student"
-        shutil.copytree(student_dir, work)
-        nb = nbformat.read(work / f"{name}.ipynb", as_version=4)
+        shutil.copytree(notebook.parent, work)
+        nb = nbformat.read(work / notebook.name, as_version=4)
         client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
                                 resources={"metadata": {"path": str(work)}})
         try:
-            client.execute()
+            client.execute(env=subprocess_env())
         except CellExecutionError as e:
             raise ReleaseError(f"the untouched student notebook crashes:\n{str(e)[-2000:]}")
+
+
+def require_deterministic(assignment: Assignment, dest: Path, scratch: Path) -> None:
+    """A second build (wheel included) from the same inputs gives byte-identical files."""
+    wheel = build_wheel(assignment.project, scratch / "wheels")
+    build(assignment, scratch / assignment.name, wheel)
+    differ = []
+    for folder in ("student", "autograder", "solutions"):
+        first = digest(dest / folder)
+        second = digest(scratch / assignment.name / folder)
+        differ += [f"{folder}/{f}" for f in sorted(set(first) | set(second))
+                   if first.get(f) != second.get(f)]
+    if differ:
+        raise ReleaseError(f"two builds from the same inputs differ: {differ}")

@@ -14,15 +14,18 @@ def batchnorm_forward(x, gamma, beta, running_mean, running_var, training=True,
     Evaluation: x_hat uses running_mean / running_var, which are returned unchanged.
 
     Inputs: gamma, beta, running_mean, running_var of shape (D,).
-    Returns (out (N, D), cache, new_running_mean (D,), new_running_var (D,)).
+    Returns (out (N, D), cache, new_running_mean (D,), new_running_var (D,)); out has the
+    float dtype of x and the new running stats that of the running stats (float64 for
+    integers), also when momentum or eps is a numpy scalar.
     Raises ValueError for N == 1 in training.
     """
     x = np.asarray(x)
     gamma, beta = np.asarray(gamma), np.asarray(beta)
     running_mean, running_var = np.asarray(running_mean), np.asarray(running_var)
+    dtype = x.dtype if np.issubdtype(x.dtype, np.floating) else np.float64
     if not training:
         x_hat = (x - running_mean) / np.sqrt(running_var + eps)
-        out = (gamma * x_hat + beta).astype(x.dtype, copy=False)
+        out = (gamma * x_hat + beta).astype(dtype, copy=False)
         return out, None, running_mean, running_var
     n = x.shape[0]
     if n < 2:
@@ -31,9 +34,12 @@ def batchnorm_forward(x, gamma, beta, running_mean, running_var, training=True,
     var = x.var(axis=0)
     inv_std = 1.0 / np.sqrt(var + eps)
     x_hat = (x - mu) * inv_std
-    out = (gamma * x_hat + beta).astype(x.dtype, copy=False)
-    new_mean = (1 - momentum) * running_mean + momentum * mu
-    new_var = (1 - momentum) * running_var + momentum * var * n / (n - 1)
+    out = (gamma * x_hat + beta).astype(dtype, copy=False)
+    stats_dtype = np.result_type(running_mean, running_var)
+    stats_dtype = stats_dtype if np.issubdtype(stats_dtype, np.floating) else np.float64
+    new_mean = ((1 - momentum) * running_mean + momentum * mu).astype(stats_dtype, copy=False)
+    new_var = ((1 - momentum) * running_var + momentum * var * n / (n - 1)).astype(
+        stats_dtype, copy=False)
     cache = (x_hat, gamma, inv_std)
     return out, cache, new_mean, new_var
 
@@ -42,9 +48,10 @@ def batchnorm_backward(dout, cache):
     """Exact gradients of the training-mode forward (mu and var are functions of x).
 
     Inputs: dout (N, D), upstream gradient; cache from batchnorm_forward(training=True).
-    Returns (dx (N, D), dgamma (D,), dbeta (D,)).
+    Returns (dx (N, D), dgamma (D,), dbeta (D,)), all in the float dtype of dout.
     """
     dout = np.asarray(dout)
+    dtype = dout.dtype if np.issubdtype(dout.dtype, np.floating) else np.float64
     x_hat, gamma, inv_std = cache
     n = dout.shape[0]
     # With g = dout * gamma (the gradient w.r.t. x_hat), backpropagating through
@@ -54,4 +61,5 @@ def batchnorm_backward(dout, cache):
     dx = inv_std / n * (n * g - g.sum(axis=0) - x_hat * (g * x_hat).sum(axis=0))
     dgamma = (dout * x_hat).sum(axis=0)
     dbeta = dout.sum(axis=0)
-    return dx.astype(dout.dtype, copy=False), dgamma, dbeta
+    return (dx.astype(dtype, copy=False), dgamma.astype(dtype, copy=False),
+            dbeta.astype(dtype, copy=False))

@@ -19,7 +19,7 @@ def dropout_mask(shape, p, rng=None):
 def dropout_forward(x, p, training=True, rng=None):
     """Return ``(out, mask)``: out = x * mask in training; (x, None) in evaluation.
 
-    x: array of any shape; out has the dtype of x.
+    x: array of any shape; out has the float dtype of x (float64 for integer x).
     """
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout probability p must be in [0, 1], got {p}")
@@ -27,12 +27,14 @@ def dropout_forward(x, p, training=True, rng=None):
     if not training:
         return x, None
     mask = dropout_mask(x.shape, p, rng)
-    return (x * mask).astype(x.dtype, copy=False), mask
+    dtype = x.dtype if np.issubdtype(x.dtype, np.floating) else np.float64
+    return (x * mask).astype(dtype, copy=False), mask
 
 
 def dropout_backward(dout, mask):
-    """Return dx = dout * mask (dout unchanged when mask is None), in the dtype of dout."""
+    """Return dx = dout * mask (dout unchanged when mask is None), in the float dtype of dout."""
     dout = np.asarray(dout)
     if mask is None:
         return dout
-    return (dout * mask).astype(dout.dtype, copy=False)
+    dtype = dout.dtype if np.issubdtype(dout.dtype, np.floating) else np.float64
+    return (dout * mask).astype(dtype, copy=False)

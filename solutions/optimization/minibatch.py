@@ -6,7 +6,8 @@ def minibatches(X, y, batch_size, shuffle=True, rng=None):
     """Yield ``(X_batch, y_batch)`` pairs covering the data once (one epoch).
 
     Inputs:
-    - X: array or tensor of shape (N, ...); y: shape (N, ...).
+    - X: array, tensor or array-like of shape (N, ...); y: shape (N, ...). Arrays and
+      tensors are indexed as they are (batches keep their type); lists become arrays.
     - batch_size: int >= 1. The last batch holds the N % batch_size left-overs, if any.
     - shuffle: apply one permutation ``rng.permutation(N)`` to both X and y.
     - rng: numpy.random.Generator (None: a fresh default_rng()).
@@ -17,6 +18,8 @@ def minibatches(X, y, batch_size, shuffle=True, rng=None):
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
     if len(X) != len(y):
         raise ValueError(f"X and y must have the same length, got {len(X)} and {len(y)}")
+    X = X if hasattr(X, "shape") else np.asarray(X)
+    y = y if hasattr(y, "shape") else np.asarray(y)
     n = len(X)
     if shuffle:
         rng = np.random.default_rng() if rng is None else rng

@@ -1,6 +1,8 @@
 """Q5: exponentially weighted averages and the optimizer steps built on them.
 
 Every step returns new arrays and the new state; ``t`` is the 1-based step number.
+They keep the float dtype of the arrays (float64 for integers), also when a
+hyperparameter is a numpy scalar (e.g. ``np.float64`` lr, ``np.int64`` t), as torch.optim does.
 """
 import numpy as np
 
@@ -13,8 +15,11 @@ def momentum_step(w, dw, v, lr, beta=0.9):
     Equals torch.optim.SGD(momentum=beta) with learning rate lr * (1 - beta).
     Returns (w, v).
     """
-    v = beta * np.asarray(v) + (1 - beta) * np.asarray(dw)
-    return np.asarray(w) - lr * v, v
+    w, dw, v = np.asarray(w), np.asarray(dw), np.asarray(v)
+    dtype = np.result_type(w, dw, v)
+    dtype = dtype if np.issubdtype(dtype, np.floating) else np.float64
+    v = (beta * v + (1 - beta) * dw).astype(dtype, copy=False)
+    return (w - lr * v).astype(dtype, copy=False), v
 
 
 def rmsprop_step(w, dw, s, lr, beta=0.99, eps=1e-8):
@@ -24,9 +29,11 @@ def rmsprop_step(w, dw, s, lr, beta=0.99, eps=1e-8):
         w <- w - lr * dw / (sqrt(s) + eps)
     Returns (w, s).
     """
-    dw = np.asarray(dw)
-    s = beta * np.asarray(s) + (1 - beta) * dw**2
-    return np.asarray(w) - lr * dw / (np.sqrt(s) + eps), s
+    w, dw, s = np.asarray(w), np.asarray(dw), np.asarray(s)
+    dtype = np.result_type(w, dw, s)
+    dtype = dtype if np.issubdtype(dtype, np.floating) else np.float64
+    s = (beta * s + (1 - beta) * dw**2).astype(dtype, copy=False)
+    return (w - lr * dw / (np.sqrt(s) + eps)).astype(dtype, copy=False), s
 
 
 def adam_step(w, dw, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
@@ -40,12 +47,14 @@ def adam_step(w, dw, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
     """
     if t < 1:
         raise ValueError(f"the step number t is 1-based, got t={t}")
-    dw = np.asarray(dw)
-    m = beta1 * np.asarray(m) + (1 - beta1) * dw
-    v = beta2 * np.asarray(v) + (1 - beta2) * dw**2
+    w, dw, m, v = np.asarray(w), np.asarray(dw), np.asarray(m), np.asarray(v)
+    dtype = np.result_type(w, dw, m, v)
+    dtype = dtype if np.issubdtype(dtype, np.floating) else np.float64
+    m = (beta1 * m + (1 - beta1) * dw).astype(dtype, copy=False)
+    v = (beta2 * v + (1 - beta2) * dw**2).astype(dtype, copy=False)
     m_hat = m / (1 - beta1**t)
     v_hat = v / (1 - beta2**t)
-    return np.asarray(w) - lr * m_hat / (np.sqrt(v_hat) + eps), m, v
+    return (w - lr * m_hat / (np.sqrt(v_hat) + eps)).astype(dtype, copy=False), m, v
 
 
 def ema(values, beta, bias_correction=True):

@@ -1,0 +1,179 @@
+"""`make release` end to end on a one-question toy assignment (tests/fixtures/toy_assignment),
+and proof that each of its verifications can fail."""
+import fcntl
+import json
+import shutil
+import sys
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+from autograder.release import build, leaks, resources, verify
+from autograder.release.__main__ import release
+from autograder.release.build import ReleaseError
+from autograder.release.layout import Assignment
+
+FIXTURE = Path(__file__).parent / "fixtures" / "toy_assignment"
+TOY = Assignment(name="toy", master=FIXTURE / "toy.ipynb",
+                 public=FIXTURE / "toygrader" / "public.py",
+                 solutions=FIXTURE / "toysolutions", checks="toygrader.cases", project=FIXTURE)
+WHEEL = "advopt_toy-0.1.0-py3-none-any.whl"
+
+
+@pytest.fixture(scope="session")
+def toy_release(tmp_path_factory, worker_id):
+    """(dist/toy, summary figures) of the toy release, built once per test run and
+    shared by the xdist workers."""
+    base = tmp_path_factory.getbasetemp()
+    shared = (base if worker_id == "master" else base.parent) / "toy-release"
+    with open(f"{shared}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (shared / "figures.json").exists():
+            wheel = build.build_wheel(TOY.project, shared / "wheels")
+            figures = release(TOY, shared / "toy", wheel)
+            (shared / "figures.json").write_text(json.dumps(figures))
+    return shared / "toy", json.loads((shared / "figures.json").read_text())
+
+
+def _student_copy(dest: Path, tmp_path: Path) -> Path:
+    student = tmp_path / "student"
+    shutil.copytree(dest / "student", student)
+    return student
+
+
+@pytest.mark.slow
+def test_release_writes_every_file_and_passes_its_checks(toy_release):
+    dest, figures = toy_release
+    for path in ("student/toy.ipynb", "student/toy_public.py", "autograder/toy-autograder.zip",
+                 "solutions/toy.ipynb", "solutions/toy.html", "leak-report.json",
+                 "resources.json"):
+        assert (dest / path).is_file(), path
+    assert figures["points"] == 3 and figures["leaks"] == 0
+
+
+@pytest.mark.slow
+def test_zip_is_normalised_and_installs_the_grading_wheel(toy_release):
+    dest, _ = toy_release
+    with zipfile.ZipFile(dest / "autograder/toy-autograder.zip") as zf:
+        infos = zf.infolist()
+        environment = yaml.safe_load(zf.read("environment.yml"))
+        wheel = zf.read(f"files/wheels/{WHEEL}")
+    assert [i.filename for i in infos] == sorted(i.filename for i in infos)
+    assert {i.date_time for i in infos} == {build.FIXED_ZIP_TIME}
+    assert "files/toy_public.py" in {i.filename for i in infos}
+    pip = next(d["pip"] for d in environment["dependencies"] if isinstance(d, dict))
+    assert f"{build.GRADESCOPE_FILES}/wheels/{WHEEL}" in pip
+    assert wheel == (dest.parent / "wheels" / WHEEL).read_bytes()
+
+
+@pytest.mark.slow
+def test_solution_full_marks_within_limits_recorded(toy_release):
+    usage = json.loads((toy_release[0] / "resources.json").read_text())
+    assert usage["exit_code"] == 0
+    assert "Total Score: 3.000 / 3.000" in usage["output_tail"]
+    assert (usage["peak_cgroup_bytes"] or usage["peak_rss_bytes"]) < verify.MAX_PEAK_BYTES
+
+
+@pytest.mark.slow
+def test_leak_report_lists_what_was_checked(toy_release):
+    report = json.loads((toy_release[0] / "leak-report.json").read_text())
+    assert report["leaks"] == []
+    assert report["hidden_names_checked"] == ["matches_reference_direction", "toygrader.hidden"]
+    assert report["solution_lines_checked"] == 2 and report["hidden_source_lines_checked"] >= 2
+    assert sorted(report["files_scanned"]) == ["toy.ipynb", "toy_public.py"]
+
+
+def _plant_cell(student: Path, source: str) -> None:
+    nb = nbformat.read(student / "toy.ipynb", as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell(source))
+    nbformat.write(nb, student / "toy.ipynb")
+
+
+def _plant_output(student: Path, text: str) -> None:
+    nb = nbformat.read(student / "toy.ipynb", as_version=4)
+    nb.cells[-1].outputs = [nbformat.v4.new_output("stream", name="stdout", text=text)]
+    nbformat.write(nb, student / "toy.ipynb")
+
+
+def _plant_hidden_case(student: Path, _: str) -> None:
+    nb = nbformat.read(student / "toy.ipynb", as_version=4)
+    nb.metadata["otter"]["tests"]["q1"]["suites"][0]["cases"].append(
+        {"code": ">>> 1", "hidden": True, "locked": False, "points": 2})
+    nbformat.write(nb, student / "toy.ipynb")
+
+
+def _plant_file(student: Path, text: str) -> None:
+    (student / "notes.py").write_text(text + "\n")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("plant, text, kind", [
+    (_plant_cell, "from toygrader.hidden import matches_reference_direction", "hidden test name"),
+    (_plant_cell, "    return v / np.sqrt(np.sum(v * v))", "solution line"),
+    (_plant_output, "secret_vector = np.random.default_rng(7).normal(size=5) * 40.0",
+     "hidden test source"),
+    (_plant_hidden_case, "", "hidden test case in metadata"),
+    (_plant_file, "v = np.asarray(v, dtype=float)", "solution line"),
+])
+def test_leak_check_fails_on_a_planted_leak(toy_release, tmp_path, plant, text, kind):
+    student = _student_copy(toy_release[0], tmp_path)
+    plant(student, text)
+    report = leaks.scan(TOY, student)
+    assert kind in {leak["kind"] for leak in report["leaks"]}
+    with pytest.raises(ReleaseError, match="leak"):
+        leaks.require_clean(report, tmp_path / "leak-report.json")
+
+
+@pytest.mark.slow
+def test_determinism_check_fails_when_a_file_differs(toy_release, tmp_path):
+    dest = tmp_path / "toy"
+    shutil.copytree(toy_release[0], dest)
+    with open(dest / "student" / "toy_public.py", "a") as f:
+        f.write("# changed after the build\n")
+    with pytest.raises(ReleaseError, match="student/toy_public.py"):
+        verify.require_deterministic(TOY, dest, tmp_path / "again")
+
+
+@pytest.mark.slow
+def test_wheel_holds_the_current_sources_only(tmp_path):
+    project = tmp_path / "project"
+    shutil.copytree(FIXTURE, project, ignore=shutil.ignore_patterns("__pycache__"))
+    stale = project / "build" / "lib" / "toygrader" / "removed_module.py"
+    stale.parent.mkdir(parents=True)
+    stale.write_text("SECRET = 1\n")
+    wheel = build.build_wheel(project, tmp_path / "wheels")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "toygrader/hidden.py" in names and "toysolutions/__init__.py" in names
+    assert not any("removed_module" in n for n in names)
+    assert not list(project.glob("*.egg-info"))
+    assert build.build_wheel(project, tmp_path / "again").read_bytes() == wheel.read_bytes()
+
+
+def test_score_requirements():
+    verify.require_full_marks({"q1": (3, 3)})
+    verify.require_zero({"q1": (0, 3)})
+    with pytest.raises(ReleaseError, match="full marks"):
+        verify.require_full_marks({"q1": (2, 3)})
+    with pytest.raises(ReleaseError, match="earns points"):
+        verify.require_zero({"q1": (1, 3)})
+
+
+def test_fit_requirement():
+    usage = {"peak_cgroup_bytes": None, "peak_rss_bytes": 800 * 2**20, "wall_seconds": 10}
+    with pytest.raises(ReleaseError, match="Gradescope"):
+        verify.require_fit(usage)
+    verify.require_fit({**usage, "peak_rss_bytes": 300 * 2**20})
+
+
+def test_measure_reports_peak_memory_and_caps_it(tmp_path):
+    grab = "import sys; b = bytearray(int(sys.argv[1]) * 2**20); b[::4096] = b'x' * len(b[::4096])"
+    small = resources.measure([sys.executable, "-c", grab, "200"], cwd=tmp_path)
+    assert small["exit_code"] == 0
+    assert (small["peak_cgroup_bytes"] or small["peak_rss_bytes"]) > 150 * 2**20
+    if small["memory_limit_bytes"] is None:
+        pytest.skip("no memory cgroup can be made here: the cap is not enforced")
+    big = resources.measure([sys.executable, "-c", grab, "1200"], cwd=tmp_path)
+    assert big["exit_code"] != 0, "a process above 768 MB should be killed"
