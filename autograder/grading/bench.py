@@ -59,6 +59,7 @@ def release_paths(assignment: str, workdir: Path) -> dict[str, Path]:
     """The released zip and notebooks: dist/<assignment>/, else a quick build here."""
     from autograder.notebooks import ROOT
     from autograder.release import build
+    from autograder.release.layout import Assignment
 
     dist = ROOT / "dist" / assignment
     paths = {"zip": dist / "autograder" / f"{assignment}-autograder.zip",
@@ -67,18 +68,20 @@ def release_paths(assignment: str, workdir: Path) -> dict[str, Path]:
     if all(p.exists() for p in paths.values()):
         return paths
     print(f"no release in {dist}: building one (otter assign, about a minute)", flush=True)
-    wheel = build.build_wheel(workdir / "wheels")
-    return build.build(assignment, workdir / assignment, wheel, run_tests=False)
+    wheel = build.build_wheel(ROOT, workdir / "wheels")
+    return build.build(Assignment.in_repo(assignment), workdir / assignment, wheel)
 
 
 def otter_loop(zip_path: Path, notebooks: list[Path]) -> tuple[float, list[dict]]:
-    """``otter run`` on each notebook in turn; (seconds, per-question scores)."""
+    """``otter run`` on each notebook in turn, with the zip's grading wheel installed
+    once beforehand (not timed); (seconds, per-question scores)."""
     from tqdm import tqdm
 
     from autograder.release import verify
 
+    site = verify.install_from_zip(zip_path, notebooks[0].parent.parent / "site", [])
     started = time.monotonic()
-    scores = [{q: s for q, (s, _) in verify.otter_scores(zip_path, nb).items()}
+    scores = [{q: s for q, (s, _) in verify.otter_grade(zip_path, nb, site)[0].items()}
               for nb in tqdm(notebooks, desc="otter run", unit="submission")]
     return time.monotonic() - started, scores
 

@@ -1,0 +1,25 @@
+"""`make bench-grading` compares like with like: the same notebooks through `otter run`
+(the released zip) and the sealed grader, with the same scores."""
+import nbformat
+import pytest
+
+from autograder.grading import bench
+
+pytestmark = pytest.mark.slow
+
+
+def test_otter_loop_and_sealed_grader_agree(released, tmp_path):
+    solution = nbformat.read(released / "solutions/optimization.ipynb", as_version=4)
+    student = nbformat.read(released / "student/optimization.ipynb", as_version=4)
+    folder = tmp_path / "submissions"
+    folder.mkdir()
+    notebooks = []
+    for i, nb in enumerate(bench.variants(solution, student, 2)):
+        notebooks.append(folder / f"s{i}.ipynb")
+        nbformat.write(nb, notebooks[-1])
+    _, ours = bench.sealed(folder, tmp_path / "graded", "optimization", jobs=2)
+    _, theirs = bench.otter_loop(released / "autograder/optimization-autograder.zip", notebooks)
+    assert sum(ours[0].values()) == 53  # every fourth variant is the full solution
+    assert sum(ours[1].values()) < 53
+    assert [{q: float(s) for q, s in t.items()} for t in theirs] == \
+        [{q: float(s) for q, s in o.items()} for o in ours]
