@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import ast
 import importlib
+import importlib.util
 import inspect
 import sys
 from pathlib import Path
@@ -36,6 +37,13 @@ def master_path(assignment: str) -> Path:
 def public_module_name(assignment: str) -> str:
     """Name under which ``autograder/<a>/public.py`` is shipped next to the notebook."""
     return f"{assignment}_public"
+
+
+def support_files(checks_module) -> dict[str, Path]:
+    """Extra files students keep next to the notebook besides the public checks:
+    ``SUPPORT_FILES`` of the assignment's checks module ({file name: module import path})."""
+    return {name: Path(importlib.util.find_spec(module).origin)
+            for name, module in getattr(checks_module, "SUPPORT_FILES", {}).items()}
 
 
 def solution_source(fn) -> str:

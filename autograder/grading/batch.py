@@ -67,15 +67,17 @@ def load_assignment(name: str):
 
 
 def support_files(module) -> dict[str, str]:
-    """Files students have next to their notebook: the public checks, as released."""
-    from autograder.notebooks import public_module_name
+    """Files students have next to their notebook, as released: the public checks and the
+    assignment's SUPPORT_FILES (e.g. the MNIST loader)."""
+    from autograder.notebooks import public_module_name, support_files as extra_files
 
+    files = {name: path.read_text() for name, path in extra_files(module).items()}
     spec = importlib.util.find_spec(f"{module.__name__}.public") \
         if hasattr(module, "__path__") else None
     if spec is None or not spec.origin:
-        return {}
+        return files
     name = getattr(module, "NAME", module.__name__.rsplit(".", 1)[-1])
-    return {f"{public_module_name(name)}.py": Path(spec.origin).read_text()}
+    return {f"{public_module_name(name)}.py": Path(spec.origin).read_text(), **files}
 
 
 def secret_paths(module, *folders) -> list[str]:

@@ -53,6 +53,18 @@ def preload() -> None:
             pass
     if "torch" in sys.modules:
         sys.modules["torch"].set_num_threads(1)
+        _warm_up(sys.modules["torch"], sys.modules.get("pandas"))
+
+
+def _warm_up(torch, pandas) -> None:
+    """A first optimizer step and DataFrame sort import more modules lazily (torch._dynamo,
+    ...), some of which write caches: do it now, before sandboxes make files read-only."""
+    model = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.BatchNorm1d(2))
+    optimizer = torch.optim.Adam(model.parameters())
+    torch.nn.functional.cross_entropy(model(torch.zeros(2, 2)), torch.zeros(2).long()).backward()
+    optimizer.step()
+    if pandas is not None:
+        pandas.DataFrame({"a": [1.0, 0.0]}).sort_values("a").to_dict("list")
 
 
 def serve_forks(control: socket.socket) -> None:
@@ -143,8 +155,14 @@ class _Anything:
 def _otter_stub() -> types.ModuleType:
     module = types.ModuleType("otter", "Grading stub: checks and exports do nothing here.")
     module.Notebook = _Anything
-    module.__getattr__ = lambda name: _Anything
+    module.__getattr__ = _otter_attribute
     return module
+
+
+def _otter_attribute(name: str):
+    if name.startswith("__"):  # __file__, __path__, ...: libraries scanning sys.modules
+        raise AttributeError(name)
+    return _Anything
 
 
 class _Shell(_Anything):
@@ -279,10 +297,14 @@ class Session:
 
     # -- operations
     def op_exec(self, header, blobs, out) -> dict:
-        """Write support files, run the cells in order; errors are recorded, not fatal."""
+        """Write support files, run the cells in order; errors are recorded, not fatal.
+        As in a notebook kernel, the working directory (with the support files) is
+        importable."""
         for name, text in header.get("files", {}).items():
             with open(os.path.basename(name), "w") as f:
                 f.write(text)
+        if os.getcwd() not in sys.path:
+            sys.path.insert(0, os.getcwd())
         errors = []
         for cell in header["cells"]:
             self.channel.send({"cell": cell["index"]})

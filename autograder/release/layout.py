@@ -16,7 +16,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.notebooks import ROOT, public_module_name
+from autograder.notebooks import ROOT, public_module_name, support_files
 
 
 @dataclass(frozen=True)
@@ -49,11 +49,19 @@ class Assignment:
         """File name of the public checks next to the student notebook."""
         return public_module_name(self.name) + ".py"
 
-    def cases(self) -> tuple:
-        """The CASES registry (imported from ``project`` when it is not importable yet)."""
+    def checks_module(self):
+        """The checks module (imported from ``project`` when it is not importable yet)."""
         if str(self.project) not in sys.path:
             sys.path.append(str(self.project))
-        return importlib.import_module(self.checks).CASES
+        return importlib.import_module(self.checks)
+
+    def cases(self) -> tuple:
+        """The CASES registry."""
+        return self.checks_module().CASES
+
+    def support_files(self) -> dict[str, Path]:
+        """Files shipped next to the notebook besides the public checks (SUPPORT_FILES)."""
+        return support_files(self.checks_module())
 
 
 def repo_assignments(root: Path = ROOT) -> list[str]:

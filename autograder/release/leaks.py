@@ -8,7 +8,8 @@ What counts as a secret:
 - hidden test cases in the student notebook's Otter metadata.
 Lines are compared whole, with whitespace collapsed; short lines (< MIN_LENGTH characters),
 imports and comments are too common to be evidence and are skipped, and so are lines that
-students see by design (the public checks, the master's prose and figure cells).
+students see by design (the public checks, support files such as the data loader, the
+master's prose and figure cells).
 In a notebook, what is scanned is every string a student can read: cell sources, outputs
 and metadata (Otter's doctest prompts removed).
 """
@@ -46,9 +47,11 @@ def _raw_marker(cell) -> str:
 
 
 def public_lines(assignment: Assignment) -> set[str]:
-    """Lines students see by design: the public checks and the master's cells outside
-    solution and test blocks."""
+    """Lines students see by design: the public checks, the support files and the
+    master's cells outside solution and test blocks."""
     lines, skip = assignment.public.read_text().split("\n"), False
+    for path in assignment.support_files().values():
+        lines += path.read_text().split("\n")
     for cell in nbformat.read(assignment.master, as_version=4).cells:
         marker = _raw_marker(cell)
         if marker.startswith(("# BEGIN SOLUTION", "# BEGIN TESTS")):
