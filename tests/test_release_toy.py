@@ -74,7 +74,8 @@ def test_solution_full_marks_within_limits_recorded(toy_release):
     usage = json.loads((toy_release[0] / "resources.json").read_text())
     assert usage["exit_code"] == 0
     assert "Total Score: 3.000 / 3.000" in usage["output_tail"]
-    assert (usage["peak_cgroup_bytes"] or usage["peak_rss_bytes"]) < verify.MAX_PEAK_BYTES
+    assert (usage["peak_cgroup_bytes"] or usage["peak_rss_bytes"]) < \
+        verify.PEAK_MARGIN * resources.MEMORY_LIMIT
 
 
 @pytest.mark.slow
@@ -164,8 +165,18 @@ def test_score_requirements():
 def test_fit_requirement():
     usage = {"peak_cgroup_bytes": None, "peak_rss_bytes": 800 * 2**20, "wall_seconds": 10}
     with pytest.raises(ReleaseError, match="Gradescope"):
-        verify.require_fit(usage)
-    verify.require_fit({**usage, "peak_rss_bytes": 300 * 2**20})
+        verify.require_fit(usage, resources.MEMORY_LIMIT)
+    verify.require_fit(usage, 3072 * 2**20)   # a larger container declared by the assignment
+    verify.require_fit({**usage, "peak_rss_bytes": 300 * 2**20}, resources.MEMORY_LIMIT)
+
+
+def test_assignments_declare_their_gradescope_container():
+    import autograder.mnist
+    import autograder.optimization
+
+    assert resources.limits_of(autograder.optimization) == {
+        "memory_limit": 768 * 2**20, "cpus": 0.5}
+    assert resources.limits_of(autograder.mnist) == {"memory_limit": 3072 * 2**20, "cpus": 2.0}
 
 
 def test_measure_reports_peak_memory_and_caps_it(tmp_path):

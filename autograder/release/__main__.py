@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from autograder.notebooks import ROOT
-from autograder.release import build, leaks, verify
+from autograder.release import build, leaks, resources, verify
 from autograder.release.build import ReleaseError
 from autograder.release.layout import Assignment, repo_assignments
 
@@ -40,11 +40,12 @@ def release(assignment: Assignment, dest: Path, wheel: Path, step=print) -> dict
         step("installing the zip's grading wheel on its own")
         hidden = sorted({c.check.__module__ for c in assignment.cases() if c.hidden})
         site = verify.install_from_zip(paths["zip"], tmp / "grade" / "site", hidden)
-        step("grading the solution through the zip under Gradescope's limits")
-        scores, usage = verify.otter_grade(paths["zip"], paths["solution"], site, measure=True)
+        step("grading the solution through the zip under its Gradescope limits")
+        limits = resources.limits_of(assignment.checks_module())
+        scores, usage = verify.otter_grade(paths["zip"], paths["solution"], site, measure=limits)
         build.write_json(dest / "resources.json", usage)
         verify.require_full_marks(scores)
-        verify.require_fit(usage)
+        verify.require_fit(usage, limits["memory_limit"])
 
         step("executing the untouched student notebook")
         verify.execute_student_notebook(paths["student"])

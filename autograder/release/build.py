@@ -17,12 +17,14 @@ import hashlib
 import importlib.metadata
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
 import tempfile
 import zipfile
 from pathlib import Path
+from typing import Callable
 
 import nbformat
 import yaml
@@ -103,11 +105,13 @@ def install_wheel(wheel: Path, site: Path) -> Path:
     return site
 
 
-def normalise_zip(source: Path, target: Path) -> None:
-    """Rewrite a zip with sorted entries, fixed timestamps and permissions."""
+def normalise_zip(source: Path, target: Path, edits: dict[str, Callable] | None = None) -> None:
+    """Rewrite a zip with sorted entries, fixed timestamps and permissions; ``edits`` maps
+    entry names to functions (bytes -> bytes) applied to their content."""
+    edits = edits or {}
     with zipfile.ZipFile(source) as src:
-        entries = sorted((info.filename, src.read(info)) for info in src.infolist()
-                         if not info.is_dir())
+        entries = sorted((info.filename, edits.get(info.filename, bytes)(src.read(info)))
+                         for info in src.infolist() if not info.is_dir())
     tmp = target.with_suffix(".tmp")
     with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as out:
         for name, data in entries:
@@ -116,6 +120,26 @@ def normalise_zip(source: Path, target: Path) -> None:
             info.compress_type = zipfile.ZIP_DEFLATED
             out.writestr(info, data)
     tmp.replace(target)
+
+
+def with_gradescope_hooks(run_autograder: bytes, env: dict[str, str], after: str) -> bytes:
+    """Otter's run_autograder script with ``env`` exported before Otter runs and the shell
+    command ``after`` run once Otter has written results.json."""
+    lines = run_autograder.decode().rstrip("\n").split("\n")
+    i = next(i for i, line in enumerate(lines) if "run_otter.py" in line)
+    exports = [f"export {key}={shlex.quote(value)}" for key, value in env.items()]
+    return "\n".join([*lines[:i], *exports, lines[i], *([after] if after else []),
+                      *lines[i + 1:]]).encode() + b"\n"
+
+
+def gradescope_edits(assignment: Assignment) -> dict[str, Callable]:
+    """Zip edits the assignment asks for (GRADESCOPE_ENV, GRADESCOPE_AFTER of its checks
+    module, e.g. the MNIST leaderboard)."""
+    module = assignment.checks_module()
+    env, after = getattr(module, "GRADESCOPE_ENV", {}), getattr(module, "GRADESCOPE_AFTER", "")
+    if not env and not after:
+        return {}
+    return {"run_autograder": lambda data: with_gradescope_hooks(data, env, after)}
 
 
 def normalise_notebook(path: Path) -> None:
@@ -134,10 +158,13 @@ def normalise_notebook(path: Path) -> None:
 def stage(assignment: Assignment, workdir: Path, wheel: Path) -> Path:
     """Copy the master notebook and its support files into ``workdir``; return the notebook.
 
-    The assignment config gains: the public checks file (students and autograder), the
+    The assignment config gains: the public checks file and the assignment's
+    SUPPORT_FILES (students and autograder), the
     grading wheel (autograder only) and a requirements line installing it on Gradescope.
     """
-    shutil.copy(assignment.public, workdir / assignment.public_file)
+    shipped = {assignment.public_file: assignment.public, **assignment.support_files()}
+    for name, source in shipped.items():
+        shutil.copy(source, workdir / name)
     (workdir / "wheels").mkdir()
     shutil.copy(wheel, workdir / "wheels" / wheel.name)
     (workdir / "requirements.txt").write_text(f"{GRADESCOPE_FILES}/wheels/{wheel.name}\n")
@@ -149,7 +176,7 @@ def stage(assignment: Assignment, workdir: Path, wheel: Path) -> Path:
     if owned:
         raise ReleaseError(f"{assignment.master}: the release sets {owned} itself; "
                            "remove them from the ASSIGNMENT CONFIG")
-    config["files"] = sorted(set(config.get("files", [])) | {assignment.public_file})
+    config["files"] = sorted(set(config.get("files", [])) | set(shipped))
     config["autograder_files"] = [f"wheels/{wheel.name}"]
     config["requirements"] = "requirements.txt"
     config_cell.source = header + "\n" + yaml.safe_dump(config, sort_keys=False)
@@ -200,7 +227,8 @@ def build(assignment: Assignment, dest: Path, wheel: Path,
             (dest / folder).mkdir(parents=True)
         for item in (out / "student").iterdir():
             shutil.copy(item, dest / "student" / item.name)
-        normalise_zip(next((out / "autograder").glob("*.zip")), paths["zip"])
+        normalise_zip(next((out / "autograder").glob("*.zip")), paths["zip"],
+                      gradescope_edits(assignment))
         shutil.copy(out / "autograder" / notebook.name, paths["solution"])
     for key in ("student", "solution"):
         normalise_notebook(paths[key])

@@ -1,13 +1,17 @@
-"""Grading under Gradescope's default container limits: 1/2 vCPU, 768 MB, 10 minutes.
+"""Grading under Gradescope's container limits: by default 1/2 vCPU, 768 MB, 10 minutes;
+an assignment that needs a larger container names it (``GRADESCOPE_LIMITS`` of its checks
+module, e.g. ``{"cpus": 2.0, "memory_mb": 3072}``), and the instructor selects that size
+in Gradescope's autograder settings.
 
-The command runs pinned to one core (``taskset``) inside child cgroups of this process's
-own (Linux, root, cgroup v1 or v2) that cap its memory at 768 MB and its CPU time at half
-a core (CFS quota 50 ms per 100 ms). The peak memory is the cgroup's high-water mark
+The command runs pinned to ceil(cpus) cores (``taskset``) inside child cgroups of this
+process's own (Linux, root, cgroup v1 or v2) that cap its memory and its CPU time (CFS
+quota: cpus x 100 ms per 100 ms). The peak memory is the cgroup's high-water mark
 (page cache included), else the peak summed RSS of the process tree (psutil). Where a
 cgroup cannot be made, the command runs without that cap and the figures say so.
 """
 from __future__ import annotations
 
+import math
 import os
 import shutil
 import subprocess
@@ -18,9 +22,17 @@ from pathlib import Path
 import psutil
 
 MEMORY_LIMIT = 768 * 2**20
-CPU_PERIOD_US, CPU_QUOTA_US = 100_000, 50_000
+CPUS = 0.5
+CPU_PERIOD_US = 100_000
 TIME_LIMIT = 600
 CGROUP_ROOT = Path("/sys/fs/cgroup")
+
+
+def limits_of(checks_module) -> dict:
+    """{"memory_limit": bytes, "cpus": float} for grading an assignment on Gradescope."""
+    wanted = getattr(checks_module, "GRADESCOPE_LIMITS", {})
+    return {"memory_limit": int(wanted.get("memory_mb", MEMORY_LIMIT / 2**20) * 2**20),
+            "cpus": float(wanted.get("cpus", CPUS))}
 
 
 def _own_cgroup(controller: str) -> Path | None:
@@ -36,7 +48,8 @@ def _own_cgroup(controller: str) -> Path | None:
 class Limits:
     """Child cgroups capping memory and CPU; ``enter`` moves the calling process in."""
 
-    def __init__(self, memory: int = MEMORY_LIMIT):
+    def __init__(self, memory: int = MEMORY_LIMIT, cpus: float = CPUS):
+        self.quota = str(int(cpus * CPU_PERIOD_US))
         self.groups: list[Path] = []
         self.peak_file: Path | None = None
         self.cpu_capped = False
@@ -68,13 +81,13 @@ class Limits:
         if self._make(memory_root and memory_root / name, {"memory.limit_in_bytes": str(memory)}):
             self.peak_file = memory_root / name / "memory.max_usage_in_bytes"
         self.cpu_capped = self._make(cpu_root and cpu_root / name, {
-            "cpu.cfs_period_us": str(CPU_PERIOD_US), "cpu.cfs_quota_us": str(CPU_QUOTA_US)})
+            "cpu.cfs_period_us": str(CPU_PERIOD_US), "cpu.cfs_quota_us": self.quota})
 
     def _v2(self, folder: Path, memory: int) -> None:
         if self._make(folder, {"memory.max": str(memory)}):
             self.peak_file = folder / "memory.peak"
             try:
-                (folder / "cpu.max").write_text(f"{CPU_QUOTA_US} {CPU_PERIOD_US}")
+                (folder / "cpu.max").write_text(f"{self.quota} {CPU_PERIOD_US}")
                 self.cpu_capped = True
             except OSError:  # the cpu controller is not delegated to this subtree
                 pass
@@ -95,11 +108,13 @@ class Limits:
 
 
 def measure(cmd: list[str], cwd: Path, env: dict | None = None,
-            memory_limit: int = MEMORY_LIMIT, time_limit: int = TIME_LIMIT) -> dict:
+            memory_limit: int = MEMORY_LIMIT, cpus: float = CPUS,
+            time_limit: int = TIME_LIMIT) -> dict:
     """Run ``cmd`` under the limits; return wall time, peak memory and how it was capped."""
-    limits = Limits(memory_limit)
+    limits = Limits(memory_limit, cpus)
+    cores = min(math.ceil(cpus), os.cpu_count() or 1)
     if shutil.which("taskset"):
-        cmd = ["taskset", "-c", "0", *cmd]
+        cmd = ["taskset", "-c", f"0-{cores - 1}", *cmd]
     start, peak_rss = time.perf_counter(), 0
     try:
         proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE,
@@ -123,9 +138,8 @@ def measure(cmd: list[str], cwd: Path, env: dict | None = None,
         "peak_rss_bytes": peak_rss,
         "peak_cgroup_bytes": peak_cgroup,
         "memory_limit_bytes": memory_limit if peak_cgroup is not None else None,
-        "cpu_limit": (f"{CPU_QUOTA_US / CPU_PERIOD_US:g} core (CFS quota)" if limits.cpu_capped
-                      else "none"),
-        "cpus": "1 core (taskset -c 0)" if cmd[0] == "taskset" else "unpinned",
+        "cpu_limit": f"{cpus:g} core(s) (CFS quota)" if limits.cpu_capped else "none",
+        "cpus": f"{cores} core(s) ({' '.join(cmd[:3])})" if cmd[0] == "taskset" else "unpinned",
         "output_tail": output[-1500:],
     }
 

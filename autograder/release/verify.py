@@ -21,7 +21,7 @@ from autograder.release.build import (ReleaseError, build, build_wheel, digest, 
                                       run, subprocess_env)
 from autograder.release.layout import Assignment
 
-MAX_PEAK_BYTES = 700 * 2**20
+PEAK_MARGIN = 0.9            # the peak must stay below 90 % of the memory limit
 MAX_GRADING_SECONDS = 300
 
 _IMPORT_ORIGINS = """
@@ -57,11 +57,11 @@ def install_from_zip(zip_path: Path, site: Path, modules: list[str]) -> Path:
 
 
 def otter_grade(zip_path: Path, notebook: Path, site: Path,
-                measure: bool = False) -> tuple[dict[str, tuple], dict | None]:
+                measure: dict | None = None) -> tuple[dict[str, tuple], dict | None]:
     """``otter run`` one notebook with the grading code from ``site``.
 
-    Returns ({question: (score, max_score)}, resource usage under Gradescope's limits
-    when ``measure``, else None).
+    measure: Gradescope limits (``resources.limits_of``) to run under and measure.
+    Returns ({question: (score, max_score)}, resource usage when measured, else None).
     """
     with tempfile.TemporaryDirectory() as tmp:
         submission = Path(tmp) / notebook.name
@@ -70,7 +70,7 @@ def otter_grade(zip_path: Path, notebook: Path, site: Path,
                "-o", tmp, str(submission)]
         usage = None
         if measure:
-            usage = resources.measure(cmd, cwd=Path(tmp), env=subprocess_env(site))
+            usage = resources.measure(cmd, cwd=Path(tmp), env=subprocess_env(site), **measure)
             if usage["exit_code"] != 0:
                 raise ReleaseError(f"otter run on {notebook.name} under Gradescope's limits "
                                    f"failed (exit {usage['exit_code']}):\n{usage['output_tail']}")
@@ -95,13 +95,13 @@ def require_zero(scores: dict[str, tuple]) -> None:
         raise ReleaseError(f"the untouched student notebook earns points: {earned}")
 
 
-def require_fit(usage: dict) -> None:
-    """Grading must leave room within Gradescope's default container."""
+def require_fit(usage: dict, memory_limit: int) -> None:
+    """Grading must leave room within the Gradescope container it was measured under."""
     peak = usage["peak_cgroup_bytes"] or usage["peak_rss_bytes"]
-    if peak > MAX_PEAK_BYTES or usage["wall_seconds"] > MAX_GRADING_SECONDS:
+    if peak > PEAK_MARGIN * memory_limit or usage["wall_seconds"] > MAX_GRADING_SECONDS:
         raise ReleaseError(
-            f"grading the solution does not fit Gradescope's default container: peak "
-            f"{peak / 2**20:.0f} MiB (max {MAX_PEAK_BYTES / 2**20:.0f}), "
+            f"grading the solution does not fit its Gradescope container: peak "
+            f"{peak / 2**20:.0f} MiB (max {PEAK_MARGIN * memory_limit / 2**20:.0f}), "
             f"{usage['wall_seconds']:.0f} s (max {MAX_GRADING_SECONDS})")
 
 
