@@ -9,7 +9,7 @@ from autograder import notebooks
 from autograder.optimization import CASES
 
 
-@pytest.mark.parametrize("assignment", ["optimization"])
+@pytest.mark.parametrize("assignment", ["optimization", "mnist"])
 def test_master_notebook_is_in_sync(assignment):
     assert notebooks.differences(assignment) == [], (
         f"run: python -m autograder.notebooks sync {assignment}")
@@ -33,6 +33,20 @@ def test_numeric_answers_in_the_master_equal_the_reference():
     exec(compile(ast.parse(cell), "megabytes", "exec"), namespace)
     assert namespace["megabytes_1"] == pytest.approx(reference.megabytes_1)
     assert namespace["megabytes_2"] == pytest.approx(reference.megabytes_2)
+
+
+def test_mnist_master_has_every_case_and_the_reference_best_hparams():
+    import solutions.mnist as mnist_reference
+    from autograder.mnist import CASES as MNIST_CASES
+
+    nb = nbformat.read(notebooks.master_path("mnist"), as_version=4)
+    sources = [c.source for c in nb.cells if c.cell_type == "code"]
+    for case in MNIST_CASES:
+        assert sources.count(notebooks.test_cell_source(case, "mnist")) == 1, case.id
+    cell = next(s for s in sources if s.startswith("BEST_HPARAMS ="))
+    namespace = {}
+    exec(compile(ast.parse(cell), "BEST_HPARAMS", "exec"), namespace)
+    assert namespace["BEST_HPARAMS"] == mnist_reference.BEST_HPARAMS
 
 
 def test_solution_source_brackets_the_body_after_the_docstring():

@@ -1,0 +1,43 @@
+"""Assignment 2, ``mnist``: the registry of test cases (SPEC.md, "Assignment 2").
+
+Q1 minibatches over tensors, Q2 build_model, Q3 fit, Q4 random_search, Q5 BEST_HPARAMS,
+Q6 the benchmark (GPU question: ``advopt grade --gpu`` grades it on a GPU machine).
+"""
+from autograder.cases import Case
+from autograder.mnist import public
+from autograder.mnist.hidden import q2_model as q2, q3_fit as q3, q4_search as q4
+from autograder.mnist.hidden import q6_benchmark as q6
+from autograder.optimization.hidden import q1_minibatches as q1
+
+NAME = "mnist"
+GPU_QUESTIONS = ("q6",)
+SUPPORT_FILES = {"mnist_data.py": "autograder.mnist.data"}  # shipped next to the notebook
+
+
+def _hidden(question, *checks, points=1.0):
+    return tuple(Case(question, check, points, hidden=True) for check in checks)
+
+
+CASES = (
+    Case("q1", public.minibatches_split_tensors),
+    *_hidden("q1", q1.works_with_torch_tensors, q1.shuffles_with_one_rng_permutation,
+             q1.keeps_every_sample_once),
+    Case("q2", public.model_maps_784_to_10),
+    *_hidden("q2", q2.layers_in_order, q2.sizes_and_rates_follow_hparams, q2.outputs_logits),
+    Case("q3", public.fit_returns_epoch_losses),
+    *_hidden("q3", q3.learns_a_separable_problem, q3.draws_every_minibatch, q3.steps_with_adam,
+             q3.leaves_the_data_unchanged, q3.matches_the_reference_steps),
+    Case("q4", public.search_returns_a_table),
+    *_hidden("q4", q4.sorted_best_first, q4.samples_lr_log_uniformly, q4.randomness_comes_from_rng),
+    Case("q5", public.best_hparams_are_complete),
+    *_hidden("q6", q6.reaches_90_percent, q6.reaches_95_percent, q6.reaches_97_percent),
+    *_hidden("q6", q6.reaches_98_percent, points=2.0),
+)
+
+# Gradescope: the CPU benchmark trains on 60,000 images; select this container size in the
+# assignment's autograder settings (the release measures grading under it).
+GRADESCOPE_LIMITS = {"cpus": 2.0, "memory_mb": 3072}
+# Gradescope: the benchmark's measurement becomes the submission's leaderboard entry.
+MEASUREMENT = "/autograder/results/benchmark.json"
+GRADESCOPE_ENV = {"ADVOPT_LEADERBOARD": MEASUREMENT}
+GRADESCOPE_AFTER = f"python -m autograder.mnist.leaderboard {MEASUREMENT} /autograder/results/results.json"

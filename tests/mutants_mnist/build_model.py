@@ -1,0 +1,68 @@
+"""Variants of ``build_model(hparams)`` (assignment 2, Q2)."""
+import torch.nn as nn
+
+
+def correct_nested_blocks(hparams):
+    blocks, width = [], 784
+    for size in hparams["hidden"]:
+        blocks.append(nn.Sequential(nn.Linear(width, size), nn.BatchNorm1d(size), nn.ReLU(),
+                                    nn.Dropout(hparams["dropout"])))
+        width = size
+    return nn.Sequential(*blocks, nn.Linear(width, 10))
+
+
+def correct_custom_module(hparams):
+    class MLP(nn.Module):
+        def __init__(self):
+            super().__init__()
+            sizes = [784, *hparams["hidden"]]
+            self.layers = nn.ModuleList()
+            for n_in, n_out in zip(sizes, sizes[1:]):
+                self.layers.extend([nn.Linear(n_in, n_out), nn.BatchNorm1d(n_out), nn.ReLU(),
+                                    nn.Dropout(p=hparams["dropout"])])
+            self.out = nn.Linear(sizes[-1], 10)
+
+        def forward(self, x):
+            for layer in self.layers:
+                x = layer(x)
+            return self.out(x)
+
+    return MLP()
+
+
+def _mlp(hparams, block, last=()):
+    layers, width = [], 784
+    for size in hparams["hidden"]:
+        layers += block(width, size, hparams["dropout"])
+        width = size
+    return nn.Sequential(*layers, nn.Linear(width, 10), *last)
+
+
+def wrong_batchnorm_after_relu(hparams):
+    return _mlp(hparams, lambda i, o, p: [nn.Linear(i, o), nn.ReLU(), nn.BatchNorm1d(o), nn.Dropout(p)])
+
+
+def wrong_dropout_before_relu(hparams):
+    return _mlp(hparams, lambda i, o, p: [nn.Linear(i, o), nn.BatchNorm1d(o), nn.Dropout(p), nn.ReLU()])
+
+
+def wrong_no_batchnorm(hparams):
+    return _mlp(hparams, lambda i, o, p: [nn.Linear(i, o), nn.ReLU(), nn.Dropout(p)])
+
+
+def wrong_layernorm(hparams):
+    return _mlp(hparams, lambda i, o, p: [nn.Linear(i, o), nn.LayerNorm(o), nn.ReLU(), nn.Dropout(p)])
+
+
+def wrong_softmax_output(hparams):
+    return _mlp(hparams, lambda i, o, p: [nn.Linear(i, o), nn.BatchNorm1d(o), nn.ReLU(), nn.Dropout(p)],
+                last=(nn.Softmax(dim=1),))
+
+
+def wrong_fixed_width(hparams):
+    return _mlp({**hparams, "hidden": [128] * len(hparams["hidden"])},
+                lambda i, o, p: [nn.Linear(i, o), nn.BatchNorm1d(o), nn.ReLU(), nn.Dropout(p)])
+
+
+def wrong_fixed_dropout(hparams):
+    return _mlp(hparams, lambda i, o, p: [nn.Linear(i, o), nn.BatchNorm1d(o), nn.ReLU(), nn.Dropout(0.5)])

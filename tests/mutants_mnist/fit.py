@@ -1,0 +1,107 @@
+"""Variants of ``fit(model, X, y, hparams, device)`` (assignment 2, Q3); ``minibatches``
+is the reference one."""
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+
+def correct_item_per_step(model, X, y, hparams, device):
+    model = model.to(device)
+    opt = torch.optim.Adam(model.parameters(), lr=hparams["lr"])
+    rng = np.random.default_rng(hparams.get("seed"))
+    history = []
+    for epoch in range(hparams["epochs"]):
+        model.train()
+        total, count = 0.0, 0
+        for xb, yb in minibatches(X, y, hparams["batch_size"], shuffle=True, rng=rng):
+            opt.zero_grad()
+            loss = F.cross_entropy(model(xb), yb)
+            loss.backward()
+            opt.step()
+            total += loss.item() * len(yb)
+            count += len(yb)
+        history.append(total / count)
+    return history
+
+
+def correct_mean_of_batch_losses(model, X, y, hparams, device):
+    model.to(device).train()
+    opt = torch.optim.Adam(model.parameters(), hparams["lr"])
+    generator = np.random.default_rng(hparams.get("seed"))
+    losses = []
+    for _ in range(hparams["epochs"]):
+        batch_losses = []
+        for xb, yb in minibatches(X, y, hparams["batch_size"], rng=generator):
+            loss = F.cross_entropy(model(xb), yb)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            batch_losses.append(loss.detach())
+        losses.append(torch.stack(batch_losses).mean().item())
+    return losses
+
+
+def _train(model, X, y, hparams, device, optimizer=None, batches=None, epochs=None,
+           zero_grad=True, train_mode=True):
+    model.to(device).train(train_mode)
+    opt = (optimizer or torch.optim.Adam)(model.parameters(), lr=hparams["lr"])
+    rng = np.random.default_rng(hparams.get("seed"))
+    losses = []
+    for _ in range(hparams["epochs"] if epochs is None else epochs):
+        total = 0.0
+        for xb, yb in (batches or (lambda: minibatches(X, y, hparams["batch_size"], rng=rng)))():
+            loss = F.cross_entropy(model(xb), yb)
+            if zero_grad:
+                opt.zero_grad()
+            loss.backward()
+            opt.step()
+            total += loss.item() * len(yb)
+        losses.append(total / len(y))
+    return losses
+
+
+def wrong_sgd(model, X, y, hparams, device):
+    return _train(model, X, y, hparams, device, optimizer=torch.optim.SGD)
+
+
+def wrong_drops_last_batch(model, X, y, hparams, device):
+    b = hparams["batch_size"]
+    return _train(model, X, y, hparams, device,
+                  batches=lambda: ((xb, yb) for xb, yb in minibatches(X, y, b) if len(yb) == b))
+
+
+def wrong_full_batch(model, X, y, hparams, device):
+    return _train(model, X, y, hparams, device, batches=lambda: [(X, y)])
+
+
+def wrong_one_epoch_short(model, X, y, hparams, device):
+    return _train(model, X, y, hparams, device, epochs=hparams["epochs"] - 1)
+
+
+def wrong_never_zeroes_gradients(model, X, y, hparams, device):
+    return _train(model, X, y, hparams, device, zero_grad=False)
+
+
+def wrong_evaluation_mode(model, X, y, hparams, device):
+    return _train(model, X, y, hparams, device, train_mode=False)
+
+
+def wrong_standardizes_X_in_place(model, X, y, hparams, device):
+    X -= X.mean(0)
+    return _train(model, X, y, hparams, device)
+
+
+def wrong_ignores_the_seed(model, X, y, hparams, device):
+    model.to(device).train()
+    opt = torch.optim.Adam(model.parameters(), lr=hparams["lr"])
+    losses = []
+    for _ in range(hparams["epochs"]):
+        total = 0.0
+        for xb, yb in minibatches(X, y, hparams["batch_size"]):
+            loss = F.cross_entropy(model(xb), yb)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            total += loss.item() * len(yb)
+        losses.append(total / len(y))
+    return losses

@@ -1,0 +1,63 @@
+"""The mnist checks tell wrong implementations from right ones (direct path).
+
+Variants live in tests/mutants_mnist/<student name>.py as ``correct_*`` / ``wrong_*``
+functions; each replaces the student's function of that name in an otherwise reference
+namespace. Every wrong variant must lose points on its question, every correct one must get
+full marks. (The benchmark question is tested in test_mnist_benchmark.py.)
+"""
+import importlib
+import inspect
+from collections import Counter
+
+import pytest
+
+import solutions.mnist as reference
+from autograder.cases import run_case
+from autograder.mnist import CASES
+
+FUNCTIONS = {"build_model": "q2", "fit": "q3", "random_search": "q4"}
+
+
+def load_variants():
+    out = []
+    for name, question in FUNCTIONS.items():
+        module = importlib.import_module(f"mutants_mnist.{name}")
+        for helper in ("minibatches", "build_model", "fit"):   # what student code may call
+            setattr(module, helper, getattr(reference, helper))
+        out += [(name, question, variant, fn) for variant, fn in vars(module).items()
+                if inspect.isfunction(fn) and variant.startswith(("correct_", "wrong_"))]
+    return out
+
+
+VARIANTS = load_variants()
+
+
+def score(name, question, fn):
+    namespace = {**{n: getattr(reference, n) for n in reference.__all__}, name: fn}
+    results = [run_case(c, namespace) for c in CASES if c.question == question]
+    return (sum(r.score for r in results), sum(r.case.points for r in results),
+            [f"{r.case.name}: {r.message}" for r in results if not r.passed])
+
+
+@pytest.mark.parametrize("name, question, variant, fn", VARIANTS,
+                         ids=[f"{v[0]}.{v[2]}" for v in VARIANTS])
+def test_variant_is_judged_right(name, question, variant, fn):
+    points, max_points, failures = score(name, question, fn)
+    if variant.startswith("correct_"):
+        assert points == max_points, failures
+    else:
+        assert points < max_points, "a wrong implementation got full marks"
+
+
+def test_the_reference_gets_full_marks_outside_the_benchmark():
+    namespace = {n: getattr(reference, n) for n in reference.__all__}
+    failed = [(c.id, r.message) for c in CASES if c.question != "q6"
+              for r in [run_case(c, namespace)] if not r.passed]
+    assert failed == []
+
+
+def test_corpus_covers_every_function():
+    correct = Counter(v[0] for v in VARIANTS if v[2].startswith("correct_"))
+    wrong = Counter(v[0] for v in VARIANTS if v[2].startswith("wrong_"))
+    for name in FUNCTIONS:
+        assert correct[name] >= 2 and wrong[name] >= 4, name
