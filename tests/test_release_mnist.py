@@ -47,6 +47,9 @@ def test_solution_notebook_runs_every_experiment(released_mnist):
         for name in ("mnist_public.py", "mnist_data.py"):
             shutil.copy(released_mnist / "student" / name, work / name)
         nb = nbformat.read(released_mnist / "solutions/mnist.ipynb", as_version=4)
+        nb.cells = [c for c in nb.cells if "grader.export" not in c.source
+                    and "grader.check_all" not in c.source]   # no zip, no second grading
+        nbformat.write(nb, work / "mnist.ipynb")             # otter.Notebook reads it
         NotebookClient(nb, timeout=600, kernel_name="python3",
                        resources={"metadata": {"path": str(work)}}).execute(
                            env=build.subprocess_env())
