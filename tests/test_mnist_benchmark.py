@@ -2,7 +2,6 @@
 cases, thresholds, budget, labels kept from student code, the Gradescope leaderboard."""
 import json
 
-import numpy as np
 import pytest
 import torch
 

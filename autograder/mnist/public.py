@@ -14,12 +14,6 @@ SMALL = {"hidden": [32], "dropout": 0.1, "lr": 0.01, "batch_size": 64, "epochs":
 HPARAM_KEYS = ("hidden", "dropout", "lr", "batch_size", "epochs")
 
 
-def as_tensor(value):
-    """A CPU torch tensor of ``value`` (tensor, array or array-like)."""
-    return torch.as_tensor(np.asarray(value.detach().cpu() if hasattr(value, "detach")
-                                      else value))
-
-
 def random_problem(n, seed=0, classes=10):
     """X float32 (n, 784) ~ N(0, 1); y int64 (n,) = argmax of a fixed random linear map of
     X (so a linear classifier can fit it)."""
@@ -36,7 +30,7 @@ def minibatches_split_tensors(minibatches):
     sizes = [len(yb) for _, yb in batches]
     assert sizes == [10, 10, 5], f"25 samples in batches of 10: sizes should be [10, 10, 5], got {sizes}"
     assert all(isinstance(xb, torch.Tensor) for xb, _ in batches), "batches must stay tensors"
-    seen = torch.cat([as_tensor(yb) for _, yb in minibatches(X, y, 10, rng=np.random.default_rng(0))])
+    seen = torch.cat([torch.as_tensor(yb).cpu() for _, yb in minibatches(X, y, 10, rng=np.random.default_rng(0))])
     assert sorted(seen.tolist()) == list(range(25)), "a shuffled epoch must hold every sample once"
 
 

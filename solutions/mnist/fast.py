@@ -72,11 +72,6 @@ class _GraphedStep:
 
     def __init__(self, step: _Step, idx: torch.Tensor):
         self.idx = idx.clone()
-        side = torch.cuda.Stream()
-        side.wait_stream(torch.cuda.current_stream())
-        with torch.cuda.stream(side):
-            step.optimizer.zero_grad(set_to_none=True)
-        torch.cuda.current_stream().wait_stream(side)
         self.graph = torch.cuda.CUDAGraph()
         with torch.cuda.graph(self.graph):
             step(self.idx)

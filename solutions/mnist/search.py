@@ -1,5 +1,4 @@
 """Random hyperparameter search of assignment 2, and the configuration it found."""
-import numpy as np
 import pandas as pd
 import torch
 
