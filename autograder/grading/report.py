@@ -24,6 +24,8 @@ from urllib.parse import quote
 
 from matplotlib.figure import Figure
 
+from autograder.grading.results import STATUSES
+
 SLOWEST = 10
 LABELLED_POINTS = 30  # the benchmark scatter names its points up to this many students
 
@@ -108,6 +110,12 @@ def common_mistakes(results, questions) -> dict[str, list[tuple[str, str, int]]]
         out[question] = [(name, explanations[name], n)
                          for name, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
     return out
+
+
+def status_counts(results) -> dict[str, int]:
+    """Submissions per status: graded, timeout, error, invalid (zeros included), others."""
+    return {s: sum(r.status == s for r in results)
+            for s in dict.fromkeys([*STATUSES, *(r.status for r in results)])}
 
 
 def leaderboard(results) -> list:
@@ -196,8 +204,6 @@ def _distribution_section(out: Path, results, points) -> str:
 
     figures = [_figure(out / "score_histogram.png", histogram),
                _figure(out / "question_scores.png", per_question)]
-    statuses = {s: sum(r.status == s for r in results) for s in dict.fromkeys(
-        ["graded", "timeout", "error", "invalid", *(r.status for r in results)])}
     case_rows = []
     for case_id in dict.fromkeys(c["id"] for r in graded for c in r.cases):
         ran = [c for r in graded for c in r.cases if c["id"] == case_id]
@@ -207,7 +213,8 @@ def _distribution_section(out: Path, results, points) -> str:
     return "".join([
         "<h2 id=distribution>Score distribution</h2><div class=figures>",
         *(f"<p>{_img(name, name)}</p>" for name in figures), "</div>",
-        _table(["status", "submissions"], [[s, n] for s, n in statuses.items()], numeric=(1,)),
+        _table(["status", "submissions"], [[s, n] for s, n in status_counts(results).items()],
+               numeric=(1,)),
         "<h2 id=cases>Pass rate per case</h2>",
         _table(["case", "kind", "passed"], case_rows),
         f"<h2 id=slowest>Slowest {len(slowest)} submissions</h2>",
@@ -261,9 +268,8 @@ def write(out: Path, results, points: dict[str, float]) -> Path:
     totals = [r.total for r in results]
     mean = sum(totals) / len(totals) if totals else 0.0
     ranked = leaderboard(results)
-    statuses = Counter(r.status for r in results)
     chips = "".join(f"<span class='status {html.escape(s)}'>{html.escape(s)}: {n}</span>"
-                    for s, n in statuses.items())
+                    for s, n in status_counts(results).items() if n)
     sections = [("attention", "Needs attention"), ("students", "Every student"),
                 ("mistakes", "Common mistakes"),
                 *([("leaderboard", "Leaderboard")] if ranked else []),
