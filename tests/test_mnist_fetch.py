@@ -98,7 +98,7 @@ def test_no_mirror_answering_gives_one_clear_message(tmp_path):
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr
     message = lines[0]
-    assert message.startswith("MNIST: could not download MNIST")
+    assert message.startswith("MNIST: could not download train-images-idx3-ubyte.gz")
     assert "Connection refused" in message and "Connect to the internet" in message
     assert f"set ${data.ENV_VAR}" in message and all(name in message for name in data.FILES)
     cache = tmp_path / ".cache" / "advopt" / "mnist"

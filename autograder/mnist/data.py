@@ -127,9 +127,9 @@ def download(folder: str | os.PathLike = CACHE_DIR) -> Path:
             break
         else:
             raise MnistError(
-                f"could not download MNIST ({name}.gz: {'; '.join(errors)}). Connect to the "
-                f"internet and try again, or put the four files ({', '.join(FILES)}; "
-                f".gz or raw) in a folder and set ${ENV_VAR} to it.")
+                f"could not download {name}.gz from any mirror ({'; '.join(errors)}). "
+                f"Connect to the internet and try again, or put the four MNIST files "
+                f"({', '.join(FILES)}; .gz or raw) in a folder and set ${ENV_VAR} to it.")
     return folder
 
 
