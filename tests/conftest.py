@@ -45,7 +45,7 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     if MNIST_DIR is None and call.excinfo is not None \
             and call.excinfo.errisinstance(mnist_data.MnistError):
-        outcome.get_result().longrepr = f"{MNIST_MISSING} ({call.excinfo.value})"
+        outcome.get_result().longrepr = MNIST_MISSING
 
 
 @pytest.fixture(scope="session")
