@@ -11,13 +11,13 @@ JOBS        ?= 2
 TIMEOUT     ?= 120
 
 # MNIST: $ADVOPT_MNIST_DIR when set, else the shared copy beside this repository (CI),
-# else the loader downloads it once into ~/.cache/advopt/mnist (checksums verified).
+# else ~/.cache/advopt/mnist, where `make data` downloads it once (checksums verified).
 SHARED_MNIST := $(abspath ../shared/data/mnist)
 ifneq ($(wildcard $(SHARED_MNIST)/train-images-idx3-ubyte*),)
 export ADVOPT_MNIST_DIR ?= $(SHARED_MNIST)
 endif
 
-.PHONY: install test test-fast release grade bench bench-grading clean
+.PHONY: install data test test-fast release grade bench bench-grading clean
 
 install: $(STAMP)
 
@@ -31,22 +31,27 @@ $(STAMP): pyproject.toml
 	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $(STAMP)
 
+# Every target that reads MNIST depends on this: it verifies the copy found (order above)
+# or downloads it into the cache; offline it stops with one message saying what to do.
+data: install
+	@$(PY) autograder/mnist/data.py fetch
+
 # Tests marked serial train on all of MNIST on the CPU: beside another worker, CPU
 # contention would push them over the benchmark's time budget, so they run alone, after.
-test: install
+test: install data
 	$(PY) -m pytest -n 2 -q -m "not serial"
 	$(PY) -m pytest -q -m serial
 
-test-fast: install
+test-fast: install data
 	$(PY) -m pytest -q -m "not slow and not serial"
 
-release: install
+release: install data
 	$(PY) -m autograder.release
 
-grade: install
+grade: install $(if $(filter mnist,$(ASSIGNMENT)),data)
 	$(PY) -m autograder.cli grade "$(SUBMISSIONS)" --out "$(OUT)" --assignment $(ASSIGNMENT) --jobs $(JOBS) --timeout $(TIMEOUT) $(if $(GPU),--gpu,)
 
-bench: install
+bench: install data
 	$(PY) -m autograder.cli bench
 
 bench-grading: install

@@ -22,9 +22,9 @@ from typing import Any, Callable, Mapping
 class Case:
     """One test case of a question.
 
-    question: gradebook name ("q1" ... "qN"); points: credit when the check passes;
-    hidden: True for tests that only the autograder has; check: the check function;
-    module: import path of the module students/graders import the check from.
+    question: gradebook name ("q1" ... "qN"); check: the check function (its name is the
+    case's name); points: credit when the check passes; hidden: True for tests that only
+    the autograder has.
     """
 
     question: str

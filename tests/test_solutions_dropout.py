@@ -101,7 +101,7 @@ def test_bad_p_raises_value_error_like_torch(p):
 
 
 def test_nan_p_raises_value_error():
-    """SPEC: p outside [0, 1] is a ValueError; torch raises RuntimeError for nan."""
+    """docs/spec.md: p outside [0, 1] is a ValueError; torch raises RuntimeError for nan."""
     with pytest.raises(RuntimeError):
         F.dropout(torch.ones(3), float("nan"))
     with pytest.raises(ValueError):

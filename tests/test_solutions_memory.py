@@ -47,8 +47,8 @@ def test_parameters_gradients_and_saved_activations(layer_sizes, batch_size, dty
 
     Autograd saves, besides (views of) the weights: the input x, each hidden ReLU output
     (used by ReLU's backward and by the next Linear's weight gradient), and the log-softmax
-    output of F.cross_entropy -- exactly batch_size * sum(layer_sizes) values, the SPEC's
-    ``activations``. PyTorch also keeps two things SPEC does not count as activations:
+    output of F.cross_entropy -- exactly batch_size * sum(layer_sizes) values, docs/spec.md's
+    ``activations``. PyTorch also keeps two things docs/spec.md does not count as activations:
     the integer labels y (int64, for nll_loss's backward) and nll_loss's 0-d total_weight.
     """
     torch_dtype, nbytes = dtype
@@ -75,7 +75,7 @@ def test_parameters_gradients_and_saved_activations(layer_sizes, batch_size, dty
 def test_optimizer_state_after_one_step(name, layer_sizes, dtype, seed):
     """Tensor state shaped like the parameters: none (SGD), momentum_buffer (SGD with
     momentum), exp_avg and exp_avg_sq (Adam). Adam's 0-d ``step`` counters are excluded:
-    they do not scale with the model, and SPEC counts only per-parameter copies."""
+    they do not scale with the model, and the spec counts only per-parameter copies."""
     torch_dtype, nbytes = dtype
     model, x, y = setup(layer_sizes, 4, torch_dtype, seed)
     optimizer = OPTIMIZERS[name](model.parameters())

@@ -1,4 +1,4 @@
-"""Assignment 2, ``mnist``: the registry of test cases (SPEC.md, "Assignment 2").
+"""Assignment 2, ``mnist``: the registry of test cases (docs/spec.md, "Assignment 2").
 
 Q1 minibatches over tensors, Q2 build_model, Q3 fit, Q4 random_search, Q5 BEST_HPARAMS,
 Q6 the benchmark (GPU question: ``advopt grade --gpu`` grades it on a GPU machine).

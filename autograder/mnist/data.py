@@ -1,4 +1,4 @@
-"""MNIST from the original IDX files, checksums verified (SPEC.md, "Data").
+"""MNIST from the original IDX files, checksums verified (docs/spec.md, "Data").
 
 Shipped to students as ``mnist_data.py`` next to the notebook, so it is self-contained:
 standard library, numpy and (for ``to_tensors``) torch.
@@ -8,21 +8,30 @@ raw ``<name>``):
 1. the ``root`` argument;
 2. the folder in ``$ADVOPT_MNIST_DIR``;
 3. ``~/.cache/advopt/mnist``, downloaded there from the public mirrors when missing
-   (``download=False`` turns that off).
+   (``download=False`` turns that off). ``$ADVOPT_MNIST_MIRRORS`` (comma-separated base
+   URLs) replaces the mirror list, e.g. with a local mirror.
 
 Every file is checked against the md5 of its decompressed content; a wrong magic number,
 a truncated file or a wrong checksum raises ``MnistError`` naming the file.
 
     X_train, y_train, X_test, y_test = load_mnist()     # uint8 (N, 28, 28) and (N,)
     X, y = to_tensors(X_train, y_train, "cuda")         # float32 (N, 784), int64 (N,)
+
+As a script (``make data`` runs the first form; students run ``python mnist_data.py
+fetch``), with exit status 1 and one line of error when MNIST cannot be found or downloaded:
+
+    python autograder/mnist/data.py fetch               # as load_mnist() finds it
+    python autograder/mnist/data.py fetch --dir DIR     # download into DIR
 """
 from __future__ import annotations
 
+import argparse
 import gzip
 import hashlib
 import os
 import shutil
 import struct
+import sys
 import tempfile
 import urllib.error
 import urllib.request
@@ -31,6 +40,7 @@ from pathlib import Path
 import numpy as np
 
 ENV_VAR = "ADVOPT_MNIST_DIR"
+MIRRORS_ENV_VAR = "ADVOPT_MNIST_MIRRORS"
 CACHE_DIR = Path.home() / ".cache" / "advopt" / "mnist"
 MIRRORS = ("https://ossci-datasets.s3.amazonaws.com/mnist/",
            "https://storage.googleapis.com/cvdf-datasets/mnist/")
@@ -82,6 +92,13 @@ def _find(folder: Path, name: str) -> Path | None:
     return None
 
 
+def mirrors() -> tuple[str, ...]:
+    """Base URLs to download from: ``$ADVOPT_MNIST_MIRRORS`` (comma-separated) when set,
+    else MIRRORS; each ends with "/"."""
+    listed = [url.strip() for url in os.environ.get(MIRRORS_ENV_VAR, "").split(",")]
+    return tuple(url.rstrip("/") + "/" for url in listed if url) or MIRRORS
+
+
 def download(folder: str | os.PathLike = CACHE_DIR) -> Path:
     """Download the missing files into ``folder`` from the first mirror that answers,
     verifying each before it is kept; return the folder."""
@@ -91,13 +108,13 @@ def download(folder: str | os.PathLike = CACHE_DIR) -> Path:
         if _find(folder, name):
             continue
         errors = []
-        for mirror in MIRRORS:
+        for mirror in mirrors():
             with tempfile.NamedTemporaryFile(dir=folder, suffix=".gz", delete=False) as tmp:
                 try:
                     with urllib.request.urlopen(f"{mirror}{name}.gz", timeout=60) as response:
                         shutil.copyfileobj(response, tmp)
                 except (urllib.error.URLError, OSError) as e:
-                    errors.append(f"{mirror}: {e}")
+                    errors.append(f"{mirror}: {getattr(e, 'reason', e)}")
                     os.unlink(tmp.name)
                     continue
             try:
@@ -109,9 +126,10 @@ def download(folder: str | os.PathLike = CACHE_DIR) -> Path:
             os.replace(tmp.name, folder / f"{name}.gz")
             break
         else:
-            raise MnistError(f"could not download {name}: " + "; ".join(errors)
-                             + f". Offline? Put the four MNIST files in a folder and set "
-                               f"${ENV_VAR} to it (or pass root=...).")
+            raise MnistError(
+                f"could not download {name}.gz from any mirror ({'; '.join(errors)}). "
+                f"Connect to the internet and try again, or put the four MNIST files "
+                f"({', '.join(FILES)}; .gz or raw) in a folder and set ${ENV_VAR} to it.")
     return folder
 
 
@@ -122,7 +140,8 @@ def locate(root: str | os.PathLike | None = None, download_missing: bool = True)
         folder = Path(explicit).expanduser()
         missing = [n for n in FILES if not _find(folder, n)]
         if missing:
-            raise MnistError(f"{folder}: missing {', '.join(missing)} (.gz or raw)")
+            named_by = "" if root is not None else f" (${ENV_VAR})"
+            raise MnistError(f"{folder}{named_by}: missing {', '.join(missing)} (.gz or raw)")
         return folder
     if all(_find(CACHE_DIR, n) for n in FILES):
         return CACHE_DIR
@@ -138,6 +157,15 @@ def load_mnist(root: str | os.PathLike | None = None, download: bool = True):
     return tuple(read_idx(_find(folder, name), md5) for name, md5 in FILES.items())
 
 
+def fetch(folder: str | os.PathLike | None = None) -> Path:
+    """Make MNIST available and verify it: download the missing files into ``folder``
+    when given, else find it as ``load_mnist()`` does (downloading into the cache when
+    ``$ADVOPT_MNIST_DIR`` is unset); every file's checksum is checked. Returns the folder."""
+    found = download(folder) if folder is not None else locate()
+    load_mnist(found, download=False)
+    return found
+
+
 def to_tensors(images, labels=None, device="cpu"):
     """Images -> float32 tensor (N, 784) on ``device``, scaled to [0, 1] and standardized
     with the training set's MEAN and STD; labels -> int64 (N,). The conversion runs on
@@ -149,3 +177,24 @@ def to_tensors(images, labels=None, device="cpu"):
     if labels is None:
         return X
     return X, torch.as_tensor(np.asarray(labels)).to(device).long()
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog=Path(sys.argv[0]).name,
+                                     description="Download (once) and verify MNIST.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    fetch_command = commands.add_parser("fetch", help="download the missing files, verify all")
+    fetch_command.add_argument("--dir", type=Path, default=None, help=(
+        f"download into DIR (default: ${ENV_VAR} when set, else {CACHE_DIR})"))
+    args = parser.parse_args(argv)
+    try:
+        folder = fetch(args.dir)
+    except (MnistError, OSError) as e:  # OSError: a folder that cannot be written
+        print(f"MNIST: {e}", file=sys.stderr)
+        return 1
+    print(f"MNIST: {folder} (four files, checksums verified)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,4 +1,4 @@
-"""Assignment 1, ``optimization``: the registry of test cases (SPEC.md, Q1-Q8).
+"""Assignment 1, ``optimization``: the registry of test cases (docs/spec.md, Q1-Q8).
 
 Every grading path (Otter test cells, the sealed bulk grader, the mutant tests) reads
 ``CASES``; the master notebook's test cells are rendered from it.

@@ -1,4 +1,4 @@
-"""Reference solutions of assignment 2, ``mnist`` (SPEC.md, "Assignment 2")."""
+"""Reference solutions of assignment 2, ``mnist`` (docs/spec.md, "Assignment 2")."""
 from solutions.optimization.minibatch import minibatches
 from .model import build_model
 from .train import fit

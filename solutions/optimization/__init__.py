@@ -1,4 +1,4 @@
-"""Reference solutions of assignment 1, ``optimization`` (SPEC.md, Q1-Q8)."""
+"""Reference solutions of assignment 1, ``optimization`` (docs/spec.md, Q1-Q8)."""
 from .minibatch import minibatches
 from .init import init_layer
 from .dropout import dropout_mask, dropout_forward, dropout_backward

@@ -7,7 +7,7 @@ P = 101_770
 VARIANTS = {
     "correct_exact": (3 * P * 4 / 1e6, (3 * P + 50 * P) * 4 / 1e6),         # 1.22124, 21.57524
     "correct_rounded": (1.22, 21.6),                                         # within 1 %
-    # Forgetting the biases (1.21958, 21.54598) is within SPEC's 1 % tolerance: not a variant.
+    # Forgetting the biases (1.21958, 21.54598) is within the 1 % tolerance: not a variant.
     "wrong_adam_state": (4 * P * 4 / 1e6, 54 * P * 4 / 1e6),               # 1.62832, 21.98232
     "wrong_forgot_momentum": (2 * P * 4 / 1e6, 52 * P * 4 / 1e6),           # 0.81416, 21.16816
     "wrong_mebibytes": (3 * P * 4 / 2**20, 53 * P * 4 / 2**20),             # 1.16467, 20.57577
