@@ -12,13 +12,14 @@ import json
 import textwrap
 
 import solutions.optimization as reference
+from autograder.otter_format import ANSWER_TAG, IGNORE_TAG, defined_names
 
 FUNCTIONS = [n for n in reference.__all__ if callable(getattr(reference, n))]
 NUMBERS = f"megabytes_1 = {reference.megabytes_1!r}\nmegabytes_2 = {reference.megabytes_2!r}"
 HEADER = ['# Initialize Otter\nimport otter\ngrader = otter.Notebook("optimization.ipynb")',
           "import numpy as np\nimport matplotlib.pyplot as plt"]
 FOOTER = ['grader.check("q1")', 'grader.check_all()', "grader.export(pdf=False, run_tests=True)"]
-PLOT = "for _ in range(10**9):\n    plt.plot([1, 2], [3, 4])  # tagged otter_ignore: never runs"
+PLOT = f"for _ in range(10**9):\n    plt.plot([1, 2], [3, 4])  # tagged {IGNORE_TAG}: never runs"
 
 
 def solution_cells() -> list[str]:
@@ -40,13 +41,13 @@ def student_cells() -> list[str]:
 
 def defines(cell: str, name: str) -> bool:
     """Whether an answer cell defines ``name`` (a function, or megabytes_1/2)."""
-    return f"def {name}(" in cell or (name == "megabytes" and "megabytes_1 =" in cell)
+    return (name if name != "megabytes" else "megabytes_1") in defined_names(cell)
 
 
 def notebook(answers: list[str], extra: list[str] = ()) -> bytes:
     """A .ipynb (JSON bytes) with the given answer cells, then ``extra`` cells."""
-    cells = [_cell(s) for s in HEADER] + [_cell(s, ["otter_answer_cell"]) for s in answers]
-    cells += [_cell(PLOT, ["otter_ignore"])] + [_cell(s) for s in FOOTER]
+    cells = [_cell(s) for s in HEADER] + [_cell(s, [ANSWER_TAG]) for s in answers]
+    cells += [_cell(PLOT, [IGNORE_TAG])] + [_cell(s) for s in FOOTER]
     cells += [_cell(s) for s in extra]
     for i, cell in enumerate(cells):
         cell["id"] = f"cell-{i:03d}"

@@ -69,7 +69,8 @@ def load_assignment(name: str):
 def support_files(module) -> dict[str, str]:
     """Files students have next to their notebook, as released: the public checks and the
     assignment's SUPPORT_FILES (e.g. the MNIST loader)."""
-    from autograder.notebooks import public_module_name, support_files as extra_files
+    from autograder.notebooks import support_files as extra_files
+    from autograder.otter_format import public_module_name
 
     files = {name: path.read_text() for name, path in extra_files(module).items()}
     spec = importlib.util.find_spec(f"{module.__name__}.public") \

@@ -20,9 +20,10 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from autograder.otter_format import IGNORE_TAG, source as cell_source, tags as cell_tags
+
 MAX_NOTEBOOK_BYTES = 32 << 20
 MAX_ZIP_ENTRIES = 2000
-SKIP_TAG = "otter_ignore"
 CANVAS_NAME = re.compile(r"^(?P<name>[A-Za-z0-9-]+?)(?:_LATE)?_(?P<user>\d+)_(?P<n>\d+)_(?P<file>.+)$",
                          re.IGNORECASE)
 GRADESCOPE_METADATA = "submission_metadata.yml"
@@ -101,14 +102,10 @@ def parse_notebook(data: bytes) -> tuple[list[dict], list[int]]:
     for index, cell in enumerate(nb["cells"]):
         if type(cell) is not dict or cell.get("cell_type") != "code":
             continue
-        source = cell.get("source", "")
-        source = "".join(map(str, source)) if type(source) is list else str(source)
-        metadata = cell.get("metadata") if type(cell.get("metadata")) is dict else {}
-        tags = metadata.get("tags") if type(metadata.get("tags")) is list else []
-        if SKIP_TAG in tags:
+        if IGNORE_TAG in cell_tags(cell):
             skipped.append(index)
         else:
-            cells.append({"index": index, "source": source})
+            cells.append({"index": index, "source": cell_source(cell)})
     return cells, skipped
 
 
