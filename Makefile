@@ -9,6 +9,7 @@ SUBMISSIONS ?=
 OUT         ?= graded
 JOBS        ?= 2
 TIMEOUT     ?= 120
+MANUAL      ?=
 
 # MNIST: $ADVOPT_MNIST_DIR when set, else the shared copy beside this repository (CI),
 # else the loader downloads it once into ~/.cache/advopt/mnist (checksums verified).
@@ -44,7 +45,7 @@ release: install
 	$(PY) -m autograder.release
 
 grade: install
-	$(PY) -m autograder.cli grade "$(SUBMISSIONS)" --out "$(OUT)" --assignment $(ASSIGNMENT) --jobs $(JOBS) --timeout $(TIMEOUT) $(if $(GPU),--gpu,)
+	$(PY) -m autograder.cli grade "$(SUBMISSIONS)" --out "$(OUT)" --assignment $(ASSIGNMENT) --jobs $(JOBS) --timeout $(TIMEOUT) $(if $(GPU),--gpu,) $(if $(MANUAL),--manual "$(MANUAL)",) $(if $(ANONYMOUS),--anonymous,)
 
 bench: install
 	$(PY) -m autograder.cli bench

@@ -157,6 +157,8 @@ def student_manual_blocks(nb) -> list[tuple[str, list]]:
     every cell after it up to the cell holding ``<!-- END QUESTION -->`` (or the end)."""
     blocks, current = [], None
     for cell in nb["cells"]:
+        if not isinstance(cell, dict):  # a submission is untrusted JSON
+            continue
         text = source(cell) if cell.get("cell_type") == "markdown" else ""
         if current is not None and STUDENT_END_QUESTION.search(text):
             blocks.append(current)
