@@ -142,11 +142,12 @@ def manual_questions(nb) -> list[ManualQuestion]:
     prompts: dict[str, list[str]] = {}
     configs: dict[str, dict] = {}
     for cell, question, block in walk(nb):
-        if question and question.get("manual") and block == "question" \
-                and cell.get("cell_type") == "markdown":
+        if question and question.get("manual"):
             name = str(question["name"])
             configs[name] = question
-            prompts.setdefault(name, []).append(source(cell))
+            prompts.setdefault(name, [])
+            if block == "question" and cell.get("cell_type") == "markdown":
+                prompts[name].append(source(cell))
     return [ManualQuestion(name, float(configs[name].get("points", 0)), "\n\n".join(texts))
             for name, texts in prompts.items()]
 

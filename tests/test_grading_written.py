@@ -90,18 +90,19 @@ def sheet(path, rows):
 def test_bad_sheet_lines_are_all_reported(tmp_path):
     students = ["alice", "bob"]
     bad = sheet(tmp_path / "bad.csv", [
-        ["student", "q2_written", "q4_written", "q9_written"],
+        ["student", "q2_written", "q4_written", "q9_written", "q4_written"],
         ["alice", "2.5", "x", ""], ["zed", "1", "", ""], ["bob", "-1", "nan", ""],
         ["alice", "1", "", ""], ["", "", "", ""]])
     with pytest.raises(written.ManualSheetError) as error:
         written.read_scores(bad, students, QUESTIONS)
     message = str(error.value)
-    for expected in ("line 1: unknown column 'q9_written'", "line 2: q2_written = '2.5'",
+    for expected in ("line 1: unknown column 'q9_written'",
+                     "line 1: column 'q4_written' appears twice", "line 2: q2_written = '2.5'",
                      "line 2: q4_written = 'x'", "line 3: unknown student 'zed'",
                      "line 4: q2_written = '-1'", "line 4: q4_written = 'nan'",
                      "line 5: 'alice' appears twice"):
         assert expected in message
-    assert "7 bad line(s)" in message
+    assert "8 bad line(s)" in message
     good = sheet(tmp_path / "good.csv", [["student", "q2_written", "q6_written"],
                                          ["alice", "1.5", ""], ["student 01", "2", "0"]])
     assert written.read_scores(good, students, QUESTIONS, {"bob": "student 01"}) == \

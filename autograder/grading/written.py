@@ -84,7 +84,8 @@ def answers(submission, manual: list[fmt.ManualQuestion]) -> dict[str, Answer]:
     found: dict[str, dict] = {}
     for question in manual:
         prompt = _words(question.prompt)
-        match = next((b for b in blocks if _words(b["prompt"]).startswith(prompt)), None)
+        match = next((b for b in blocks if prompt and _words(b["prompt"]).startswith(prompt)),
+                     None)
         if match is not None:
             found[question.name] = match
             blocks.remove(match)
@@ -233,6 +234,8 @@ def read_scores(path: Path, students: list[str], manual: list[fmt.ManualQuestion
     header = [h.strip() for h in lines[0]]
     problems = [f"line 1: unknown column {h!r} (written questions: {', '.join(points)})"
                 for h in header[1:] if h not in points]
+    problems += [f"line 1: column {h!r} appears twice" for h in dict.fromkeys(header[1:])
+                 if header.count(h) > 1]
     scores: dict[str, dict[str, float]] = {}
     for number, row in enumerate(lines[1:], start=2):
         if not any(cell.strip() for cell in row):
