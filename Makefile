@@ -9,6 +9,7 @@ SUBMISSIONS ?=
 OUT         ?= graded
 JOBS        ?= 2
 TIMEOUT     ?= 120
+MANUAL      ?=
 
 # MNIST: $ADVOPT_MNIST_DIR when set, else the shared copy beside this repository (CI),
 # else ~/.cache/advopt/mnist, where `make data` downloads it once (checksums verified).
@@ -49,7 +50,7 @@ release: install data
 	$(PY) -m autograder.release
 
 grade: install $(if $(filter mnist,$(ASSIGNMENT)),data)
-	$(PY) -m autograder.cli grade "$(SUBMISSIONS)" --out "$(OUT)" --assignment $(ASSIGNMENT) --jobs $(JOBS) --timeout $(TIMEOUT) $(if $(GPU),--gpu,)
+	$(PY) -m autograder.cli grade "$(SUBMISSIONS)" --out "$(OUT)" --assignment $(ASSIGNMENT) --jobs $(JOBS) --timeout $(TIMEOUT) $(if $(GPU),--gpu,) $(if $(MANUAL),--manual "$(MANUAL)",) $(if $(ANONYMOUS),--anonymous,)
 
 bench: install data
 	$(PY) -m autograder.cli bench

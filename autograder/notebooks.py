@@ -23,8 +23,8 @@ import sys
 from pathlib import Path
 
 import nbformat
-import yaml
 
+from autograder import otter_format as fmt
 from autograder.cases import Case
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,11 +32,6 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def master_path(assignment: str) -> Path:
     return ROOT / "assignments" / assignment / f"{assignment}.ipynb"
-
-
-def public_module_name(assignment: str) -> str:
-    """Name under which ``autograder/<a>/public.py`` is shipped next to the notebook."""
-    return f"{assignment}_public"
 
 
 def support_files(checks_module) -> dict[str, Path]:
@@ -55,18 +50,17 @@ def solution_source(fn) -> str:
         and isinstance(first.value.value, str)
     start = first.end_lineno if has_doc else first.lineno - 1
     indent = " " * node.body[-1].col_offset
-    return "\n".join(lines[:start] + [f"{indent}# BEGIN SOLUTION"] + lines[start:]
-                     + [f"{indent}# END SOLUTION"])
+    return "\n".join(lines[:start] + [f"{indent}{fmt.BEGIN_SOLUTION}"] + lines[start:]
+                     + [f"{indent}{fmt.END_SOLUTION}"])
 
 
 def test_cell_source(case: Case, assignment: str) -> str:
     """Otter test cell running one case (points and visibility in its TEST CONFIG)."""
     module = case.check.__module__
     if module == f"autograder.{assignment}.public":
-        module = public_module_name(assignment)
-    config = f"points: {case.points:g}" + ("\nhidden: true" if case.hidden else "")
-    return (f'""" # BEGIN TEST CONFIG\n{config}\n""" # END TEST CONFIG\n'
-            f"from {module} import {case.name}\n{case.name}({', '.join(case.needs)})")
+        module = fmt.public_module_name(assignment)
+    return fmt.test_cell(case.points, case.hidden,
+                         f"from {module} import {case.name}\n{case.name}({', '.join(case.needs)})")
 
 
 def _solution_functions(assignment: str) -> dict:
@@ -85,26 +79,22 @@ def _defined_function(cell) -> str | None:
     return defs[0].name if len(defs) == 1 and len(body) == 1 else None
 
 
-def _raw_marker(cell) -> str:
-    return cell.source.strip().split("\n")[0].upper() if cell.cell_type == "raw" else ""
-
-
 def synced(nb, assignment: str):
     """A copy of ``nb`` with solution and test cells regenerated."""
     solutions = _solution_functions(assignment)
     cases = importlib.import_module(f"autograder.{assignment}").CASES
     out, question, in_tests = [], None, False
     for cell in nb.cells:
-        marker = _raw_marker(cell)
-        if marker.startswith("# BEGIN QUESTION"):
-            question = yaml.safe_load(cell.source.split("\n", 1)[1])["name"]
-        if marker.startswith("# END TESTS"):
+        marker = fmt.marker(cell)
+        if marker.startswith(fmt.BEGIN_QUESTION):
+            question = fmt.block_config(cell)["name"]
+        if marker.startswith(fmt.END_TESTS):
             in_tests = False
             out.extend(nbformat.v4.new_code_cell(test_cell_source(c, assignment))
                        for c in cases if c.question == question)
         if in_tests:
             continue
-        if marker.startswith("# BEGIN TESTS"):
+        if marker.startswith(fmt.BEGIN_TESTS):
             in_tests = True
         if cell.cell_type == "code" and _defined_function(cell) in solutions:
             cell = nbformat.v4.new_code_cell(solution_source(solutions[_defined_function(cell)]),

@@ -2,7 +2,9 @@
 
 Shaped like the released notebook: Otter's init cell, one answer cell per function (or
 the Q7 numbers), ``grader.check`` cells, an ``otter_ignore`` plotting cell and the export
-cell, so that the grader meets everything a real submission holds.
+cell, so that the grader meets everything a real submission holds. Written answers are
+blocks as Otter 7 writes them into the student notebook (checked against a release in
+tests/test_grading_written.py).
 """
 from __future__ import annotations
 
@@ -12,13 +14,14 @@ import json
 import textwrap
 
 import solutions.optimization as reference
+from autograder.otter_format import ANSWER_TAG, IGNORE_TAG, defined_names
 
 FUNCTIONS = [n for n in reference.__all__ if callable(getattr(reference, n))]
 NUMBERS = f"megabytes_1 = {reference.megabytes_1!r}\nmegabytes_2 = {reference.megabytes_2!r}"
 HEADER = ['# Initialize Otter\nimport otter\ngrader = otter.Notebook("optimization.ipynb")',
           "import numpy as np\nimport matplotlib.pyplot as plt"]
 FOOTER = ['grader.check("q1")', 'grader.check_all()', "grader.export(pdf=False, run_tests=True)"]
-PLOT = "for _ in range(10**9):\n    plt.plot([1, 2], [3, 4])  # tagged otter_ignore: never runs"
+PLOT = f"for _ in range(10**9):\n    plt.plot([1, 2], [3, 4])  # tagged {IGNORE_TAG}: never runs"
 
 
 def solution_cells() -> list[str]:
@@ -40,13 +43,23 @@ def student_cells() -> list[str]:
 
 def defines(cell: str, name: str) -> bool:
     """Whether an answer cell defines ``name`` (a function, or megabytes_1/2)."""
-    return f"def {name}(" in cell or (name == "megabytes" and "megabytes_1 =" in cell)
+    return (name if name != "megabytes" else "megabytes_1") in defined_names(cell)
 
 
-def notebook(answers: list[str], extra: list[str] = ()) -> bytes:
-    """A .ipynb (JSON bytes) with the given answer cells, then ``extra`` cells."""
-    cells = [_cell(s) for s in HEADER] + [_cell(s, ["otter_answer_cell"]) for s in answers]
-    cells += [_cell(PLOT, ["otter_ignore"])] + [_cell(s) for s in FOOTER]
+def written_block(prompt: str, answer: str | None) -> list[dict]:
+    """One manual question as in a student notebook: the marked prompt, the answer cell
+    (Otter's placeholder when ``answer`` is None), the cell that closes the block."""
+    answer = "_Type your answer here, replacing this text._" if answer is None else answer
+    return [_markdown(f"<!-- BEGIN QUESTION -->\n\n{prompt}"), _markdown(answer, [ANSWER_TAG]),
+            _markdown("<!-- END QUESTION -->\n\n## Next section")]
+
+
+def notebook(answers: list[str], extra: list[str] = (), written: list[dict] = ()) -> bytes:
+    """A .ipynb (JSON bytes) with the given answer cells, then ``written`` (cells of
+    ``written_block``), then ``extra`` cells."""
+    cells = [_cell(s) for s in HEADER] + [_cell(s, [ANSWER_TAG]) for s in answers]
+    cells += list(written)
+    cells += [_cell(PLOT, [IGNORE_TAG])] + [_cell(s) for s in FOOTER]
     cells += [_cell(s) for s in extra]
     for i, cell in enumerate(cells):
         cell["id"] = f"cell-{i:03d}"
@@ -54,6 +67,11 @@ def notebook(answers: list[str], extra: list[str] = ()) -> bytes:
                                                       "display_name": "Python 3"}},
           "nbformat": 4, "nbformat_minor": 5}
     return json.dumps(nb, indent=1).encode()
+
+
+def _markdown(source: str, tags=()) -> dict:
+    return {"cell_type": "markdown", "metadata": {"tags": list(tags)} if tags else {},
+            "source": source}
 
 
 def _cell(source: str, tags=()) -> dict:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import solutions.optimization as reference
 from autograder.optimization import CASES
+from autograder.otter_format import defined_names
 
 import mutants
 
@@ -84,18 +85,8 @@ def replace_answers(nb, variants):
     nb = copy.deepcopy(nb)
     for variant in variants:
         for cell in nb.cells:
-            if cell.cell_type != "code":
-                continue
-            if variant.function == "megabytes":
-                hit = cell.source.startswith("megabytes_1 =")
-            else:
-                try:
-                    body = ast.parse(cell.source).body
-                except SyntaxError:
-                    continue
-                hit = any(isinstance(n, ast.FunctionDef) and n.name == variant.function
-                          for n in body)
-            if hit:
+            name = "megabytes_1" if variant.function == "megabytes" else variant.function
+            if cell.cell_type == "code" and name in defined_names(cell.source):
                 cell.source = variant.source
                 break
         else:

@@ -45,7 +45,8 @@ def test_grading_writes_every_output_with_correct_scores(folder, tmp_path, capsy
     assert main([str(folder), "--out", str(out), "--quiet", "--timeout", "30"]) == 0
     assert "5 submissions (4 graded, 1 invalid)" in capsys.readouterr().out
     rows = read_gradebook(out)
-    assert list(rows["alice"]) == ["student", *(f"q{i}" for i in range(1, 9)), "total", "max",
+    assert list(rows["alice"]) == ["student", *(f"q{i}" for i in range(1, 9)), "q2_written",
+                                   "q4_written", "q6_written", "total", "max",
                                    "status", "detail"]
     direct = sum(run_case(c, student_namespace(WRONG)).score for c in CASES)
     assert [rows[s]["total"] for s in ("alice", "bob", "carol", "dave")] == \

@@ -5,7 +5,7 @@ import nbformat
 import pytest
 
 import solutions.optimization as reference
-from autograder import notebooks
+from autograder import notebooks, otter_format
 from autograder.optimization import CASES
 
 
@@ -20,8 +20,8 @@ def test_every_case_has_one_test_cell_and_questions_are_q1_to_q8():
     sources = [c.source for c in nb.cells if c.cell_type == "code"]
     for case in CASES:
         assert sources.count(notebooks.test_cell_source(case, "optimization")) == 1, case.id
-    names = [c.source.split("name:")[1].split()[0] for c in nb.cells
-             if c.cell_type == "raw" and c.source.startswith("# BEGIN QUESTION")]
+    names = [otter_format.block_config(c)["name"] for c in nb.cells
+             if otter_format.marker(c).startswith(otter_format.BEGIN_QUESTION)]
     assert [n for n in names if "_" not in n] == [f"q{i}" for i in range(1, 9)]
     assert {"q2_written", "q4_written", "q6_written"} <= set(names)
 
@@ -53,6 +53,7 @@ def test_solution_source_brackets_the_body_after_the_docstring():
     source = notebooks.solution_source(reference.lr_decay)
     lines = source.split("\n")
     assert lines[0].startswith("def lr_decay(lr0, epoch, decay_rate):")
-    begin, end = lines.index("    # BEGIN SOLUTION"), lines.index("    # END SOLUTION")
+    begin = lines.index(f"    {otter_format.BEGIN_SOLUTION}")
+    end = lines.index(f"    {otter_format.END_SOLUTION}")
     assert lines[begin - 1].strip().endswith('"""') and end == len(lines) - 1
     assert "return" in "\n".join(lines[begin:end])

@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from autograder.cases import questions as question_points
-from autograder.grading import exports, feedback, gradebook, isolation, report, results
+from autograder.grading import exports, feedback, gradebook, isolation, report, results, written
 from autograder.grading.proxy import ForkServer, GraderError
 from autograder.grading.results import Result
 from autograder.grading.runner import Job, Limits, grade
@@ -69,15 +69,20 @@ def load_assignment(name: str):
 def support_files(module) -> dict[str, str]:
     """Files students have next to their notebook, as released: the public checks and the
     assignment's SUPPORT_FILES (e.g. the MNIST loader)."""
-    from autograder.notebooks import public_module_name, support_files as extra_files
+    from autograder.notebooks import support_files as extra_files
+    from autograder.otter_format import public_module_name
 
     files = {name: path.read_text() for name, path in extra_files(module).items()}
     spec = importlib.util.find_spec(f"{module.__name__}.public") \
         if hasattr(module, "__path__") else None
     if spec is None or not spec.origin:
         return files
-    name = getattr(module, "NAME", module.__name__.rsplit(".", 1)[-1])
-    return {f"{public_module_name(name)}.py": Path(spec.origin).read_text(), **files}
+    return {f"{public_module_name(_assignment_name(module))}.py": Path(spec.origin).read_text(),
+            **files}
+
+
+def _assignment_name(module) -> str:
+    return getattr(module, "NAME", module.__name__.rsplit(".", 1)[-1])
 
 
 def secret_paths(module, *folders) -> list[str]:
@@ -110,14 +115,19 @@ def grading_files(module) -> list[Path]:
 
 def grade_folder(submissions, out, assignment: str = "optimization", limits: Limits = Limits(),
                  jobs: int = 2, gpu: bool = False, force: bool = False,
-                 progress: bool = True) -> Summary:
-    """Grade every submission in ``submissions`` into ``out``; see the module docstring."""
+                 progress: bool = True, manual: Path | None = None,
+                 anonymous: bool = False) -> Summary:
+    """Grade every submission in ``submissions`` into ``out``; see the module docstring.
+    ``manual``: a filled manual.csv of written scores, checked before anything is graded;
+    ``anonymous``: pseudonyms on the written-answer pages (written.py)."""
     started = time.monotonic()
     submissions, out = Path(submissions), Path(out)
     found = discover(submissions)
+    marking = written.Marking.start(_assignment_name(load_assignment(assignment)), out, found,
+                                    manual, anonymous)
     server = fork_server()  # starts now, imports its libraries while we import ours
     return _grade(found, submissions, out, assignment, limits, jobs, gpu, force, progress,
-                  server, started)
+                  server, started, marking)
 
 
 _server: ForkServer | None = None
@@ -134,7 +144,7 @@ def fork_server() -> ForkServer:
 
 
 def _grade(found, submissions, out, assignment, limits, jobs, gpu, force, progress, server,
-           started) -> Summary:
+           started, marking) -> Summary:
     module = load_assignment(assignment)
     if "torch" in sys.modules:  # checks run tiny tensor ops: thread pools only add latency
         sys.modules["torch"].set_num_threads(1)
@@ -159,10 +169,12 @@ def _grade(found, submissions, out, assignment, limits, jobs, gpu, force, progre
         interrupted, failure = True, e
         server.close()
     stored = [results.load(out, s.student) for s in found]
-    everything = [r if r is not None else _pending(s) for s, r in zip(found, stored)]
-    points = question_points(module.CASES)
+    everything = [marking.merge(r if r is not None else _pending(s))
+                  for s, r in zip(found, stored)]
+    points = {**question_points(module.CASES), **marking.points}
+    marking.write(out, found)
     gradebook.write(out, everything, points)
-    exports.write_all(out, everything, points, getattr(module, "NAME", assignment))
+    exports.write_all(out, everything, points, _assignment_name(module))
     feedback.write_all(out, everything, points)
     report.write(out, everything, points)
     if isinstance(failure, GraderError):

@@ -12,7 +12,6 @@ throughputs and the ratio.
 from __future__ import annotations
 
 import argparse
-import ast
 import copy
 import json
 import random
@@ -23,33 +22,22 @@ from pathlib import Path
 
 import nbformat
 
-
-def _defined(source: str) -> set[str]:
-    """Names a cell defines at top level (functions and assignments)."""
-    try:
-        body = ast.parse(source).body
-    except SyntaxError:
-        return set()
-    names = {n.name for n in body if isinstance(n, ast.FunctionDef)}
-    names |= {t.id for n in body if isinstance(n, ast.Assign) for t in n.targets
-              if isinstance(t, ast.Name)}
-    return names
+from autograder.otter_format import answer_cells, defined_names
 
 
 def variants(solution, student, n: int, seed: int = 0) -> list:
     """``n`` notebooks: every fourth one the full solution, the others with a random
     subset of answers replaced by the student notebook's unfilled cells."""
-    stubs = [c for c in student.cells if c.cell_type == "code"
-             and "otter_answer_cell" in c.metadata.get("tags", [])]
+    stubs = [c for c in answer_cells(student) if c.cell_type == "code"]
     rng = random.Random(seed)
     out = []
     for i in range(n):
         nb = copy.deepcopy(solution)
         blank = [] if i % 4 == 0 else rng.sample(stubs, rng.randint(1, len(stubs)))
         for stub in blank:
-            names = _defined(stub.source)
+            names = defined_names(stub.source)
             for cell in nb.cells:
-                if cell.cell_type == "code" and names and _defined(cell.source) == names:
+                if cell.cell_type == "code" and names and defined_names(cell.source) == names:
                     cell.source = stub.source
         out.append(nb)
     return out

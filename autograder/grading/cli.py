@@ -2,9 +2,11 @@
 
     advopt grade SUBMISSIONS [--out graded] [--assignment optimization] [--jobs 2]
                  [--timeout 120] [--memory 2048] [--force] [--gpu] [--quiet]
+                 [--manual manual.csv] [--anonymous]
 
 SUBMISSIONS: notebooks or grader.export() zips, a Gradescope export or a Canvas bulk
-download. Writes OUT/gradebook.csv, OUT/results/, OUT/feedback/, OUT/report.html.
+download. Writes OUT/gradebook.csv, OUT/results/, OUT/feedback/, OUT/report.html, and
+for written questions OUT/written/<question>.html and OUT/manual.csv to fill in.
 Interrupted? Run the same command again: finished submissions are kept.
 """
 from __future__ import annotations
@@ -34,6 +36,10 @@ def parser() -> argparse.ArgumentParser:
                    help="grade everything again, even unchanged submissions")
     p.add_argument("--gpu", action="store_true",
                    help="grade only the GPU questions and merge them into OUT/gradebook.csv")
+    p.add_argument("--manual", metavar="CSV",
+                   help="filled manual.csv: written scores merged into gradebook and feedback")
+    p.add_argument("--anonymous", action="store_true",
+                   help="pseudonyms instead of student ids on the written-answer pages")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
 
@@ -50,7 +56,8 @@ def main(argv=None) -> int:
         summary = grade_folder(args.submissions, args.out, args.assignment,
                                Limits(timeout=args.timeout, memory_mb=args.memory),
                                jobs=args.jobs, gpu=args.gpu, force=args.force,
-                               progress=not args.quiet)
+                               progress=not args.quiet, manual=args.manual or None,
+                               anonymous=args.anonymous)
     except InputError as e:
         print(f"advopt grade: {e}", file=sys.stderr)
         return 2

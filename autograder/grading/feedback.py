@@ -2,7 +2,8 @@
 
 Public cases show their message. Hidden cases show only their name and whether they
 passed: their messages may quote values computed from hidden inputs, so they stay in
-``results/`` for the course staff.
+``results/`` for the course staff. Written answers show the course staff's score once
+it is entered (``--manual``), else "not graded yet".
 """
 from __future__ import annotations
 
@@ -37,6 +38,9 @@ def render(result, points: dict[str, float]) -> str:
             continue
         lines += [f"## {question}: {scores.get(question, 0):g} / {maximum:g}", ""]
         for case in cases:
+            if case.get("manual"):
+                lines.append("- graded by the course staff")
+                continue
             mark = "passed" if case["passed"] else "failed"
             kind = "hidden test" if case["hidden"] else "test"
             lines.append(f"- {mark}: {kind} `{case['name']}` ({case['points']:g} pt)")

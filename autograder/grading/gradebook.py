@@ -1,7 +1,9 @@
 """``gradebook.csv``: one row per submission, failed ones included.
 
 Columns: student, q1..qN (points; empty when not graded yet, e.g. a GPU question before
-``--gpu``), total, max, status (graded, timeout, error, invalid), detail.
+``--gpu``), the written questions qN_written (scores from ``--manual``; empty until
+graded, counting 0 in the total), total, max (every question's points, written ones
+included), status (graded, timeout, error, invalid), detail.
 """
 from __future__ import annotations
 

@@ -20,9 +20,11 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from autograder.otter_format import IGNORE_TAG, source as cell_source, student_manual_blocks, \
+    tags as cell_tags
+
 MAX_NOTEBOOK_BYTES = 32 << 20
 MAX_ZIP_ENTRIES = 2000
-SKIP_TAG = "otter_ignore"
 CANVAS_NAME = re.compile(r"^(?P<name>[A-Za-z0-9-]+?)(?:_LATE)?_(?P<user>\d+)_(?P<n>\d+)_(?P<file>.+)$",
                          re.IGNORECASE)
 GRADESCOPE_METADATA = "submission_metadata.yml"
@@ -47,6 +49,18 @@ class Submission:
     skipped: list[int] = field(default_factory=list)   # cells tagged otter_ignore
     error: str = ""               # why it is invalid ("" when valid)
     meta: dict = field(default_factory=dict)           # names/emails from metadata
+    written: list = field(default_factory=list)        # manual question blocks, see below
+
+
+def written_blocks(nb: dict) -> list[dict]:
+    """The manual-question blocks of a parsed notebook as plain data: ``{"prompt": text,
+    "cells": [{"cell_type", "source", "attachments"}]}``; outputs are dropped."""
+    def plain(cell):
+        attachments = cell.get("attachments")
+        return {"cell_type": str(cell.get("cell_type")), "source": cell_source(cell),
+                "attachments": attachments if isinstance(attachments, dict) else {}}
+    return [{"prompt": prompt, "cells": [plain(c) for c in cells]}
+            for prompt, cells in student_manual_blocks(nb)]
 
 
 def discover(folder) -> list[Submission]:
@@ -80,16 +94,21 @@ def read(folder: Path, student: str, paths: list[Path], meta: dict | None = None
             raise InvalidSubmission(f"several candidate files: {source}")
         path = chosen[0]
         data = _notebook_from_zip(path) if path.suffix == ".zip" else _read_capped(path)
-        cells, skipped = parse_notebook(data)
+        nb = _json_notebook(data)
+        cells, skipped = _code_cells(nb)
     except InvalidSubmission as e:
         digest = hashlib.sha256(b"".join(_read_head(p) for p in paths)).hexdigest()
         return Submission(student, source, digest, error=str(e), meta=meta or {})
     return Submission(student, source, hashlib.sha256(data).hexdigest(), cells, skipped,
-                      meta=meta or {})
+                      meta=meta or {}, written=written_blocks(nb))
 
 
 def parse_notebook(data: bytes) -> tuple[list[dict], list[int]]:
     """(code cells to run, indices of cells tagged otter_ignore) of a .ipynb (JSON only)."""
+    return _code_cells(_json_notebook(data))
+
+
+def _json_notebook(data: bytes) -> dict:
     try:
         nb = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError, RecursionError):
@@ -97,18 +116,18 @@ def parse_notebook(data: bytes) -> tuple[list[dict], list[int]]:
     if type(nb) is not dict or type(nb.get("cells")) is not list:
         major = nb.get("nbformat") if type(nb) is dict else None
         raise InvalidSubmission(f"not a Jupyter notebook in format 4 (nbformat {major})")
+    return nb
+
+
+def _code_cells(nb: dict) -> tuple[list[dict], list[int]]:
     cells, skipped = [], []
     for index, cell in enumerate(nb["cells"]):
         if type(cell) is not dict or cell.get("cell_type") != "code":
             continue
-        source = cell.get("source", "")
-        source = "".join(map(str, source)) if type(source) is list else str(source)
-        metadata = cell.get("metadata") if type(cell.get("metadata")) is dict else {}
-        tags = metadata.get("tags") if type(metadata.get("tags")) is list else []
-        if SKIP_TAG in tags:
+        if IGNORE_TAG in cell_tags(cell):
             skipped.append(index)
         else:
-            cells.append({"index": index, "source": source})
+            cells.append({"index": index, "source": cell_source(cell)})
     return cells, skipped
 
 

@@ -16,7 +16,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.notebooks import ROOT, public_module_name, support_files
+from autograder.notebooks import ROOT, support_files
+from autograder.otter_format import public_module_name
 
 
 @dataclass(frozen=True)

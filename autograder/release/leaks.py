@@ -23,6 +23,7 @@ from pathlib import Path
 
 import nbformat
 
+from autograder import otter_format as fmt
 from autograder.release.build import ReleaseError, write_json
 from autograder.release.layout import Assignment
 
@@ -30,58 +31,38 @@ MIN_LENGTH = 16
 
 
 def _normalise(line: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"^\s*(>>>|\.\.\.) ", "", line).strip())
+    return re.sub(r"\s+", " ", fmt.DOCTEST_PROMPT.sub("", line).strip())
 
 
 def _distinctive(lines) -> set[str]:
     out = set()
     for line in lines:
-        line = _normalise(line.split("# SOLUTION")[0])
+        line = _normalise(line.split(fmt.SOLUTION_LINE)[0])
         if len(line) >= MIN_LENGTH and not line.startswith(("#", "import ", "from ", '"""')):
             out.add(line)
     return out
 
 
-def _raw_marker(cell) -> str:
-    return cell.source.strip().upper() if cell.cell_type == "raw" else ""
-
-
 def public_lines(assignment: Assignment) -> set[str]:
     """Lines students see by design: the public checks, the support files and the
     master's cells outside solution and test blocks."""
-    lines, skip = assignment.public.read_text().split("\n"), False
+    lines = assignment.public.read_text().split("\n")
     for path in assignment.support_files().values():
         lines += path.read_text().split("\n")
-    for cell in nbformat.read(assignment.master, as_version=4).cells:
-        marker = _raw_marker(cell)
-        if marker.startswith(("# BEGIN SOLUTION", "# BEGIN TESTS")):
-            skip = True
-        elif marker.startswith(("# END SOLUTION", "# END TESTS")):
-            skip = False
-        elif not skip and not marker:
+    for cell, _, block in fmt.walk(nbformat.read(assignment.master, as_version=4)):
+        if block not in ("solution", "tests"):
             lines += cell.source.split("\n")
     return {_normalise(line) for line in lines}
 
 
 def solution_lines(assignment: Assignment) -> set[str]:
     """Non-trivial solution lines of the master notebook and of the solution modules."""
-    lines, in_block, in_md_solution = [], False, False
-    for cell in nbformat.read(assignment.master, as_version=4).cells:
-        marker = _raw_marker(cell)
-        if marker.startswith("# BEGIN SOLUTION"):
-            in_md_solution = True
-        elif marker.startswith("# END SOLUTION"):
-            in_md_solution = False
-        elif cell.cell_type == "markdown" and in_md_solution:
+    lines = []
+    for cell, _, block in fmt.walk(nbformat.read(assignment.master, as_version=4)):
+        if cell.cell_type == "markdown" and block == "solution":
             lines += cell.source.split("\n")
         elif cell.cell_type == "code":
-            for line in cell.source.split("\n"):
-                if line.strip().startswith("# BEGIN SOLUTION"):
-                    in_block = True
-                elif line.strip().startswith("# END SOLUTION"):
-                    in_block = False
-                elif in_block or line.rstrip().endswith("# SOLUTION"):
-                    lines.append(line)
+            lines += fmt.solution_code_lines(cell.source)
     for path in sorted(assignment.solutions.rglob("*.py")):
         lines += _function_bodies(path.read_text())
     return _distinctive(lines) - public_lines(assignment)
