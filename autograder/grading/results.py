@@ -19,7 +19,8 @@ STATUSES = ("graded", "timeout", "error", "invalid")
 class Result:
     """The grading of one submission. ``cases``: one dict per case (id, question, name,
     points, score, passed, hidden, message). ``final`` is False when the grader itself
-    failed: the next run grades the submission again."""
+    failed: the next run grades the submission again. ``benchmark``: the assignment's
+    measured run when it had one (accuracy 0..1, seconds, device, torch, points)."""
 
     student: str
     source: str
@@ -34,6 +35,7 @@ class Result:
     seconds: float = 0.0
     final: bool = True
     meta: dict = field(default_factory=dict)
+    benchmark: dict = field(default_factory=dict)
 
     def scores(self) -> dict[str, float]:
         """Points per question (questions without cases here are absent)."""
