@@ -206,8 +206,11 @@ ATTACKS = {
 
 @pytest.mark.parametrize("attack", ATTACKS)
 def test_every_attack_earns_no_points(attack, offline):
-    results = grade(ATTACKS[attack](offline))
+    namespace = ATTACKS[attack](offline)
+    results = grade(namespace)
     assert sum(r.score for r in results.values()) == 0, {n: r.message for n, r in results.items()}
+    measured = q6.measure(namespace["build_model"], namespace["fit"], QUICK)
+    assert measured["accuracy"] < q6.PRETRAINED_ACCURACY or "before fit" in measured["error"]
 
 
 @pytest.mark.parametrize("style", [attacks.honest, attacks.honest_fast])

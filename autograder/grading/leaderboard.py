@@ -1,5 +1,6 @@
-"""``leaderboard.csv``: every submission's benchmark measurement (Result.benchmark), best
-first: accuracy descending, then seconds ascending; unmeasured submissions last."""
+"""``leaderboard.csv``: the benchmark measurement (Result.benchmark) of every submission
+whose benchmark ran, best first: accuracy descending, then seconds ascending (failed
+runs, without seconds, after those with the same accuracy)."""
 from __future__ import annotations
 
 import csv
