@@ -12,6 +12,7 @@ import pytest
 import grading_notebooks as nbs
 import solutions.mnist as reference
 from autograder.grading.batch import grade_folder
+from autograder.gpu_check import CHEAT
 from test_grading_cli import read_gradebook
 from autograder.grading.runner import Limits
 from autograder.mnist.data import load_mnist
@@ -21,13 +22,6 @@ IMPORTS = ("import numpy as np\nimport pandas as pd\nimport torch\nimport torch.
            "import torch.nn.functional as F\nfrom mnist_data import load_mnist, to_tensors")
 QUICK = {"hidden": [256], "dropout": 0.0, "lr": 0.002, "batch_size": 64, "epochs": 6}
 LIMITS = Limits(timeout=120, memory_mb=3072)
-THREAD_CHEAT = """import threading
-_honest_fit = fit
-def fit(model, X, y, hparams, device):
-    if len(X) != 3000:  # the checks of q3 see honest training
-        return _honest_fit(model, X, y, hparams, device)
-    threading.Thread(target=_honest_fit, args=(model, X, y, hparams, device)).start()
-    return [0.0]"""
 
 
 def answers(best=QUICK):
@@ -53,7 +47,7 @@ def test_reference_and_broken_submissions_then_the_gpu_question(tmp_path, small_
     (folder / "broken.ipynb").write_bytes(nbs.notebook(broken))
     (folder / "empty.ipynb").write_bytes(nbs.notebook([IMPORTS]))
     cheat = answers()
-    (folder / "thread.ipynb").write_bytes(nbs.notebook(cheat[:-1] + [THREAD_CHEAT, cheat[-1]]))
+    (folder / "thread.ipynb").write_bytes(nbs.notebook(cheat[:-1] + [CHEAT, cheat[-1]]))
     grade_folder(folder, out, assignment="mnist", limits=LIMITS, progress=False)
     rows = read_gradebook(out)
     assert rows["ref"]["total"] == "19" and rows["ref"]["q6"] == "" and rows["ref"]["max"] == "24"
