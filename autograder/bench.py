@@ -206,8 +206,10 @@ def main(argv=None) -> int:
                         help="train on the first N images only (a quick run; targets need all)")
     parser.add_argument("--json", type=Path, default=ROOT / "dist" / "bench" / "mnist.json")
     args = parser.parse_args(argv)
-    if args.seeds < 1 or args.probe <= 0 or (args.train_size is not None and args.train_size < 1):
-        parser.error("--seeds and --train-size must be >= 1 and --probe > 0")
+    if args.seeds < 1 or args.probe <= 0:
+        parser.error("--seeds must be >= 1 and --probe > 0")
+    if args.train_size is not None and args.train_size < 1:
+        parser.error("--train-size must be >= 1")
     try:
         result = run(args.seeds, args.probe, args.full, progress=lambda m: print(m, flush=True),
                      train_size=args.train_size)
