@@ -17,7 +17,7 @@ and it says so). One run measures and prints, side by side:
 Targets on one H100: sweep <= 5 s, time to 98 % <= 1.0 s, sweep >= 40x faster than the
 DataLoader pipeline. Results also go to a JSON file (``--json``).
 
-    python -m autograder.cli bench [--seeds 5] [--probe 2] [--full] [--json PATH]
+    python -m autograder.cli bench [--seeds 5] [--probe 2] [--full] [--train-size N] [--json PATH]
 """
 from __future__ import annotations
 
@@ -123,12 +123,13 @@ def time_to_target(data, seed, device) -> float | None:
     return None
 
 
-def run(seeds: int, probe: float, full: bool, progress=print) -> dict:
+def run(seeds: int, probe: float, full: bool, progress=print, train_size: int | None = None) -> dict:
     device = "cuda" if torch.cuda.is_available() else "cpu"
     name = torch.cuda.get_device_name() if device == "cuda" else \
         f"CPU ({torch.get_num_threads()} threads; no GPU found)"
     progress(f"device: {name}")
     images, labels, test_images, test_labels = load_mnist()
+    images, labels = images[:train_size], labels[:train_size]
     data = (*to_tensors(images, labels, device), *to_tensors(test_images, test_labels, device))
     reference_run(data, 1024, 1, device)   # warm-up: CUDA context, kernels, allocator
 
@@ -201,12 +202,17 @@ def main(argv=None) -> int:
                         help="seconds of DataLoader batches timed per other sweep size (2)")
     parser.add_argument("--full", action="store_true",
                         help="time every DataLoader sweep size over its 3 full epochs")
+    parser.add_argument("--train-size", type=int, default=None,
+                        help="train on the first N images only (a quick run; targets need all)")
     parser.add_argument("--json", type=Path, default=ROOT / "dist" / "bench" / "mnist.json")
     args = parser.parse_args(argv)
     if args.seeds < 1 or args.probe <= 0:
         parser.error("--seeds must be >= 1 and --probe > 0")
+    if args.train_size is not None and args.train_size < 1:
+        parser.error("--train-size must be >= 1")
     try:
-        result = run(args.seeds, args.probe, args.full, progress=lambda m: print(m, flush=True))
+        result = run(args.seeds, args.probe, args.full, progress=lambda m: print(m, flush=True),
+                     train_size=args.train_size)
     except MnistError as e:
         print(f"bench: {e}", file=sys.stderr)
         return 1

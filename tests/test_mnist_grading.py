@@ -1,7 +1,10 @@
 """The sealed bulk grader on mnist submissions: handles for nn.Module and DataFrame, the
 support file in the sandbox, and the GPU question graded separately and merged (on a
-small MNIST subset, so the benchmark trains in seconds)."""
+small MNIST subset, so the benchmark trains in seconds): measurements in results, the
+leaderboard and feedback, a cheat that keeps training after fit returned gets nothing."""
+import csv
 import inspect
+import json
 import textwrap
 
 import pytest
@@ -9,6 +12,7 @@ import pytest
 import grading_notebooks as nbs
 import solutions.mnist as reference
 from autograder.grading.batch import grade_folder
+from autograder.gpu_check import CHEAT
 from test_grading_cli import read_gradebook
 from autograder.grading.runner import Limits
 from autograder.mnist.data import load_mnist
@@ -31,7 +35,7 @@ def small_benchmark(monkeypatch):
     X_train, y_train, X_test, y_test = load_mnist(download=False)
     monkeypatch.setattr(q6, "load_mnist", lambda: (X_train[:3000], y_train[:3000],
                                                    X_test[:500], y_test[:500]))
-    q6._last.clear()
+    q6._measurements.clear()
 
 
 def test_reference_and_broken_submissions_then_the_gpu_question(tmp_path, small_benchmark):
@@ -42,6 +46,8 @@ def test_reference_and_broken_submissions_then_the_gpu_question(tmp_path, small_
     broken[2] = broken[2].replace("nn.BatchNorm1d(size), nn.ReLU()", "nn.ReLU(), nn.BatchNorm1d(size)")
     (folder / "broken.ipynb").write_bytes(nbs.notebook(broken))
     (folder / "empty.ipynb").write_bytes(nbs.notebook([IMPORTS]))
+    cheat = answers()
+    (folder / "thread.ipynb").write_bytes(nbs.notebook(cheat[:-1] + [CHEAT, cheat[-1]]))
     grade_folder(folder, out, assignment="mnist", limits=LIMITS, progress=False)
     rows = read_gradebook(out)
     assert rows["ref"]["total"] == "19" and rows["ref"]["q6"] == "" and rows["ref"]["max"] == "28"  # 24 + two written questions
@@ -54,3 +60,13 @@ def test_reference_and_broken_submissions_then_the_gpu_question(tmp_path, small_
     assert 1 <= measured < 5, "3000 images: above 90 %, below 98 %"
     assert rows["ref"]["total"] == str(19 + measured)
     assert rows["broken"]["q6"] == "0" and rows["empty"]["q6"] == "0"
+    assert rows["thread"]["q6"] == "0" and rows["thread"]["total"] == "19"
+
+    ref = json.loads((out / "results" / "ref.json").read_text())["benchmark"]
+    assert set(ref) == {"accuracy", "seconds", "device", "torch", "points"}
+    assert 0.9 < ref["accuracy"] < 1 and ref["device"] == "cpu" and ref["points"] == measured
+    with open(out / "leaderboard.csv") as f:
+        board = list(csv.DictReader(f))
+    assert [r["student"] for r in board][0] == "ref" and len(board) == 3, "empty: not measured"
+    assert {r["student"]: float(r["accuracy"]) for r in board}["thread"] < 0.5
+    assert f"{100 * ref['accuracy']:.2f} %" in (out / "feedback" / "ref.md").read_text()

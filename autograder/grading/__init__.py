@@ -9,6 +9,6 @@ proxy        grader-side session client and the proxies the checks call
 runner       grades one submission: cases, time limits, restarts
 results      per-submission results on disk (written as they finish, resumable)
 batch        grades a folder: resume, parallel jobs, progress, outputs
-gradebook, feedback, report   the outputs
+gradebook, feedback, report, leaderboard   the outputs
 cli          command line (``advopt grade``); bench: ``make bench-grading``
 """

@@ -19,7 +19,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from autograder.cases import questions as question_points
-from autograder.grading import exports, feedback, gradebook, isolation, report, results, written
+from autograder.grading import (exports, feedback, gradebook, isolation, leaderboard, report,
+                                results, written)
 from autograder.grading.proxy import ForkServer, GraderError
 from autograder.grading.results import Result
 from autograder.grading.runner import Job, Limits, grade
@@ -158,8 +159,10 @@ def _grade(found, submissions, out, assignment, limits, jobs, gpu, force, progre
     settings = {"limits": limits.__dict__, "cases": [c.id for c in cases], "gpu": gpu}
     plan = isolation.make_plan(secret_paths(module, submissions, out), limits,
                                uid=_student_uid_base(), gpu=gpu)
+    benchmark = getattr(module, "BENCHMARK", ())
     job = Job(cases, support_files(module), plan, limits,
-              results.fingerprint(grading_files(module), settings))
+              results.fingerprint(grading_files(module), settings),
+              benchmark if benchmark and benchmark[0] in {c.question for c in cases} else ())
     todo = [s for s in found if gpu or force or not _reusable(out, s, job.fingerprint)]
     stopping = threading.Event()
     done, interrupted, failure = 0, False, None
@@ -177,6 +180,8 @@ def _grade(found, submissions, out, assignment, limits, jobs, gpu, force, progre
     exports.write_all(out, everything, points, _assignment_name(module))
     feedback.write_all(out, everything, points)
     report.write(out, everything, points)
+    if benchmark:
+        leaderboard.write(out, everything)
     if isinstance(failure, GraderError):
         raise failure
     return _summary(everything, points, done, len(found) - len(todo),
@@ -184,7 +189,11 @@ def _grade(found, submissions, out, assignment, limits, jobs, gpu, force, progre
 
 
 def _run(todo, job, server, out, jobs, gpu, progress, stopping) -> int:
+    """Grade ``todo`` in ``jobs`` threads; GPU questions one submission at a time (a shared
+    GPU would time students against each other)."""
     from tqdm import tqdm
+
+    jobs = 1 if gpu else jobs
 
     def work(submission: Submission) -> Result:
         result = grade(submission, job, server)
@@ -232,7 +241,7 @@ def _merge_gpu(stored: Result | None, new: Result) -> Result:
     status = stored.status if stored.status != "graded" else new.status
     detail = "; ".join(d for d in (stored.detail, new.detail and f"GPU: {new.detail}") if d)
     return replace(stored, cases=keep + new.cases, status=status, detail=detail,
-                   final=stored.final and new.final)
+                   final=stored.final and new.final, benchmark=new.benchmark)
 
 
 def _pending(submission: Submission) -> Result:

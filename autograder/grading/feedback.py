@@ -47,7 +47,19 @@ def render(result, points: dict[str, float]) -> str:
             if not case["passed"] and not case["hidden"] and case["message"]:
                 lines += ["", _code_block(case["message"]), ""]
         lines.append("")
-    return "\n".join(lines)
+    return "\n".join(lines + _benchmark(result.benchmark))
+
+
+def _benchmark(measured: dict) -> list[str]:
+    """Your measured benchmark run, when the assignment has one."""
+    if not measured:
+        return []
+    seconds = measured.get("seconds")
+    timing = "training failed" if seconds is None else f"{seconds:.2f} s of training"
+    return ["## Benchmark", "",
+            f"Test accuracy {100 * measured.get('accuracy', 0.0):.2f} %, {timing} on "
+            f"{measured.get('device', '?')} (torch {measured.get('torch', '?')}): "
+            f"{measured.get('points', 0):g} points.", ""]
 
 
 def write_all(out: Path, results, points: dict[str, float]) -> None:

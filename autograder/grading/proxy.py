@@ -295,6 +295,20 @@ class Session:
                     namespace[name] = Unreadable(name)
         return namespace
 
+    def stage(self, *values) -> list:
+        """Send ``values`` to the student process ahead of timed calls: it keeps them
+        (CUDA tensors on its GPU, CUDA initialized there) and they come back as handles,
+        which reach student functions as those values, with no transfer and no write-back."""
+        blobs: list = []
+        reply, reply_blobs = self._request(
+            {"op": "stage", "values": self._encode(list(values), blobs)}, blobs, "the data")
+        return self._result(reply, reply_blobs, "the data")
+
+    def synchronize(self) -> None:
+        """Wait until the student process's GPU work is done (nothing to wait for without CUDA)."""
+        reply, blobs = self._request({"op": "synchronize"}, [], "the GPU work")
+        self._result(reply, blobs, "the GPU work")
+
     def call(self, target, args: tuple, kwargs: dict, label: str):
         blobs: list = []
         header = {"op": "call", "target": target, "args": self._encode(list(args), blobs),
@@ -384,6 +398,7 @@ def _function_proxy(session: Session, name: str, label: str):
     def proxy(*args, **kwargs):
         return session.call(name, args, kwargs, name)
     proxy.__name__ = proxy.__qualname__ = label
+    proxy._advopt_session = session  # checks stage data through it (Session.stage)
     return proxy
 
 

@@ -19,7 +19,8 @@ STATUSES = ("graded", "timeout", "error", "invalid")
 class Result:
     """The grading of one submission. ``cases``: one dict per case (id, question, name,
     points, score, passed, hidden, message). ``final`` is False when the grader itself
-    failed: the next run grades the submission again."""
+    failed: the next run grades the submission again. ``benchmark``: the assignment's
+    measured run when it had one (accuracy 0..1, seconds, device, torch, points)."""
 
     student: str
     source: str

@@ -48,6 +48,7 @@ class Job:
     plan: dict         # isolation.make_plan
     limits: Limits
     fingerprint: str
+    benchmark: tuple = ()  # (question, read): read(namespace) -> its measurement, or {}
 
 
 def grade(submission: Submission, job: Job, server) -> Result:
@@ -62,6 +63,10 @@ def grade(submission: Submission, job: Job, server) -> Result:
         return result
     outcomes = _Grading(submission, job, server, result).run()
     result.cases = [case_record(c, outcomes[c.id]) for c in job.cases]
+    if result.benchmark:
+        question = job.benchmark[0]
+        result.benchmark["points"] = sum(c["score"] for c in result.cases
+                                         if c["question"] == question)
     result.seconds = round(time.monotonic() - started, 3)
     return result
 
@@ -85,6 +90,8 @@ class _Grading:
                 outcomes[case.id] = CaseResult(case, False, f"not run: {reason}") if reason \
                     else self._run(case)
         finally:
+            if self.job.benchmark and self.namespace is not None:
+                self.result.benchmark = dict(self.job.benchmark[1](self.namespace))
             if self.session is not None:
                 self.session.close()
         self._summarize()

@@ -11,6 +11,7 @@ from autograder.optimization.hidden import q1_minibatches as q1
 
 NAME = "mnist"
 GPU_QUESTIONS = ("q6",)
+BENCHMARK = ("q6", q6.recorded)  # the measured question: OUT/leaderboard.csv, feedback
 SUPPORT_FILES = {"mnist_data.py": "autograder.mnist.data"}  # shipped next to the notebook
 
 

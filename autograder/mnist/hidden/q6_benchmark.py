@@ -1,71 +1,198 @@
 """Hidden checks of Q6, the benchmark: BEST_HPARAMS trained on all 60,000 training images.
 
-The check builds ``build_model(BEST_HPARAMS)``, times ``fit(...)`` on the training set
-(on the GPU when there is one), then computes the test accuracy itself: only the test
-*images* reach student code, never the labels. One training run is shared by the
-threshold cases below (partial credit: 1 + 1 + 1 + 2 points).
+One measurement per submission, shared by the threshold cases below (1 + 1 + 1 + 2 points):
 
-Budgets (wall clock of ``fit``): GPU_BUDGET_S on a GPU; CPU_BUDGET_S on a CPU (where
-Gradescope grades; a reference run takes about 25 s on two cores).
+1. A secret :class:`Scramble` is drawn in the grading process (``secrets``): a permutation
+   of the 784 pixel positions, a relabelling of the 10 classes and a shuffle of the
+   training images. Student code trains on scrambled images and labels. An MLP does not
+   care (it knows no pixel neighbourhoods: the permutation only reorders its first
+   layer's inputs); weights trained elsewhere score chance.
+2. The data goes to where student code runs before the clock starts: ``stage`` of the
+   sealed grader's sandbox (CUDA is initialized there too), nothing in process.
+3. Timed, every call into student code between start and end: ``build_model(BEST_HPARAMS)``,
+   a read of its state, ``fit(model, X, y, BEST_HPARAMS, device)`` until the device is
+   idle, and a read of the state it returned (the snapshot).
+4. Both states are evaluated here with the architecture SPEC prescribes
+   (``q3_fit.spec_model``) on the scrambled test images: the test set never
+   reaches student code, nothing the student process does after ``fit`` returned
+   counts, and a model that already beats chance before ``fit`` (> PRETRAINED_ACCURACY)
+   earns nothing.
+
+Budgets (wall clock of the timed part): GPU_BUDGET_S on a GPU; CPU_BUDGET_S on a CPU
+(where Gradescope grades; a reference run takes about 25 s on two cores).
 """
 from __future__ import annotations
 
 import json
 import os
+import secrets
+import threading
 import time
+from dataclasses import dataclass
 
+import numpy as np
 import torch
 
 from autograder.mnist.data import load_mnist, to_tensors
+from autograder.mnist.hidden.q3_fit import spec_model as specified_model
 
 GPU_BUDGET_S = 60.0
 CPU_BUDGET_S = 240.0
+PRETRAINED_ACCURACY = 0.3   # test accuracy before fit above which a model counts as trained
 LEADERBOARD_ENV = "ADVOPT_LEADERBOARD"   # file the measurement is written to, when set
-_last: dict = {}                         # the latest measurement and the objects it used
+SUBSET: tuple[int, int] | None = None   # (training, test) images; None: all (60,000, 10,000)
+KEPT = 256                  # measurements kept (one per submission being graded)
+_measurements: dict = {}    # (id(build_model), id(fit), repr(hparams)) -> (refs, result)
+_lock = threading.Lock()
 
 
 def device() -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
+def device_name(dev: str) -> str:
+    return torch.cuda.get_device_name() if dev == "cuda" else "cpu"
+
+
+@dataclass(frozen=True)
+class Scramble:
+    """The secret relabelling of one benchmark run. pixels: (784,) permutation of the
+    pixel positions; classes: (10,) the new label of each digit; order: (N,) the order of
+    the training images."""
+
+    pixels: np.ndarray
+    classes: np.ndarray
+    order: np.ndarray
+
+    @classmethod
+    def draw(cls, n: int) -> "Scramble":
+        """A fresh scramble from the operating system's entropy (never seeded by a caller)."""
+        rng = np.random.default_rng(secrets.randbits(128))
+        return cls(rng.permutation(784), rng.permutation(10), rng.permutation(n))
+
+    @classmethod
+    def identity(cls, n: int) -> "Scramble":
+        return cls(np.arange(784), np.arange(10), np.arange(n))
+
+    def train(self, images, labels):
+        """Images (N, 28, 28) -> (N, 784) permuted and shuffled; labels relabelled alike."""
+        flat = np.asarray(images).reshape(len(images), -1)
+        return flat[self.order][:, self.pixels], self.classes[np.asarray(labels)[self.order]]
+
+    def test(self, images) -> np.ndarray:
+        return np.asarray(images).reshape(len(images), -1)[:, self.pixels]
+
+    def accuracy(self, predictions, labels) -> float:
+        """Fraction of scrambled-label ``predictions`` that name the true digit ``labels``."""
+        return float(np.mean(np.asarray(predictions) == self.classes[np.asarray(labels)]))
+
+
+class _InProcess:
+    """Where student code runs in the grading process itself (Otter, Gradescope)."""
+
+    @staticmethod
+    def stage(*values):
+        return values
+
+    @staticmethod
+    def synchronize() -> None:
+        if torch.cuda.is_available() and torch.cuda.is_initialized():
+            torch.cuda.synchronize()
+
+
+class _Failed(Exception):
+    pass
+
+
 def measure(build_model, fit, BEST_HPARAMS) -> dict:
-    """Train once per (build_model, fit, BEST_HPARAMS); return accuracy, seconds, device,
-    budget, and an error text when training failed or ran over the budget."""
+    """Train once per submission (build_model, fit, BEST_HPARAMS); return accuracy
+    (fraction), seconds, device (its name), torch (version), budget_s, and an error text
+    when training failed, ran over the budget or did not start from an untrained model."""
     key = (id(build_model), id(fit), repr(BEST_HPARAMS))
-    if _last.get("key") != key:
-        _last.clear()
-        _last.update(key=key, refs=(build_model, fit), result=_train_and_test(
-            build_model, fit, BEST_HPARAMS))
-    return _last["result"]
+    with _lock:
+        found = _measurements.get(key)
+    if found is None:
+        found = ((build_model, fit), _train_and_test(build_model, fit, BEST_HPARAMS))
+        with _lock:
+            _measurements[key] = found
+            while len(_measurements) > KEPT:
+                del _measurements[next(iter(_measurements))]
+    return found[1]
 
 
-def _train_and_test(build_model, fit, hparams) -> dict:
+def recorded(namespace) -> dict:
+    """The measurement made for this graded namespace, without training: accuracy,
+    seconds, device, torch; {} when the benchmark did not run."""
+    try:
+        key = (id(namespace["build_model"]), id(namespace["fit"]), repr(namespace["BEST_HPARAMS"]))
+    except KeyError:
+        return {}
+    with _lock:
+        found = _measurements.get(key)
+    return {} if found is None else {k: found[1][k] for k in ("accuracy", "seconds", "device", "torch")}
+
+
+def _train_and_test(build_model, fit, hparams, scramble: Scramble | None = None) -> dict:
     dev = device()
     budget = GPU_BUDGET_S if dev == "cuda" else CPU_BUDGET_S
-    result = {"device": dev, "budget_s": budget, "accuracy": 0.0, "seconds": None, "error": ""}
+    result = {"accuracy": 0.0, "seconds": None, "device": device_name(dev),
+              "torch": torch.__version__, "budget_s": budget, "error": ""}
     X_train, y_train, X_test, y_test = load_mnist()
-    X, y = to_tensors(X_train, y_train, dev)
-    images = to_tensors(X_test, device=dev)
-    model = build_model(hparams)
-    if dev == "cuda":
-        torch.cuda.synchronize()
-    start = time.perf_counter()
+    if SUBSET is not None:  # a quicker benchmark (make gpu-check without a GPU)
+        (n, m) = SUBSET
+        X_train, y_train, X_test, y_test = X_train[:n], y_train[:n], X_test[:m], y_test[:m]
+    scramble = scramble or Scramble.draw(len(X_train))
+    images = to_tensors(scramble.test(X_test))  # stays here: the grader evaluates
+    where = getattr(fit, "_advopt_session", None) or _InProcess
+    X, y = where.stage(*to_tensors(*scramble.train(X_train, y_train), dev))
     try:
-        fit(model, X, y, hparams, dev)
-        if dev == "cuda":
-            torch.cuda.synchronize()
-    except Exception as e:  # the student's fit failed: no accuracy, reported per case
-        result["error"] = f"fit raised {type(e).__name__}: {e}"
+        start = time.perf_counter()
+        model = _call("build_model", build_model, hparams)
+        before = _call("reading the model's state", _state, model)
+        _call("fit", fit, model, X, y, hparams, dev)
+        _call("fit", where.synchronize)  # its GPU work is part of it
+        after = _call("reading the trained model's state", _state, model)
+        result["seconds"] = round(time.perf_counter() - start, 3)
+        untrained = _accuracy(before, hparams, images, scramble, y_test)
+        result["accuracy"] = _accuracy(after, hparams, images, scramble, y_test)
+    except _Failed as failed:
+        result["error"] = str(failed)
         return result
-    result["seconds"] = round(time.perf_counter() - start, 3)
-    model.eval()
-    with torch.no_grad():  # (a no-op for a sandboxed model: its call runs over there)
-        predictions = torch.as_tensor(model(images)).argmax(1).cpu()
-    result["accuracy"] = (predictions == torch.as_tensor(y_test).long()).float().mean().item()
-    if result["seconds"] > budget:
+    if untrained > PRETRAINED_ACCURACY:
+        result["error"] = (f"the model scored {untrained:.1%} before fit: the benchmark "
+                           "measures training from scratch, a pre-trained model earns nothing")
+    elif result["seconds"] > budget:
         result["error"] = f"training took {result['seconds']:.1f} s, over the {budget:g} s budget"
     _publish(result)
     return result
+
+
+def _call(what: str, function, *args):
+    try:
+        return function(*args)
+    except Exception as e:  # the student's code failed: no accuracy, reported per case
+        raise _Failed(f"{what} raised {type(e).__name__}: {e}") from None
+
+
+def _state(model) -> list[torch.Tensor]:
+    """Copies of the model's parameters and buffers (state_dict order), taken now."""
+    return [torch.as_tensor(t).detach().to("cpu", copy=True) for t in model.state_dict().values()]
+
+
+def _accuracy(state, hparams, images, scramble: Scramble, labels) -> float:
+    """Test accuracy of SPEC's model for ``hparams`` holding ``state`` (list of tensors)."""
+    model = specified_model(hparams)
+    names = list(model.state_dict())
+    shapes = [tuple(t.shape) for t in model.state_dict().values()]
+    if [tuple(t.shape) for t in state] != shapes:
+        raise _Failed(f"the model's state ({len(state)} tensors) does not match the "
+                      f"architecture of build_model(BEST_HPARAMS) ({len(shapes)} tensors: "
+                      "Linear -> BatchNorm1d -> ReLU -> Dropout per hidden layer, then Linear)")
+    model.load_state_dict(dict(zip(names, state)))
+    model.eval()
+    with torch.no_grad():
+        predictions = model(images).argmax(1).numpy()
+    return scramble.accuracy(predictions, labels)
 
 
 def _publish(result: dict) -> None:
@@ -100,5 +227,5 @@ def reaches_97_percent(build_model, fit, BEST_HPARAMS):
 
 
 def reaches_98_percent(build_model, fit, BEST_HPARAMS):
-    """Test accuracy >= 98 % within the budget (full marks)."""
+    """Test accuracy >= 98 % within the budget."""
     _require(build_model, fit, BEST_HPARAMS, 0.98)
