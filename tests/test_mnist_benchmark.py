@@ -181,10 +181,10 @@ def test_honest_training_is_unaffected_by_the_scramble(subset):
 
 
 def test_offline_weights_score_chance_on_scrambled_images(offline, subset):
-    plain = q6._accuracy(list(offline.values()), QUICK, to_tensors(subset[2]),
+    plain = q6._accuracy(dict(offline), QUICK, to_tensors(subset[2]),
                          q6.Scramble.identity(3000), subset[3])
     scramble = q6.Scramble.draw(3000)
-    scrambled = q6._accuracy(list(offline.values()), QUICK,
+    scrambled = q6._accuracy(dict(offline), QUICK,
                              to_tensors(scramble.test(subset[2])), scramble, subset[3])
     assert plain > 0.85 and scrambled < q6.PRETRAINED_ACCURACY
 
@@ -234,3 +234,41 @@ def test_a_model_of_another_architecture_is_reported():
     results = grade({"build_model": lambda h: torch.nn.Linear(784, 10),
                      "fit": reference.fit, "BEST_HPARAMS": QUICK})
     assert all("does not match the architecture" in r.message for r in results.values())
+
+
+class _LayersPerKind(torch.nn.Module):
+    """A correct SPEC model written another way: one ModuleList per kind, a leading
+    Flatten, ReLU and dropout applied in forward."""
+
+    def __init__(self, hidden, p):
+        super().__init__()
+        widths = [784, *hidden]
+        self.flatten, self.p = torch.nn.Flatten(), p
+        self.linears = torch.nn.ModuleList(
+            [torch.nn.Linear(a, b) for a, b in zip(widths, widths[1:])] + [torch.nn.Linear(widths[-1], 10)])
+        self.norms = torch.nn.ModuleList([torch.nn.BatchNorm1d(h) for h in hidden])
+
+    def forward(self, x):
+        x = self.flatten(x)
+        for linear, norm in zip(self.linears, self.norms):
+            x = torch.nn.functional.dropout(torch.relu(norm(linear(x))), self.p, self.training)
+        return self.linears[-1](x)
+
+
+def test_the_state_is_read_by_role_not_by_registration_order():
+    from autograder.mnist.hidden import q6_benchmark as q6
+    from autograder.mnist.hidden.q3_fit import spec_model
+
+    hparams = {"hidden": [32, 32, 16], "dropout": 0.1}
+    torch.manual_seed(0)
+    student = _LayersPerKind(hparams["hidden"], 0.1)
+    for norm in student.norms:
+        norm.running_mean.normal_()
+        norm.running_var.uniform_(0.5, 2.0)
+    rebuilt = spec_model(hparams)
+    rebuilt.load_state_dict(q6._arranged(q6._state(student), rebuilt))
+    student.eval(), rebuilt.eval()
+    x = torch.randn(8, 784)
+    assert torch.allclose(rebuilt(x), student(x), atol=1e-6)
+    with pytest.raises(q6._Failed, match="1 BatchNorm1d layers"):
+        q6._arranged(q6._state(spec_model({"hidden": [32], "dropout": 0.0})), rebuilt)

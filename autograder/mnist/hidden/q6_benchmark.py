@@ -174,21 +174,67 @@ def _call(what: str, function, *args):
         raise _Failed(f"{what} raised {type(e).__name__}: {e}") from None
 
 
-def _state(model) -> list[torch.Tensor]:
-    """Copies of the model's parameters and buffers (state_dict order), taken now."""
-    return [torch.as_tensor(t).detach().to("cpu", copy=True) for t in model.state_dict().values()]
+def _state(model) -> dict[str, torch.Tensor]:
+    """Copies of the model's parameters and buffers by state_dict name, taken now."""
+    return {name: torch.as_tensor(t).detach().to("cpu", copy=True)
+            for name, t in model.state_dict().items()}
+
+
+def _layers(state: dict[str, torch.Tensor]) -> tuple[list[dict], list[dict]]:
+    """The Linear and BatchNorm1d layers in ``state``, each {leaf: tensor}, in state order.
+
+    A module (name prefix) holding ``running_mean`` is a batch norm, one holding a 2-D
+    ``weight`` a linear map; what else it holds (Flatten, ReLU, Dropout) has no state."""
+    modules: dict[str, dict] = {}
+    for name, tensor in state.items():
+        prefix, _, leaf = name.rpartition(".")
+        modules.setdefault(prefix, {})[leaf] = tensor
+    linears = [m for m in modules.values() if "running_mean" not in m
+               and m.get("weight") is not None and m["weight"].dim() == 2]
+    norms = [m for m in modules.values() if "running_mean" in m]
+    return linears, norms
+
+
+def _arranged(state: dict[str, torch.Tensor], model: torch.nn.Module) -> dict[str, torch.Tensor]:
+    """``state`` laid out as SPEC's ``model`` (q3_fit.spec_model) holds it.
+
+    Layers are matched by role and shape, not by name or registration order, so a model
+    that keeps its layers in one ModuleList per kind, or applies ReLU/dropout in forward,
+    is judged like an nn.Sequential. A Linear without bias counts as a zero bias."""
+    target_state = model.state_dict()
+    linears, norms = _layers(state)
+    wanted_linears, wanted_norms = _layers(target_state)
+    if len(linears) != len(wanted_linears) or len(norms) != len(wanted_norms):
+        raise _Failed(f"the model ({len(linears)} Linear, {len(norms)} BatchNorm1d layers) does "
+                      "not match the architecture of build_model(BEST_HPARAMS) "
+                      f"({len(wanted_linears)} Linear, {len(wanted_norms)} BatchNorm1d: "
+                      "Linear -> BatchNorm1d -> ReLU -> Dropout per hidden layer, then Linear)")
+    arranged = {}
+    for found, wanted, kind in ((linears, wanted_linears, "Linear"), (norms, wanted_norms, "BatchNorm1d")):
+        unused = list(found)
+        for layer in wanted:
+            shape = tuple(layer["weight"].shape)
+            match = next((m for m in unused if tuple(m["weight"].shape) == shape), None)
+            if match is None:
+                raise _Failed(f"the model does not match the architecture of "
+                              f"build_model(BEST_HPARAMS): no {kind} layer of weight shape "
+                              f"{shape} (the widths must follow hparams)")
+            unused.remove(match)
+            for leaf, target in layer.items():
+                value = match.get(leaf)
+                if value is None and leaf == "bias":
+                    value = torch.zeros_like(target)
+                if value is None or value.shape != target.shape:
+                    raise _Failed(f"the model's {kind} layer of weight shape {shape} has no "
+                                  f"{leaf} of shape {tuple(target.shape)}")
+                arranged[id(target)] = value
+    return {name: arranged[id(t)] for name, t in target_state.items()}
 
 
 def _accuracy(state, hparams, images, scramble: Scramble, labels) -> float:
-    """Test accuracy of SPEC's model for ``hparams`` holding ``state`` (list of tensors)."""
+    """Test accuracy of SPEC's model for ``hparams`` holding ``state`` (name -> tensor)."""
     model = specified_model(hparams)
-    names = list(model.state_dict())
-    shapes = [tuple(t.shape) for t in model.state_dict().values()]
-    if [tuple(t.shape) for t in state] != shapes:
-        raise _Failed(f"the model's state ({len(state)} tensors) does not match the "
-                      f"architecture of build_model(BEST_HPARAMS) ({len(shapes)} tensors: "
-                      "Linear -> BatchNorm1d -> ReLU -> Dropout per hidden layer, then Linear)")
-    model.load_state_dict(dict(zip(names, state)))
+    model.load_state_dict(_arranged(state, model))
     model.eval()
     with torch.no_grad():
         predictions = model(images).argmax(1).numpy()
