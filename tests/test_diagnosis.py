@@ -147,8 +147,11 @@ def test_large_arguments_are_not_recorded_and_name_nothing():
 
 def test_a_correct_function_is_never_diagnosed_even_on_calls_a_mistake_agrees_with():
     """momentum_step with the default beta: ignoring beta gives the same result."""
-    namespace = {"momentum_step": lambda w, dw, v, lr, beta=0.9: (w - lr * (beta * v + (1 - beta) * dw),
-                                                                  beta * v + (1 - beta) * dw)}
+    def momentum_step(w, dw, v, lr, beta=0.9):
+        v = beta * v + (1 - beta) * dw
+        return w - lr * v, v
+
+    namespace = {"momentum_step": momentum_step}
     recording = diagnosis.Recording(namespace, ("momentum_step",))
     recording.namespace["momentum_step"](np.ones(3), np.ones(3), np.zeros(3), 0.1)
     assert diagnosis.find(recording, MISTAKES) == []

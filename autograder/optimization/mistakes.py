@@ -31,8 +31,10 @@ def _known(function, core, mistakes, **options) -> Known:
     return Known(function, core, tuple(made), **options)
 
 
-def _rng(rng):
-    return np.random.default_rng() if rng is None else rng
+def _rng(rng, ignored=False):
+    """The rng to draw from; a fresh one when none is given or the mistake ignores it
+    (as np.random would: not reproducible, the caller's rng untouched)."""
+    return np.random.default_rng() if rng is None or ignored else rng
 
 
 def _float_like(x, value):
@@ -57,7 +59,7 @@ def _minibatches(X, y, batch_size, shuffle=True, rng=None, validate=True, drop_l
         generator.shuffle(X)
         generator.shuffle(y)
     elif shuffle:
-        generator = np.random if global_random else _rng(rng)
+        generator = _rng(rng, global_random)
         order_x = generator.permutation(n)
         order_y = generator.permutation(len(y)) if two_orders else order_x
     step = max(batch_size, 1)
@@ -125,7 +127,7 @@ def _dropout_mask(shape, p, rng=None, scale="inverse", keep_is_p=False, validate
     if validate and not 0 <= p <= 1:
         raise ValueError("p must be in [0, 1]")
     keep = p if keep_is_p else 1 - p
-    draws = np.random.random_sample(shape) if global_random else _rng(rng).random(shape)
+    draws = _rng(rng, global_random).random(shape)
     if scale == "inverse" and keep == 0:  # everything dropped: 0 / 0 unless guarded
         return np.zeros(shape) if guard_p1 else np.full(shape, np.nan)
     value = {"inverse": 1 / keep if keep else 0.0, "keep": keep, "none": 1.0}[scale]
@@ -553,7 +555,7 @@ MEGABYTES = Answers(("megabytes_1", "megabytes_2"), _megabytes(3, 53), (
 # ----------------------------------------------------------------------------- Q8
 def _sample_log_uniform(low, high, size, rng=None, linear=False, mixed_logs=False,
                         exponent_only=False, whole_powers=False, global_random=False):
-    generator = np.random if global_random else _rng(rng)
+    generator = _rng(rng, global_random)
     if linear:
         return generator.uniform(low, high, size)
     lo, hi = (np.log(low), np.log(high)) if mixed_logs else (np.log10(low), np.log10(high))
@@ -579,7 +581,7 @@ SAMPLE_LOG_UNIFORM = _known("sample_log_uniform", _sample_log_uniform, [
 
 
 def _sample_beta(low, high, size, rng=None, linear=False, gaps=False, global_random=False):
-    generator = np.random if global_random else _rng(rng)
+    generator = _rng(rng, global_random)
     if linear:
         return generator.uniform(low, high, size)
     gap = 10.0 ** generator.uniform(np.log10(1 - high), np.log10(1 - low), size)
