@@ -40,7 +40,10 @@ EXPECTED = {
 # sample_beta the student's sample_log_uniform), so it inherits the mistake.
 INHERITED = {
     "dropout_mask.wrong_p_is_keep_probability": {"dropout_forward.keep_probability"},
+    "dropout_mask.wrong_divides_by_zero_at_p1": {"dropout_forward.nan_at_p1"},
     "sample_log_uniform.wrong_linear_scale": {"sample_beta.beta_on_linear_scale"},
+    "softmax.wrong_global_max": {"cross_entropy_grad.global_max"},
+    "softmax.wrong_no_max_shift": {"cross_entropy_grad.no_max_shift"},
 }
 TARGETS = {"right": 0.90, "wrong": 0.02}
 

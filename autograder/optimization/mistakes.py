@@ -49,8 +49,10 @@ def _minibatches_list(X, y, batch_size, shuffle=True, rng=None):
 
 
 def _minibatches(X, y, batch_size, shuffle=True, rng=None, validate=True, drop_last=False,
-                 two_orders=False, global_random=False, in_place=False):
+                 two_orders=False, global_random=False, in_place=False, as_float=False):
     n = len(X)
+    if as_float and not hasattr(X, "detach"):
+        X = np.asarray(X, dtype=float)
     if validate and (batch_size < 1 or n != len(y)):
         raise ValueError("batch_size must be >= 1 and len(X) == len(y)")
     order_x = order_y = np.arange(n)
@@ -81,6 +83,8 @@ MINIBATCHES = _known("minibatches", _minibatches, [
      "one permutation instead", {"in_place": True}),
     ("no_validation", "batch_size < 1 or len(X) != len(y) does not raise ValueError",
      {"validate": False}),
+    ("float64_batches", "X is converted to float64: batches keep the data's dtype",
+     {"as_float": True}),
 ])
 MINIBATCHES = Known(MINIBATCHES.function, MINIBATCHES.correct, MINIBATCHES.mistakes + (
     Mistake("returns_a_list", "minibatches returns its batches instead of yielding them: it "
@@ -149,12 +153,13 @@ DROPOUT_MASK = _known("dropout_mask", _dropout_mask, [
 
 
 def _dropout_forward(x, p, training=True, rng=None, in_place=False, eval_scale=False,
-                     keep_dtype=True, keep_is_p=False, validate=True):
+                     keep_dtype=True, keep_is_p=False, validate=True, nan_at_p1=False):
     if validate and not 0 <= p <= 1:
         raise ValueError("p must be in [0, 1]")
     if not training:
         return (np.asarray(x) * (1 - p) if eval_scale else x), None
-    mask = _dropout_mask(np.shape(x), min(max(1 - p if keep_is_p else p, 0.0), 1.0), rng)
+    mask = _dropout_mask(np.shape(x), min(max(1 - p if keep_is_p else p, 0.0), 1.0), rng,
+                         guard_p1=not nan_at_p1)
     if in_place:
         x *= mask.astype(x.dtype)
         return x, mask
@@ -173,6 +178,8 @@ DROPOUT_FORWARD = _known("dropout_forward", _dropout_forward, [
     ("keep_probability", "p is used as the probability of keeping a unit: p is the "
      "probability of dropping it", {"keep_is_p": True}),
     ("no_p_check", "p outside [0, 1] does not raise ValueError", {"validate": False}),
+    ("nan_at_p1", "p = 1 gives nan (0 * inf): when every unit drops, out is all zeros",
+     {"nan_at_p1": True}),
 ], random=True)
 
 
@@ -205,8 +212,11 @@ DROPOUT_BACKWARD = _known("dropout_backward", _dropout_backward, [
 # ----------------------------------------------------------------------------- Q4
 def _batchnorm_forward(x, gamma, beta, running_mean, running_var, training=True, momentum=0.1,
                        eps=1e-5, normalize_ddof=0, running_ddof=1, keras_momentum=False,
-                       eps_outside=False, eval_batch_stats=False, in_place=False):
+                       eps_outside=False, eval_batch_stats=False, in_place=False,
+                       one_sample_check_first=False):
     x = np.asarray(x)
+    if one_sample_check_first and len(x) < 2:
+        raise ValueError("need more than one sample")
 
     def normalized(mean, var):
         return (x - mean) / (np.sqrt(var) + eps if eps_outside else np.sqrt(var + eps))
@@ -252,11 +262,13 @@ BATCHNORM_FORWARD = _known("batchnorm_forward", _batchnorm_forward, [
      "the running statistics", {"eval_batch_stats": True}),
     ("updates_running_in_place", "running_mean and running_var are updated in place: return "
      "new arrays", {"in_place": True}),
+    ("rejects_one_sample_in_evaluation", "a single sample raises ValueError in evaluation "
+     "too: only training needs more than one", {"one_sample_check_first": True}),
 ], judged=_without_cache)
 
 
 def _batchnorm_backward(dout, cache, through_mean=True, through_var=True, dgamma_x_hat=True,
-                        average=False, times_gamma=True):
+                        average=False, times_gamma=True, keep_dtype=True):
     x_hat, gamma, inv_std = cache
     dout = np.asarray(dout)
     g = dout * gamma if times_gamma else dout
@@ -268,7 +280,8 @@ def _batchnorm_backward(dout, cache, through_mean=True, through_var=True, dgamma
     dx = dx * inv_std
     reduce = np.mean if average else np.sum
     dgamma = reduce(dout * x_hat if dgamma_x_hat else dout, axis=0)
-    return _float_like(dout, dx), dgamma, reduce(dout, axis=0)
+    dx = _float_like(dout, dx) if keep_dtype else dx.astype(np.float64)
+    return dx, dgamma, reduce(dout, axis=0)
 
 
 BATCHNORM_BACKWARD = _known("batchnorm_backward", _batchnorm_backward, [
@@ -282,6 +295,8 @@ BATCHNORM_BACKWARD = _known("batchnorm_backward", _batchnorm_backward, [
      {"average": True}),
     ("missing_gamma", "dx forgets the factor gamma (dx_hat = dout * gamma)",
      {"times_gamma": False}),
+    ("float64_out", "dx is float64 for float32 dout: dx must keep dout's dtype",
+     {"keep_dtype": False}),
 ])
 
 
@@ -339,15 +354,23 @@ RMSPROP_STEP = _known("rmsprop_step", _rmsprop_step, [
 
 def _adam_step(w, dw, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, eps_inside=False,
                corrected=True, t_offset=0, corrected_state=False, swapped=False,
-               check_t=True):
+               check_t=True, float64_powers=False, state_in_place=False):
     if check_t and t < 1:
         raise ValueError("t is 1-based")
     b1, b2 = (beta2, beta1) if swapped else (beta1, beta2)
-    m = b1 * np.asarray(m) + (1 - b1) * np.asarray(dw)
-    v = b2 * np.asarray(v) + (1 - b2) * np.asarray(dw) ** 2
+    dw = np.asarray(dw)
+    if state_in_place:
+        m *= b1
+        m += (1 - b1) * dw
+        v *= b2
+        v += (1 - b2) * dw**2
+    else:
+        m = b1 * np.asarray(m) + (1 - b1) * dw
+        v = b2 * np.asarray(v) + (1 - b2) * dw**2
+    power = np.power if float64_powers else pow  # np.power(0.9, t) is a float64 scalar
     with np.errstate(divide="ignore", invalid="ignore"):
-        m_hat = m / (1 - b1 ** (t + t_offset)) if corrected else m
-        v_hat = v / (1 - b2 ** (t + t_offset)) if corrected else v
+        m_hat = m / (1 - power(b1, t + t_offset)) if corrected else m
+        v_hat = v / (1 - power(b2, t + t_offset)) if corrected else v
         denominator = np.sqrt(v_hat + eps) if eps_inside else np.sqrt(v_hat) + eps
         w = np.asarray(w) - lr * m_hat / denominator
     return (w, m_hat, v_hat) if corrected_state else (w, m, v)
@@ -365,14 +388,21 @@ ADAM_STEP = _known("adam_step", _adam_step, [
     ("betas_swapped", "beta1 and beta2 are swapped: beta1 is for the first moment m",
      {"swapped": True}),
     ("no_t_check", "t < 1 does not raise ValueError (t is 1-based)", {"check_t": False}),
+    ("np_power_promotes_float32", "the bias corrections are float64 numpy scalars "
+     "(np.power): float32 weights come back as float64", {"float64_powers": True}),
+    ("state_in_place", "m and v are updated in place (*=, +=): return new arrays",
+     {"state_in_place": True}),
 ])
 
 
 def _ema(values, beta, bias_correction=True, start_first=False, t_minus_1=False,
-         swapped=False, correct_state=False):
-    values = np.asarray(values, dtype=np.float64)
+         swapped=False, correct_state=False, float64_out=False):
+    values = np.asarray(values)
+    if values.dtype.kind != "f":
+        values = values.astype(np.float64)
     keep = 1 - beta if swapped else beta
-    out, v = np.zeros(len(values)), values[0] if start_first and len(values) else 0.0
+    out = np.zeros(len(values), dtype=np.float64 if float64_out else values.dtype)
+    v = values[0] if start_first and len(values) else 0.0
     for t, value in enumerate(values, start=1):
         v = keep * v + (1 - keep) * value
         if not bias_correction:
@@ -395,16 +425,25 @@ EMA = _known("ema", _ema, [
      {"swapped": True}),
     ("corrects_the_state", "the corrected value is stored back into v: correct only the "
      "output, so corrections do not compound", {"correct_state": True}),
+    ("float64_output", "the output is float64 for float32 values: it keeps their dtype",
+     {"float64_out": True}),
 ])
 
 
 # ----------------------------------------------------------------------------- Q6
-def _softmax(z, shift="row", axis=-1, whole_sum=False, at_least_2d=False):
-    z = np.asarray(z)
+def _softmax(z, shift="row", axis=-1, whole_sum=False, at_least_2d=False, in_place=False,
+             convert=True):
+    if convert:
+        z = np.asarray(z)
     if at_least_2d:
         z = np.atleast_2d(z)
-    peak = {"row": lambda: z.max(axis=axis, keepdims=True), "all": z.max, "none": lambda: 0}
-    e = np.exp(z - peak[shift]())
+    peak = {"row": lambda: z.max(axis=axis, keepdims=True), "all": z.max, "none": lambda: 0,
+            "min": lambda: z.min(axis=axis, keepdims=True)}[shift]()
+    if in_place:
+        z -= peak
+        e = np.exp(z)
+    else:
+        e = np.exp(z - peak)
     return e / (e.sum() if whole_sum else e.sum(axis=axis, keepdims=True))
 
 
@@ -419,12 +458,17 @@ SOFTMAX = _known("softmax", _softmax, [
      "normalize each row", {"whole_sum": True, "shift": "all"}),
     ("2d_only", "a single vector of shape (C,) comes back as (1, C): softmax keeps any "
      "shape", {"at_least_2d": True}),
+    ("in_place", "the caller's z is shifted in place (np.asarray does not copy): compute "
+     "z - max as a new array", {"in_place": True}),
+    ("array_methods_on_lists", "z.max() fails for a list: convert with np.asarray first",
+     {"convert": False}),
 ])
 
 
-def _softmax_jacobian(s, diagonal=True, off_diagonal=True, sign=1, square_twice=False):
+def _softmax_jacobian(s, diagonal=True, off_diagonal=True, sign=1, square_twice=False,
+                      float64_out=False):
     s = np.asarray(s)
-    J = np.zeros((len(s), len(s)))
+    J = np.zeros((len(s), len(s)), dtype=np.float64 if float64_out else _float_like(s, 0).dtype)
     if diagonal:
         J += np.diag(s)
     if off_diagonal:
@@ -444,22 +488,28 @@ SOFTMAX_JACOBIAN = _known("softmax_jacobian", _softmax_jacobian, [
      "-s_i s_j", {"off_diagonal": False}),
     ("elementwise_square", "s_i**2 is subtracted twice on the diagonal: J = diag(s) - "
      "outer(s, s)", {"square_twice": True}),
+    ("float64_for_float32", "J is float64 for a float32 s: it keeps s's dtype",
+     {"float64_out": True}),
 ])
 
 
-def _log_softmax(z):
+def _log_softmax(z, global_shift=False):
     z = np.asarray(z, dtype=np.float64)
-    shifted = z - z.max(axis=1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    shifted = z - (z.max() if global_shift else z.max(axis=1, keepdims=True))
+    with np.errstate(divide="ignore"):
+        return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
 
 
-def _cross_entropy(z, y, naive_log=False, reduce="mean", sign=-1, columns=False):
+def _cross_entropy(z, y, naive_log=False, reduce="mean", sign=-1, columns=False,
+                   global_shift=False, in_place=False):
     z, y = np.asarray(z), np.asarray(y)
+    if in_place:
+        z -= z.max(axis=1, keepdims=True)
     if naive_log:
         with np.errstate(divide="ignore"):
             log_p = np.log(_softmax(z.astype(np.float64), axis=1))
     else:
-        log_p = _log_softmax(z)
+        log_p = _log_softmax(z, global_shift)
     picked = log_p[:, y] if columns else log_p[np.arange(len(y)), y]
     total = {"mean": picked.mean(), "sum": picked.sum(), "entries": picked.sum() / log_p.size}
     return float(sign * total[reduce])
@@ -474,12 +524,22 @@ CROSS_ENTROPY = _known("cross_entropy", _cross_entropy, [
      "the N samples", {"reduce": "entries"}),
     ("indexes_columns_only", "log_p[:, y] picks an N x N block: pick one entry per row, "
      "log_p[np.arange(N), y]", {"columns": True}),
+    ("global_max", "log-sum-exp subtracts the maximum of the whole batch: rows far below "
+     "it give log(0); subtract each row's maximum", {"global_shift": True}),
+    ("in_place", "the caller's z is shifted in place (np.asarray does not copy): compute "
+     "z - max as a new array", {"in_place": True}),
 ])
 
 
-def _cross_entropy_grad(z, y, divide_by="N", sign=1, from_logits=False):
-    z, y = np.asarray(z, dtype=np.float64), np.asarray(y)
-    p = z.copy() if from_logits else _softmax(z, axis=1)
+def _cross_entropy_grad(z, y, divide_by="N", sign=1, from_logits=False, shift="row",
+                        float64_out=False, in_place=False):
+    z, y = np.asarray(z), np.asarray(y)
+    if z.dtype.kind != "f" or float64_out:
+        z = z.astype(np.float64)
+    p = z.copy() if from_logits else _softmax(z, shift=shift, axis=1)
+    if in_place:
+        z[...] = p
+        p = z
     p[np.arange(len(y)), y] -= 1
     scale = {"N": len(y), "C": z.shape[1], "1": 1}[divide_by]
     return sign * p / scale
@@ -493,6 +553,16 @@ CROSS_ENTROPY_GRAD = _known("cross_entropy_grad", _cross_entropy_grad, [
     ("divides_by_classes", "the gradient is divided by C: divide by the batch size N",
      {"divide_by": "C"}),
     ("logits_not_probabilities", "z is used in place of softmax(z)", {"from_logits": True}),
+    ("global_max", "softmax subtracts the maximum of the whole batch: rows far below it "
+     "give 0 / 0; subtract each row's maximum", {"shift": "all"}),
+    ("no_max_shift", "exp(z) overflows for large logits: subtract the row maximum first",
+     {"shift": "none"}),
+    ("shift_by_min", "the row minimum is subtracted: exp overflows; subtract the row maximum",
+     {"shift": "min"}),
+    ("float64_out", "the gradient is float64 for float32 z: it keeps z's dtype",
+     {"float64_out": True}),
+    ("in_place", "the caller's z is overwritten (np.asarray does not copy): compute on a "
+     "new array", {"in_place": True}),
 ])
 
 
@@ -554,11 +624,14 @@ MEGABYTES = Answers(("megabytes_1", "megabytes_2"), _megabytes(3, 53), (
 
 # ----------------------------------------------------------------------------- Q8
 def _sample_log_uniform(low, high, size, rng=None, linear=False, mixed_logs=False,
-                        exponent_only=False, whole_powers=False, global_random=False):
+                        exponent_only=False, whole_powers=False, global_random=False,
+                        fixed_exponents=None):
     generator = _rng(rng, global_random)
     if linear:
         return generator.uniform(low, high, size)
     lo, hi = (np.log(low), np.log(high)) if mixed_logs else (np.log10(low), np.log10(high))
+    if fixed_exponents:  # and clipped into [low, high], so that the bounds look honoured
+        return np.clip(10.0 ** generator.uniform(*fixed_exponents, size), low, high)
     if whole_powers:
         exponents = generator.integers(int(np.floor(lo)), int(np.floor(hi)) + 1, size)
         return 10.0 ** exponents
@@ -577,13 +650,18 @@ SAMPLE_LOG_UNIFORM = _known("sample_log_uniform", _sample_log_uniform, [
      {"whole_powers": True}),
     ("global_numpy_random", "the samples ignore `rng` (np.random is used): draw from `rng`",
      {"global_random": True}),
+    ("hard_coded_bounds", "the exponents are fixed (the notebook's -4 to -1): use "
+     "log10(low) and log10(high)", {"fixed_exponents": (-4, -1)}),
 ], random=True)
 
 
-def _sample_beta(low, high, size, rng=None, linear=False, gaps=False, global_random=False):
+def _sample_beta(low, high, size, rng=None, linear=False, gaps=False, global_random=False,
+                 fixed_exponents=None):
     generator = _rng(rng, global_random)
     if linear:
         return generator.uniform(low, high, size)
+    if fixed_exponents:  # and clipped into [low, high], so that the bounds look honoured
+        return np.clip(1 - 10.0 ** generator.uniform(*fixed_exponents, size), low, high)
     gap = 10.0 ** generator.uniform(np.log10(1 - high), np.log10(1 - low), size)
     return gap if gaps else 1 - gap
 
@@ -598,6 +676,8 @@ SAMPLE_BETA = _known("sample_beta", _sample_beta, [
      {"gaps": True}),
     ("global_numpy_random", "the samples ignore `rng` (np.random is used): draw from `rng`",
      {"global_random": True}),
+    ("hard_coded_decades", "1 - beta is drawn from fixed decades (10**-3 to 10**-1): use "
+     "log10(1 - high) and log10(1 - low)", {"fixed_exponents": (-3, -1)}),
 ], random=True)
 
 
