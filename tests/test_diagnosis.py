@@ -148,6 +148,28 @@ def test_large_arguments_are_not_recorded_and_name_nothing():
     assert recording.calls["double"] == [] and "double" in recording.incomplete
 
 
+def test_a_result_holding_a_student_object_is_judged_without_it():
+    """batchnorm_forward's cache may be the student's own object (a handle in the sealed
+    grader): the judged part (out, running statistics) still names the mistake."""
+    class Cache:
+        pass
+
+    def batchnorm_forward(x, gamma, beta, running_mean, running_var, training=True,
+                          momentum=0.1, eps=1e-5):
+        mean, var = x.mean(0), x.var(0)
+        new_mean = (1 - momentum) * running_mean + momentum * mean
+        new_var = (1 - momentum) * running_var + momentum * var  # biased: the mistake
+        return gamma * (x - mean) / np.sqrt(var + eps) + beta, Cache(), new_mean, new_var
+
+    recording = diagnosis.Recording({"batchnorm_forward": batchnorm_forward},
+                                    ("batchnorm_forward",))
+    x = np.random.default_rng(0).normal(size=(8, 3))
+    recording.namespace["batchnorm_forward"](x, np.ones(3), np.zeros(3), np.zeros(3), np.ones(3))
+    assert [d["name"] for d in diagnosis.find(recording, MISTAKES)] == [
+        "batchnorm_forward.biased_running_var"]
+    assert diagnosis.find(recording, MISTAKES, budget_s=0) == [], "the time budget holds"
+
+
 def test_a_correct_function_is_never_diagnosed_even_on_calls_a_mistake_agrees_with():
     """momentum_step with the default beta: ignoring beta gives the same result."""
     def momentum_step(w, dw, v, lr, beta=0.9):

@@ -79,8 +79,17 @@ class _NotRecorded(Exception):
     """A value that is not plain data (a student handle) or too large to keep."""
 
 
-def _snapshot(value, budget: list):
-    """An independent copy of plain data; raises _NotRecorded for anything else."""
+class _Handle:
+    """Stands for a student object in a recorded result (a cache object left in the
+    sandbox): equal to nothing but itself."""
+
+
+HANDLE = _Handle()
+
+
+def _snapshot(value, budget: list, handles: bool = False):
+    """An independent copy of plain data; anything else raises _NotRecorded, or becomes
+    HANDLE where ``handles`` allows (results: a judged part may not need it)."""
     if value is None or isinstance(value, (bool, int, float, complex, str, np.generic)):
         return value
     if isinstance(value, np.ndarray):
@@ -96,10 +105,12 @@ def _snapshot(value, budget: list):
     if isinstance(value, np.random.Generator):
         return copy.deepcopy(value)
     if isinstance(value, (tuple, list)):
-        items = [_snapshot(v, budget) for v in value]
+        items = [_snapshot(v, budget, handles) for v in value]
         return tuple(items) if isinstance(value, tuple) else items
     if isinstance(value, dict) and all(isinstance(k, (str, int)) for k in value):
-        return {k: _snapshot(v, budget) for k, v in value.items()}
+        return {k: _snapshot(v, budget, handles) for k, v in value.items()}
+    if handles:
+        return HANDLE
     raise _NotRecorded
 
 
@@ -161,7 +172,7 @@ class Recording:
         try:
             for key in ("value", "items"):
                 if key in outcome:
-                    outcome[key] = _snapshot(outcome[key], [MAX_ELEMENTS])
+                    outcome[key] = _snapshot(outcome[key], [MAX_ELEMENTS], handles=True)
             call.outcome = Outcome(after=_snapshot((args, kwargs), [MAX_ELEMENTS]), **outcome)
         except (_NotRecorded, RecursionError):
             self.calls[name].remove(call)
