@@ -228,5 +228,8 @@ def test_sealed_grader_names_the_mistakes(tmp_path):
         named = {d["name"] for c in cases for d in c["diagnosis"]}
         assert named == {expected(by_id[i]) for i in ids}, (student, named)
         assert all(not c["diagnosis"] for c in cases if c["passed"])
+        needs = {c.id: {n.removesuffix("_1").removesuffix("_2") for n in c.needs} for c in CASES}
+        assert all(d["name"].split(".")[0] in needs[c["id"]] for c in cases
+                   for d in c["diagnosis"]), "a diagnosis names a function the case uses"
         feedback = (out / "feedback" / f"{student}.md").read_text()
         assert ("behaves like" in feedback) == bool(ids)

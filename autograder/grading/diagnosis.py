@@ -143,6 +143,7 @@ class Recording:
     ``namespace`` goes to the check; ``calls[name]`` lists what it did."""
 
     def __init__(self, namespace, names):
+        self.names = tuple(names)  # the student globals the check takes
         self.namespace = dict(namespace)
         self.calls: dict[str, list[Call]] = {}
         self.generator: dict[str, bool] = {}
@@ -507,7 +508,7 @@ def find(recording: Recording, library: dict, budget_s: float = CASE_BUDGET_S) -
     for key, entry in library.items():
         if isinstance(entry, Answers):
             values = {n: recording.namespace.get(n) for n in entry.names}
-            if all(n in recording.namespace and not callable(values[n]) for n in entry.names):
+            if all(n in recording.names and not callable(values[n]) for n in entry.names):
                 found += [_named(key, m) for m in entry.mistakes
                           if _answers_match(entry, values, m)]
             continue
