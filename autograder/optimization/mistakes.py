@@ -21,14 +21,50 @@ def _variant(core, **mistake):
 
 
 def _known(function, core, mistakes, **options) -> Known:
-    """Known(function, core, (Mistake(name, explanation, core with keywords), ...));
-    the keyword ``_random`` marks a mistake whose results are random."""
+    """Known(function, core, (Mistake(name, explanation, core with keywords), ...)); a
+    mistake gives keywords (``_random`` marks one whose results are random) or a function
+    that turns the core into the mistake (IN_FLOAT64, ARRAYS_ONLY)."""
     made = []
     for name, explanation, keywords in mistakes:
+        if callable(keywords):
+            made.append(Mistake(name, explanation, keywords(core)))
+            continue
         keywords = dict(keywords)
         random = keywords.pop("_random", False)
         made.append(Mistake(name, explanation, _variant(core, **keywords), random=random))
     return Known(function, core, tuple(made), **options)
+
+
+def _float64(value):
+    return value.astype(np.float64) if isinstance(value, np.ndarray) and \
+        value.dtype.kind == "f" else value
+
+
+def IN_FLOAT64(core):
+    """The core on float64 copies of its float arrays: float32 inputs give float64 results."""
+    @wraps(core)
+    def computes_in_float64(*args, **kwargs):
+        return core(*map(_float64, args), **{k: _float64(v) for k, v in kwargs.items()})
+    return computes_in_float64
+
+
+def ARRAYS_ONLY(core):
+    """The core calling array methods on its inputs without np.asarray: lists fail."""
+    @wraps(core)
+    def needs_arrays(*args, **kwargs):
+        if any(isinstance(a, list) for a in (*args, *kwargs.values())):
+            raise AttributeError("'list' object has no attribute 'shape'")
+        return core(*args, **kwargs)
+    return needs_arrays
+
+
+LISTS_FAIL = ("array_methods_on_lists", "array methods are called on the inputs without "
+              "np.asarray: Python lists fail (convert with np.asarray first)", ARRAYS_ONLY)
+
+
+def _computes_in_float64(result: str):
+    return ("computes_in_float64", f"everything is computed in float64: float32 inputs give "
+            f"a float64 {result}, but the dtype follows the input", IN_FLOAT64)
 
 
 def _rng(rng, ignored=False):
@@ -93,7 +129,7 @@ MINIBATCHES = Known(MINIBATCHES.function, MINIBATCHES.correct, MINIBATCHES.mista
 
 # ----------------------------------------------------------------------------- Q2
 def _init_layer(n_in, n_out, scheme, rng=None, he_fan=None, glorot_var=None, normal_std=0.01,
-                uniform=False, unknown_zeros=False, transposed=False):
+                uniform=False, unknown_zeros=False, transposed=False, global_random=False):
     variances = {"zeros": 0.0, "normal": normal_std**2,
                  "he": 2.0 / (he_fan(n_in, n_out) if he_fan else n_in),
                  "glorot": glorot_var(n_in, n_out) if glorot_var else 2.0 / (n_in + n_out)}
@@ -101,7 +137,7 @@ def _init_layer(n_in, n_out, scheme, rng=None, he_fan=None, glorot_var=None, nor
         raise ValueError(f"unknown scheme {scheme!r}")
     std = np.sqrt(variances.get(scheme, 0.0))
     shape = (n_out, n_in) if transposed else (n_in, n_out)
-    generator = _rng(rng)
+    generator = _rng(rng, global_random)
     if uniform:
         W = generator.uniform(-np.sqrt(3.0) * std, np.sqrt(3.0) * std, shape)
     else:
@@ -122,6 +158,8 @@ INIT_LAYER = _known("init_layer", _init_layer, [
      {"unknown_zeros": True}),
     ("transposed_shape", "W has shape (n_out, n_in): here x @ W needs (n_in, n_out)",
      {"transposed": True}),
+    ("global_numpy_random", "the weights ignore `rng` (np.random is used): draw from `rng`",
+     {"global_random": True}),
 ], random=True)
 
 
@@ -184,11 +222,14 @@ DROPOUT_FORWARD = _known("dropout_forward", _dropout_forward, [
 
 
 def _dropout_backward(dout, mask, scaled=True, divide=False, none_zeros=False,
-                      keep_dtype=True):
+                      keep_dtype=True, in_place=False):
     dout = np.asarray(dout)
     if mask is None:
         return np.zeros_like(dout) if none_zeros else dout
     mask = np.asarray(mask)
+    if in_place:
+        dout *= mask
+        return dout
     if divide:
         dx = np.divide(dout, mask, out=np.zeros(np.broadcast(dout, mask).shape),
                        where=mask != 0)
@@ -206,6 +247,8 @@ DROPOUT_BACKWARD = _known("dropout_backward", _dropout_backward, [
      {"none_zeros": True}),
     ("float64", "dx is float64 for float32 dout: dx must keep dout's dtype",
      {"keep_dtype": False}),
+    ("in_place", "dout is multiplied by the mask in place: the caller's gradient changes; "
+     "compute dout * mask as a new array", {"in_place": True}),
 ])
 
 
@@ -264,24 +307,30 @@ BATCHNORM_FORWARD = _known("batchnorm_forward", _batchnorm_forward, [
      "new arrays", {"in_place": True}),
     ("rejects_one_sample_in_evaluation", "a single sample raises ValueError in evaluation "
      "too: only training needs more than one", {"one_sample_check_first": True}),
+    _computes_in_float64("output"),
 ], judged=_without_cache)
 
 
 def _batchnorm_backward(dout, cache, through_mean=True, through_var=True, dgamma_x_hat=True,
-                        average=False, times_gamma=True, keep_dtype=True):
+                        average=False, times_gamma=True, keep_dtype=True, scale_in_place=False):
     x_hat, gamma, inv_std = cache
     dout = np.asarray(dout)
-    g = dout * gamma if times_gamma else dout
+    sums = (dout * x_hat).sum(0), dout.sum(0)
+    if scale_in_place:
+        dout *= gamma
+    g = dout if scale_in_place or not times_gamma else dout * gamma
     dx = g
     if through_mean:
         dx = dx - g.mean(0)
     if through_var:
         dx = dx - x_hat * (g * x_hat).mean(0)
     dx = dx * inv_std
-    reduce = np.mean if average else np.sum
-    dgamma = reduce(dout * x_hat if dgamma_x_hat else dout, axis=0)
+    n = len(dout)
+    dgamma, dbeta = sums if dgamma_x_hat else (sums[1], sums[1])
+    if average:
+        dgamma, dbeta = dgamma / n, dbeta / n
     dx = _float_like(dout, dx) if keep_dtype else dx.astype(np.float64)
-    return dx, dgamma, reduce(dout, axis=0)
+    return dx, dgamma, dbeta
 
 
 BATCHNORM_BACKWARD = _known("batchnorm_backward", _batchnorm_backward, [
@@ -297,6 +346,9 @@ BATCHNORM_BACKWARD = _known("batchnorm_backward", _batchnorm_backward, [
      {"times_gamma": False}),
     ("float64_out", "dx is float64 for float32 dout: dx must keep dout's dtype",
      {"keep_dtype": False}),
+    ("scales_dout_in_place", "dout is multiplied by gamma in place: the caller's dout "
+     "changes; compute dout * gamma as a new array", {"scale_in_place": True}),
+    LISTS_FAIL,
 ])
 
 
@@ -324,6 +376,7 @@ MOMENTUM_STEP = _known("momentum_step", _momentum_step, [
      {"swapped": True}),
     ("ignores_beta_argument", "beta is fixed at 0.9: use the beta argument",
      {"fixed_beta": 0.9}),
+    _computes_in_float64("w and v"),
 ])
 
 
@@ -349,6 +402,7 @@ RMSPROP_STEP = _known("rmsprop_step", _rmsprop_step, [
     ("no_sqrt", "the step divides by s: it divides by sqrt(s) + eps", {"root": False}),
     ("old_s", "the step uses the previous s: update s first", {"old_s": True}),
     ("in_place", "w and s are updated in place: return new arrays", {"in_place": True}),
+    _computes_in_float64("w and s"),
 ])
 
 
@@ -396,14 +450,16 @@ ADAM_STEP = _known("adam_step", _adam_step, [
 
 
 def _ema(values, beta, bias_correction=True, start_first=False, t_minus_1=False,
-         swapped=False, correct_state=False, float64_out=False):
+         swapped=False, correct_state=False, float64_out=False, into_values=False):
     values = np.asarray(values)
-    if values.dtype.kind != "f":
+    if values.dtype.kind != "f" and not into_values:
         values = values.astype(np.float64)
     keep = 1 - beta if swapped else beta
-    out = np.zeros(len(values), dtype=np.float64 if float64_out else values.dtype)
+    out = values if into_values else np.zeros(
+        len(values), dtype=np.float64 if float64_out else values.dtype)
     v = values[0] if start_first and len(values) else 0.0
-    for t, value in enumerate(values, start=1):
+    for t in range(1, len(values) + 1):
+        value = values[t - 1]
         v = keep * v + (1 - keep) * value
         if not bias_correction:
             out[t - 1] = v
@@ -427,6 +483,9 @@ EMA = _known("ema", _ema, [
      "output, so corrections do not compound", {"correct_state": True}),
     ("float64_output", "the output is float64 for float32 values: it keeps their dtype",
      {"float64_out": True}),
+    ("writes_into_values", "the averages are written into the caller's values array: "
+     "return a new array", {"into_values": True}),
+    LISTS_FAIL,
 ])
 
 
@@ -462,12 +521,15 @@ SOFTMAX = _known("softmax", _softmax, [
      "z - max as a new array", {"in_place": True}),
     ("array_methods_on_lists", "z.max() fails for a list: convert with np.asarray first",
      {"convert": False}),
+    _computes_in_float64("result"),
 ])
 
 
 def _softmax_jacobian(s, diagonal=True, off_diagonal=True, sign=1, square_twice=False,
-                      float64_out=False):
+                      float64_out=False, renormalize_in_place=False):
     s = np.asarray(s)
+    if renormalize_in_place:
+        s /= s.sum()
     J = np.zeros((len(s), len(s)), dtype=np.float64 if float64_out else _float_like(s, 0).dtype)
     if diagonal:
         J += np.diag(s)
@@ -490,6 +552,9 @@ SOFTMAX_JACOBIAN = _known("softmax_jacobian", _softmax_jacobian, [
      "outer(s, s)", {"square_twice": True}),
     ("float64_for_float32", "J is float64 for a float32 s: it keeps s's dtype",
      {"float64_out": True}),
+    ("renormalizes_in_place", "s is renormalized in place (s /= s.sum()): the caller's s "
+     "changes; s is already a probability vector", {"renormalize_in_place": True}),
+    LISTS_FAIL,
 ])
 
 
@@ -528,6 +593,7 @@ CROSS_ENTROPY = _known("cross_entropy", _cross_entropy, [
      "it give log(0); subtract each row's maximum", {"global_shift": True}),
     ("in_place", "the caller's z is shifted in place (np.asarray does not copy): compute "
      "z - max as a new array", {"in_place": True}),
+    LISTS_FAIL,
 ])
 
 
@@ -563,6 +629,7 @@ CROSS_ENTROPY_GRAD = _known("cross_entropy_grad", _cross_entropy_grad, [
      {"float64_out": True}),
     ("in_place", "the caller's z is overwritten (np.asarray does not copy): compute on a "
      "new array", {"in_place": True}),
+    LISTS_FAIL,
 ])
 
 
