@@ -249,6 +249,8 @@ DROPOUT_BACKWARD = _known("dropout_backward", _dropout_backward, [
      {"keep_dtype": False}),
     ("in_place", "dout is multiplied by the mask in place: the caller's gradient changes; "
      "compute dout * mask as a new array", {"in_place": True}),
+    # the same float64 dx as "float64" for a float64 mask; told apart by float32 masks
+    _computes_in_float64("dx"),
 ])
 
 
