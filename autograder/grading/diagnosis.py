@@ -184,8 +184,9 @@ class Recording:
             @functools.wraps(fn)
             def generator(*args, **kwargs):
                 call, items, end = self._start(name, args, kwargs), [], {"ended": False}
+                inner = fn(*args, **kwargs)
                 try:
-                    for item in fn(*args, **kwargs):
+                    for item in inner:
                         items.append(item)
                         yield item
                     end["ended"] = True
@@ -193,6 +194,7 @@ class Recording:
                     end.update(ended=True, error=type(e).__name__)
                     raise
                 finally:
+                    inner.close()
                     self._finish(name, call, args, kwargs, items=items, **end)
             return generator
 
