@@ -568,6 +568,12 @@ def library_of(check_module: str) -> dict:
     return dict(getattr(importlib.import_module(f"{package}.mistakes"), "MISTAKES", {}))
 
 
+def recording_for(case, namespace) -> Recording:
+    """A Recording of the student objects ``case`` takes; nothing is wrapped when the
+    case's assignment has no MISTAKES."""
+    return Recording(namespace, case.needs if library_of(case.check.__module__) else ())
+
+
 def diagnosed(result, recording: Recording):
     """``result`` (a CaseResult) with the mistakes that explain it, when it failed."""
     if result.passed:

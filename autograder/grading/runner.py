@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 
 from autograder.cases import CaseResult, run_case
-from autograder.grading.diagnosis import Recording, diagnosed
+from autograder.grading.diagnosis import diagnosed, recording_for
 from autograder.grading.proxy import SandboxLost
 from autograder.grading.results import Result, case_record
 from autograder.grading.submissions import Submission
@@ -133,7 +133,7 @@ class _Grading:
         session, limit = self.session, min(self.job.limits.case_timeout, self.left)
         session.allowance = limit
         try:
-            recording = Recording(self.namespace, case.needs)
+            recording = recording_for(case, self.namespace)
             return diagnosed(run_case(case, recording.namespace), recording)
         except SandboxLost as lost:
             session.close()
