@@ -48,11 +48,14 @@ class Case:
 
 @dataclass(frozen=True)
 class CaseResult:
-    """Outcome of one case: points earned out of ``case.points`` and a message."""
+    """Outcome of one case: points earned out of ``case.points`` and a message;
+    ``diagnosis``: known mistakes that explain a failure ({"name", "explanation"} each,
+    autograder.grading.diagnosis)."""
 
     case: Case
     passed: bool
     message: str = ""
+    diagnosis: tuple = ()
 
     @property
     def score(self) -> float:

@@ -7,6 +7,7 @@ isolation    OS confinement of a student process (namespaces, mounts, limits)
 sandbox      the fork server and the student-side session (runs notebook cells)
 proxy        grader-side session client and the proxies the checks call
 runner       grades one submission: cases, time limits, restarts
+diagnosis    names the known mistake behind a failed case (replays MISTAKES on its calls)
 results      per-submission results on disk (written as they finish, resumable)
 batch        grades a folder: resume, parallel jobs, progress, outputs
 gradebook, feedback, report, leaderboard   the outputs

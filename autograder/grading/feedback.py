@@ -2,7 +2,9 @@
 
 Public cases show their message. Hidden cases show only their name and whether they
 passed: their messages may quote values computed from hidden inputs, so they stay in
-``results/`` for the course staff. Written answers show the course staff's score once
+``results/`` for the course staff. A failed case that a known mistake explains, public
+or hidden, also says which ("your adam_step behaves like: ..."; the explanations name no
+input; autograder.grading.diagnosis). Written answers show the course staff's score once
 it is entered (``--manual``), else "not graded yet".
 """
 from __future__ import annotations
@@ -18,6 +20,16 @@ _to_html = mistune.create_markdown(escape=True)
 def _code_block(text: str) -> str:
     fence = "`" * max(3, 1 + max((len(m) for m in re.findall(r"`+", text)), default=0))
     return f"{fence}text\n{text}\n{fence}"
+
+
+def _diagnosis(found: list[dict]) -> list[str]:
+    """What a failed case's known mistakes say (autograder.grading.diagnosis): one
+    "your f behaves like: ..." line, or a list when several mistakes fit."""
+    if len(found) == 1:
+        function = found[0]["name"].split(".")[0]
+        return [f"  - your `{function}` behaves like: {found[0]['explanation']}"]
+    return [] if not found else ["  - several known mistakes fit what your code does:",
+            *(f"    - `{d['name'].split('.')[0]}`: {d['explanation']}" for d in found)]
 
 
 def render(result, points: dict[str, float]) -> str:
@@ -46,6 +58,7 @@ def render(result, points: dict[str, float]) -> str:
             lines.append(f"- {mark}: {kind} `{case['name']}` ({case['points']:g} pt)")
             if not case["passed"] and not case["hidden"] and case["message"]:
                 lines += ["", _code_block(case["message"]), ""]
+            lines += _diagnosis(case.get("diagnosis") or [])
         lines.append("")
     return "\n".join(lines + _benchmark(result.benchmark))
 

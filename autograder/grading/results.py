@@ -18,7 +18,8 @@ STATUSES = ("graded", "timeout", "error", "invalid")
 @dataclass
 class Result:
     """The grading of one submission. ``cases``: one dict per case (id, question, name,
-    points, score, passed, hidden, message). ``final`` is False when the grader itself
+    points, score, passed, hidden, message, diagnosis: [{"name", "explanation"}] of the known
+    mistakes that explain a failed case). ``final`` is False when the grader itself
     failed: the next run grades the submission again. ``benchmark``: the assignment's
     measured run when it had one (accuracy 0..1, seconds, device, torch, points)."""
 
@@ -53,7 +54,8 @@ def case_record(case, result) -> dict:
     """JSON form of an autograder.cases.CaseResult."""
     return {"id": case.id, "question": case.question, "name": case.name,
             "points": case.points, "score": result.score, "passed": result.passed,
-            "hidden": case.hidden, "message": result.message[:1000]}
+            "hidden": case.hidden, "message": result.message[:1000],
+            "diagnosis": [dict(d) for d in result.diagnosis]}
 
 
 def path(out: Path, student: str) -> Path:

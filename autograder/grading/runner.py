@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass
 
 from autograder.cases import CaseResult, run_case
+from autograder.grading.diagnosis import diagnosed, recording_for
 from autograder.grading.proxy import SandboxLost
 from autograder.grading.results import Result, case_record
 from autograder.grading.submissions import Submission
@@ -139,7 +140,8 @@ class _Grading:
         session, limit = self.session, min(self.job.limits.case_timeout, self.left)
         session.allowance = limit
         try:
-            return run_case(case, self.namespace)
+            recording = recording_for(case, self.namespace)
+            return diagnosed(run_case(case, recording.namespace), recording)
         except SandboxLost as lost:
             session.close()
             self.session = None
