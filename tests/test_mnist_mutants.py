@@ -7,7 +7,9 @@ full marks. (The benchmark question is tested in test_mnist_benchmark.py.)
 """
 import importlib
 import inspect
+import textwrap
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +17,8 @@ import solutions.mnist as reference
 from autograder.cases import run_case
 from autograder.mnist import CASES
 
+IMPORTS = ("import numpy as np\nimport pandas as pd\nimport torch\nimport torch.nn as nn\n"
+           "import torch.nn.functional as F")
 FUNCTIONS = {"build_model": "q2", "fit": "q3", "random_search": "q4"}
 
 
@@ -61,3 +65,52 @@ def test_corpus_covers_every_function():
     wrong = Counter(v[0] for v in VARIANTS if v[2].startswith("wrong_"))
     for name in FUNCTIONS:
         assert correct[name] >= 2 and wrong[name] >= 4, name
+
+
+# ------------------------------------------------------------------ the sealed grader's path
+@pytest.fixture(scope="module")
+def sandbox():
+    """run(source) -> proxies of the student globals the mnist checks take."""
+    from autograder.grading import isolation
+    from autograder.grading.batch import fork_server
+    from autograder.grading.runner import Limits
+
+    root = Path(__file__).resolve().parent.parent
+    server, sessions = fork_server(), []
+    uid = 1_900_000_000 if isolation.os.geteuid() == 0 else None
+    plan = isolation.make_plan([root], Limits(timeout=120, memory_mb=2048), uid)
+
+    def run(source):
+        session = server.spawn(plan)
+        sessions.append(session)
+        session.allowance = 120
+        executed = session.execute([{"index": 0, "source": source}], {})
+        assert executed["errors"] == [], executed["errors"]
+        return session.describe(["minibatches", *FUNCTIONS, "BEST_HPARAMS"])
+    yield run
+    for session in sessions:
+        session.close()
+    server.close()
+
+
+def student_source(name, variant):
+    """A notebook's code in one cell: the reference answers, then the variant's module (its
+    helpers included) with the variant as ``name``."""
+    answers = [textwrap.dedent(inspect.getsource(getattr(reference, n)))
+               for n in ("minibatches", "build_model", "fit", "random_search")]
+    module = importlib.import_module(f"mutants_mnist.{name}")
+    return "\n\n".join([IMPORTS, *answers, f"BEST_HPARAMS = {reference.BEST_HPARAMS!r}",
+                        inspect.getsource(module), f"{name} = {variant}"])
+
+
+SEALED = [v for v in VARIANTS if v[0] == "build_model" or v[2].startswith("correct_")]
+
+
+@pytest.mark.parametrize("name, question, variant, fn", SEALED, ids=[f"{v[0]}.{v[2]}" for v in SEALED])
+def test_the_sealed_grader_gives_the_same_scores(sandbox, name, question, variant, fn):
+    proxies = sandbox(student_source(name, variant))
+    sealed = [run_case(c, proxies) for c in CASES if c.question == question]
+    direct = score(name, question, fn)
+    failed = [f"{r.case.name}: {r.message}" for r in sealed if not r.passed]
+    assert sum(r.score for r in sealed) == direct[0], failed
+    assert [m.split(":")[0] for m in failed] == [m.split(":")[0] for m in direct[2]], failed
