@@ -11,6 +11,7 @@ import textwrap
 from collections import Counter
 from pathlib import Path
 
+import nbformat
 import pytest
 
 import solutions.mnist as reference
@@ -19,7 +20,18 @@ from autograder.mnist import CASES
 
 IMPORTS = ("import numpy as np\nimport pandas as pd\nimport torch\nimport torch.nn as nn\n"
            "import torch.nn.functional as F")
+NOTEBOOK = Path(__file__).resolve().parent.parent / "assignments" / "mnist" / "mnist.ipynb"
+HELPERS = ("accuracy",)   # notebook functions the prompts invite students to call
 FUNCTIONS = {"build_model": "q2", "fit": "q3", "random_search": "q4"}
+
+
+def graded_helpers() -> list[str]:
+    """Sources of the notebook's graded (not otter_ignore) cells that define the helpers its
+    prompts invite students to call, e.g. ``accuracy(model, X, y)`` in random_search."""
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    return [cell.source for cell in nb.cells if cell.cell_type == "code"
+            and "otter_ignore" not in cell.metadata.get("tags", [])
+            and any(f"def {helper}(" in cell.source for helper in HELPERS)]
 
 
 def load_variants():
@@ -28,6 +40,8 @@ def load_variants():
         module = importlib.import_module(f"mutants_mnist.{name}")
         for helper in ("minibatches", "build_model", "fit"):   # what student code may call
             setattr(module, helper, getattr(reference, helper))
+        for source in graded_helpers():
+            exec(compile(source, "<notebook helpers>", "exec"), vars(module))
         out += [(name, question, variant, fn) for variant, fn in vars(module).items()
                 if inspect.isfunction(fn) and variant.startswith(("correct_", "wrong_"))]
     return out
@@ -58,6 +72,11 @@ def test_the_reference_gets_full_marks_outside_the_benchmark():
     failed = [(c.id, r.message) for c in CASES if c.question != "q6"
               for r in [run_case(c, namespace)] if not r.passed]
     assert failed == []
+
+
+def test_the_helpers_prompts_invite_are_graded_code():
+    defined = {helper for source in graded_helpers() for helper in HELPERS if f"def {helper}(" in source}
+    assert defined == set(HELPERS), "a helper the prompts invite is missing from the graded cells"
 
 
 def test_corpus_covers_every_function():
@@ -100,7 +119,7 @@ def student_source(name, variant):
                for n in ("minibatches", "build_model", "fit", "random_search")]
     module = importlib.import_module(f"mutants_mnist.{name}")
     return "\n\n".join([IMPORTS, *answers, f"BEST_HPARAMS = {reference.BEST_HPARAMS!r}",
-                        inspect.getsource(module), f"{name} = {variant}"])
+                        *graded_helpers(), inspect.getsource(module), f"{name} = {variant}"])
 
 
 SEALED = [v for v in VARIANTS if v[0] == "build_model" or v[2].startswith("correct_")]
