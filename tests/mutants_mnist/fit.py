@@ -190,3 +190,7 @@ def wrong_lr_decay_compounded(model, X, y, hparams, device):
 
 def wrong_hard_codes_cuda(model, X, y, hparams, device):
     return _epochs(model, X, y, hparams, device, move="cuda")
+
+
+def wrong_hard_codes_cpu(model, X, y, hparams, device):
+    return _epochs(model, X, y, hparams, device, move="cpu")

@@ -1,6 +1,8 @@
 """Reading a student's nn.Module through calls only (it may be a handle in the sealed
 grader): its leaf layers, its parameters and buffers as plain tensors, and SPEC's MLP
 rebuilt from them, so that checks judge what runs rather than how modules are registered."""
+import functools
+import inspect
 from dataclasses import dataclass
 
 import torch
@@ -105,3 +107,33 @@ def read_mlp(model, hidden, call) -> MLP:
             f"{call}: no BatchNorm1d({size}) after Linear(., {size}) (found batch norm of widths "
             f"{sorted(norms) or 'none'}); every hidden layer is Linear -> BatchNorm1d -> ReLU -> Dropout")
     return MLP(chain, [norms[size] for size in hidden])
+
+
+def _shown(value) -> str:
+    """An argument as a message shows it: small plain values as written, tensors by shape
+    (hidden inputs are never quoted), anything else by its role."""
+    if isinstance(value, (str, int, float, bool, dict, list, tuple)) or value is None:
+        return repr(value)
+    if isinstance(value, torch.Tensor):
+        return f"<tensor {tuple(value.shape)}>"
+    return "rng" if hasattr(value, "integers") else "model"
+
+
+def names_the_call(check):
+    """Decorator: exceptions raised by the student functions a check is given become
+    AssertionErrors naming the call, e.g. "fit(model, <tensor (64, 784)>, <tensor (64,)>,
+    {'lr': 0.001, ...}, 'cpu') raised RuntimeError: ..."."""
+    def reporting(function, name):
+        def call(*args, **kwargs):
+            try:
+                return function(*args, **kwargs)
+            except Exception as e:
+                shown = ", ".join([*map(_shown, args), *(f"{k}={_shown(v)}" for k, v in kwargs.items())])
+                raise AssertionError(f"{name}({shown}) raised {type(e).__name__}: {e}") from None
+        return call
+
+    @functools.wraps(check)
+    def checked(*functions):
+        names = inspect.signature(check).parameters
+        return check(*(reporting(f, n) for f, n in zip(functions, names)))
+    return checked

@@ -9,7 +9,7 @@ which way round it is, so only there it is judged.)
 """
 import torch
 
-from autograder.mnist.hidden.modules import is_sequential, layer_names, outputs, read_mlp
+from autograder.mnist.hidden.modules import names_the_call, is_sequential, layer_names, outputs, read_mlp
 
 PASSIVE = {"Flatten", "Identity"}   # layers that change nothing on (N, 784) inputs
 
@@ -69,6 +69,7 @@ def _dropout_follows_relu(model, call):
                 f"dropout thins the activations and goes right after ReLU (layers: {names})")
 
 
+@names_the_call
 def layers_in_order(build_model):
     """Training mode, dropout 0: the outputs are Linear -> BatchNorm1d (batch statistics)
     -> ReLU per hidden layer, then Linear; in an nn.Sequential Dropout follows ReLU."""
@@ -95,6 +96,7 @@ def _observed_dropout(model, mlp, X):
     return odds / (1 + odds)
 
 
+@names_the_call
 def sizes_and_rates_follow_hparams(build_model):
     """Other depths and widths (Linear layers 784 -> hidden... -> 10), and the dropout rate
     observed in training mode is hparams["dropout"] (0 gives repeatable outputs)."""
@@ -118,6 +120,7 @@ def sizes_and_rates_follow_hparams(build_model):
             "after each ReLU)")
 
 
+@names_the_call
 def outputs_logits(build_model):
     """Evaluation mode: no dropout (repeatable outputs), batch norm with its running
     statistics, and logits of the last Linear (not probabilities)."""

@@ -6,7 +6,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from autograder.mnist.hidden.modules import outputs, parameters, state
+from autograder.mnist.hidden.modules import names_the_call, outputs, parameters, state
 from autograder.mnist.public import random_problem
 
 
@@ -63,6 +63,7 @@ def _one_image_problem(build_model, hparams, n, labels):
     return model, X, labels(order)
 
 
+@names_the_call
 def learns_a_separable_problem(build_model, fit):
     """Losses fall and the model fits a linearly separable 10-class problem (>= 90 %)."""
     torch.manual_seed(1)
@@ -78,6 +79,7 @@ def learns_a_separable_problem(build_model, fit):
     assert accuracy >= 0.9, f"training accuracy after fit: {accuracy:.1%}, expected >= 90 %"
 
 
+@names_the_call
 def draws_every_minibatch(build_model, fit):
     """Each epoch takes ceil(N / batch_size) steps, the partial last batch included
     (counted by BatchNorm's num_batches_tracked)."""
@@ -92,6 +94,7 @@ def draws_every_minibatch(build_model, fit):
         f"(11 per epoch, the last one of 40 samples); batch norm saw {counts}")
 
 
+@names_the_call
 def steps_with_adam(build_model, fit):
     """One minibatch, one step: Adam moves every output bias by lr (its first step is
     lr * g / |g|), plain SGD would move it by lr * g."""
@@ -109,6 +112,7 @@ def steps_with_adam(build_model, fit):
         f"Adam's first step moves each by lr = {lr}")
 
 
+@names_the_call
 def leaves_the_data_unchanged(build_model, fit):
     """fit never modifies X or y in place."""
     X, y = random_problem(200, seed=7)
@@ -119,6 +123,7 @@ def leaves_the_data_unchanged(build_model, fit):
     assert torch.equal(X, X0) and torch.equal(y, y0), "fit modified X or y in place"
 
 
+@names_the_call
 def matches_the_reference_steps(build_model, fit):
     """Two epochs of three minibatches replay exactly: minibatches from
     default_rng(hparams["seed"]), zeroed gradients, Adam, mean cross-entropy per batch."""
@@ -143,6 +148,7 @@ def matches_the_reference_steps(build_model, fit):
             f"{(got - want.detach()).abs().max():.3g})")
 
 
+@names_the_call
 def trains_in_training_mode(build_model, fit):
     """fit puts the model in training mode itself: a model left in evaluation mode (as
     after measuring its accuracy) still trains batch norm on minibatch statistics."""
@@ -157,6 +163,7 @@ def trains_in_training_mode(build_model, fit):
         f"saw no training-mode minibatch (num_batches_tracked {counts}); call model.train() in fit")
 
 
+@names_the_call
 def returns_the_mean_loss_per_epoch(build_model, fit):
     """The loss of an epoch is the mean of its minibatch losses: not the last minibatch's
     loss, not their sum. (lr = 0 and one repeated image: every minibatch loss is known.)"""
@@ -194,6 +201,7 @@ LR_DECAY_MISTAKES = {
 }
 
 
+@names_the_call
 def decays_the_learning_rate_per_epoch(build_model, fit):
     """Optional hparams["lr_decay"]: epoch e (from 0) trains with lr / (1 + lr_decay * e).
     A fit without lr_decay passes; a wrong schedule fails. Judged by the output bias: with
@@ -222,6 +230,7 @@ def decays_the_learning_rate_per_epoch(build_model, fit):
         f"{epochs * steps:.2f} x lr)" + (f"; {moved:.2f} x lr is what {named[0]} gives" if named else ""))
 
 
+@names_the_call
 def keeps_the_model_on_the_device(build_model, fit):
     """fit moves the model to the ``device`` it is given and trains there: after
     fit(..., device) every parameter and buffer lives on that device. Limits: on a CPU-only

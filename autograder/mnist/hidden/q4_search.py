@@ -3,6 +3,7 @@ reproducible from ``rng`` alone, accuracy measured on the validation set."""
 import numpy as np
 import torch
 
+from autograder.mnist.hidden.modules import names_the_call
 from autograder.mnist.public import random_problem
 
 CALL = "random_search({n}, X_train, y_train, X_val, y_val, 'cpu', np.random.default_rng({seed}))"
@@ -16,6 +17,7 @@ def _search(random_search, n_trials, seed, val=None):
     return table.to_dict("list")
 
 
+@names_the_call
 def sorted_best_first(random_search):
     """One row per trial, val_accuracy in [0, 1] and non-increasing."""
     call = CALL.format(n=6, seed=1)
@@ -34,6 +36,7 @@ def _ks_uniform(values):
     return max(np.max(np.arange(1, n + 1) / n - u), np.max(u - np.arange(n) / n))
 
 
+@names_the_call
 def samples_lr_log_uniformly(random_search):
     """log10(lr) of 40 trials spans >= 1.5 decades and is uniform on its range
     (Kolmogorov-Smirnov distance below 0.31, the 0.1 % critical value for 40 samples)."""
@@ -53,6 +56,7 @@ def samples_lr_log_uniformly(random_search):
     assert not failures, f"{call}: {'; '.join(failures)}: sample lr = 10 ** rng.uniform(a, b)"
 
 
+@names_the_call
 def randomness_comes_from_rng(random_search):
     """The same rng seed twice gives the same table: every sample drawn from rng, torch
     seeded from it (torch.manual_seed) and the seed passed to fit."""
@@ -65,6 +69,7 @@ def randomness_comes_from_rng(random_search):
         "seed = int(rng.integers(2**31)) per trial")
 
 
+@names_the_call
 def measures_on_the_validation_set(random_search):
     """val_accuracy is the accuracy on X_val, y_val: a count of right predictions out of
     len(y_val) (37 here), and no more than the 19 of them a model can get right (the other
