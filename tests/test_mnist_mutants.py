@@ -137,3 +137,17 @@ def test_the_sealed_grader_gives_the_same_scores(sandbox, name, question, varian
     failed = [f"{r.case.name}: {r.message}" for r in sealed if not r.passed]
     assert sum(r.score for r in sealed) == direct[0], failed
     assert [m.split(":")[0] for m in failed] == [m.split(":")[0] for m in direct[2]], failed
+
+
+MODEL_STYLES = ("correct_module_list_per_kind", "correct_functional_relu_and_dropout")
+
+
+@pytest.mark.parametrize("style", MODEL_STYLES)
+def test_the_fit_checks_accept_every_correct_model_style(style):
+    """The q3 checks read layers by shape: a correct fit keeps full marks whatever style
+    the student's build_model registers its layers in."""
+    build_model = next(fn for name, _, variant, fn in VARIANTS if variant == style)
+    namespace = {**{n: getattr(reference, n) for n in reference.__all__}, "build_model": build_model}
+    failed = [(c.id, r.message) for c in CASES if c.question == "q3"
+              for r in [run_case(c, namespace)] if not r.passed]
+    assert failed == []

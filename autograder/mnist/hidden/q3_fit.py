@@ -6,7 +6,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from autograder.mnist.hidden.modules import names_the_call, outputs, parameters, state
+from autograder.mnist.hidden.modules import names_the_call, outputs, parameters, read_mlp, state
 from autograder.mnist.public import random_problem
 
 
@@ -40,6 +40,14 @@ def _batches_tracked(model) -> list[int]:
     return [int(v) for name, v in state(model).items() if name.endswith("num_batches_tracked")]
 
 
+def _output_bias(values, hparams) -> str:
+    """The name of the output Linear's bias (shape (10,), next to a 2-D weight) in a state."""
+    names = [name for name, v in values.items() if name.endswith("bias") and tuple(v.shape) == (10,)
+             and values.get(f"{name[:-4]}weight", torch.zeros(0)).dim() == 2]
+    assert names, f"build_model({hparams!r}) has no output Linear(., 10) with a bias"
+    return names[-1]
+
+
 def _call(hparams, n):
     return f"fit(model, X, y, {hparams!r}, 'cpu') with {n} samples"
 
@@ -51,11 +59,7 @@ def _one_image_problem(build_model, hparams, n, labels):
     labels(order): y from the classes ordered by logit, lowest first."""
     model = build_model(hparams)
     values = state(model)
-    output_bias = [name for name, v in values.items()
-                   if name.endswith("bias") and tuple(v.shape) == (10,)
-                   and values.get(f"{name[:-4]}weight", torch.zeros(0)).dim() == 2]
-    assert output_bias, f"build_model({hparams!r}) has no output Linear(., 10) with a bias"
-    values[output_bias[-1]] = torch.linspace(-1.0, 1.0, 10)
+    values[_output_bias(values, hparams)] = torch.linspace(-1.0, 1.0, 10)
     model.load_state_dict(values)
     X = torch.randn(1, 784, generator=torch.Generator().manual_seed(11)).repeat(n, 1)
     model.train()
@@ -105,7 +109,7 @@ def steps_with_adam(build_model, fit):
     before = parameters(model)
     fit(model, X, y, hparams, "cpu")
     after = parameters(model)
-    last_bias = [name for name in before if name.endswith("bias")][-1]
+    last_bias = _output_bias(before, hparams)
     step = (after[last_bias] - before[last_bias]).abs()
     assert torch.allclose(step, torch.full_like(step, lr), rtol=0.02), (
         f"after one step the output bias moved by {step.min():.3g} ... {step.max():.3g}; "
@@ -130,22 +134,30 @@ def matches_the_reference_steps(build_model, fit):
     hparams = {"hidden": [8], "dropout": 0.0, "lr": 0.01, "batch_size": 32, "epochs": 2, "seed": 3}
     X, y = random_problem(96, seed=9)
     model = build_model(hparams)
-    start = list(parameters(model).values())
+    call = f"build_model({hparams!r})"
     torch.manual_seed(0)
     expected = spec_model(hparams)
-    shapes = [tuple(p.shape) for p in expected.parameters()]
-    assert [tuple(p.shape) for p in start] == shapes, (
-        f"parameter shapes {[tuple(p.shape) for p in start]}, expected {shapes}")
+    linears = [m for m in expected if isinstance(m, nn.Linear)]
+    norms = [m for m in expected if isinstance(m, nn.BatchNorm1d)]
+    start = read_mlp(model, hparams["hidden"], call)   # the student's layers, by shape
     with torch.no_grad():
-        for p, value in zip(expected.parameters(), start):
-            p.copy_(value)
+        for layer, (W, b) in zip(linears, start.linears):
+            layer.weight.copy_(W), layer.bias.copy_(b)
+        for layer, bn in zip(norms, start.norms):
+            layer.weight.copy_(bn["weight"]), layer.bias.copy_(bn["bias"])
     spec_steps(expected, X, y, hparams)
     fit(model, X, y, hparams, "cpu")
-    for (name, got), want in zip(parameters(model).items(), expected.parameters()):
-        assert torch.allclose(got, want.detach(), rtol=1e-4, atol=1e-5), (
-            f"after fit, {name} differs from 6 Adam steps on the minibatches of "
-            f"minibatches(X, y, 32, rng=np.random.default_rng(3)) (largest difference "
-            f"{(got - want.detach()).abs().max():.3g})")
+    end = read_mlp(model, hparams["hidden"], call)
+    pairs = [(f"Linear {i + 1} {kind}", got, want) for i, (layer, got_wb) in enumerate(zip(linears, end.linears))
+             for kind, got, want in zip(("weight", "bias"), got_wb, (layer.weight, layer.bias))]
+    pairs += [(f"BatchNorm1d {i + 1} {kind}", bn[kind], getattr(layer, kind))
+              for i, (layer, bn) in enumerate(zip(norms, end.norms)) for kind in ("weight", "bias")]
+    wrong = [f"{what} (largest difference {(got - want.detach()).abs().max():.3g})"
+             for what, got, want in pairs if not torch.allclose(got, want.detach(), rtol=1e-4, atol=1e-5)]
+    assert not wrong, (
+        f"{_call(hparams, 96)}: after fit, {', '.join(wrong)} differ from 6 Adam steps on the "
+        "minibatches of minibatches(X, y, 32, rng=np.random.default_rng(3)) with zeroed gradients "
+        "and the mean F.cross_entropy of each minibatch")
 
 
 @names_the_call
@@ -214,7 +226,7 @@ def decays_the_learning_rate_per_epoch(build_model, fit):
     before = parameters(model)
     fit(model, X, y, hparams, "cpu")
     after = parameters(model)
-    name = [k for k, v in before.items() if k.endswith("bias") and tuple(v.shape) == (10,)][-1]
+    name = _output_bias(before, hparams)
     moved = float((after[name] - before[name]).abs().mean()) / hparams["lr"]
 
     def total(schedule):
