@@ -148,8 +148,11 @@ def matches_the_reference_steps(build_model, fit):
     spec_steps(expected, X, y, hparams)
     fit(model, X, y, hparams, "cpu")
     end = read_mlp(model, hparams["hidden"], call)
+    # a hidden Linear's bias is not compared: batch norm subtracts it again, so its gradient
+    # is rounding noise that Adam's normalised steps turn into moves of about lr
     pairs = [(f"Linear {i + 1} {kind}", got, want) for i, (layer, got_wb) in enumerate(zip(linears, end.linears))
-             for kind, got, want in zip(("weight", "bias"), got_wb, (layer.weight, layer.bias))]
+             for kind, got, want in zip(("weight", "bias"), got_wb, (layer.weight, layer.bias))
+             if kind == "weight" or i == len(linears) - 1]
     pairs += [(f"BatchNorm1d {i + 1} {kind}", bn[kind], getattr(layer, kind))
               for i, (layer, bn) in enumerate(zip(norms, end.norms)) for kind in ("weight", "bias")]
     wrong = [f"{what} (largest difference {(got - want.detach()).abs().max():.3g})"
