@@ -27,7 +27,7 @@ def test_release_writes_every_file_and_ships_the_loader(released_mnist):
 def test_solution_gets_full_marks_in_its_gradescope_container(released_mnist):
     usage = json.loads((released_mnist / "resources.json").read_text())
     assert usage["exit_code"] == 0 and usage["cpu_limit"] in ("2 core(s) (CFS quota)", "none")
-    assert "Total Score: 24.000 / 24.000" in usage["output_tail"]
+    assert "Total Score: 29.000 / 29.000" in usage["output_tail"]
 
 
 def test_zip_runs_the_leaderboard_after_otter(released_mnist):

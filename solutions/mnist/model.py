@@ -7,7 +7,7 @@ def build_model(hparams):
 
     Every hidden layer is Linear -> BatchNorm1d -> ReLU -> Dropout(hparams["dropout"]):
     batch norm standardizes the pre-activations, dropout thins the activations.
-    Returns an nn.Sequential (no softmax: cross_entropy takes logits).
+    Returns an nn.Module, here an nn.Sequential (no softmax: cross_entropy takes logits).
     """
     layers, width = [], 784
     for size in hparams["hidden"]:

@@ -7,18 +7,18 @@ from solutions.optimization.minibatch import minibatches
 
 
 def fit(model, X, y, hparams, device):
-    """Train ``model`` in place with Adam; return the mean training loss of every epoch.
+    """Train ``model`` in place with Adam; return one float per epoch: the mean of its
+    minibatch losses (weighted by batch size).
 
     X: float32 tensor (N, 784) and y: int64 tensor (N,), both already on ``device``.
     hparams: "lr", "batch_size", "epochs"; optional: "lr_decay" (epoch e trains with
-    lr / (1 + lr_decay * e), inverse-time decay), "weight_decay", and "seed" for the
-    shuffling rng. Each epoch draws ceil(N / batch_size) minibatches with
+    lr / (1 + lr_decay * e), e from 0: inverse-time decay) and "seed" for
+    the shuffling rng. Each epoch draws ceil(N / batch_size) minibatches with
     ``minibatches(X, y, batch_size, rng=rng)``. The loss is summed on the device and read
     once per epoch (no host synchronisation per step).
     """
     model.to(device).train()
-    optimizer = torch.optim.Adam(model.parameters(), lr=hparams["lr"],
-                                 weight_decay=hparams.get("weight_decay", 0.0))
+    optimizer = torch.optim.Adam(model.parameters(), lr=hparams["lr"])
     rng = np.random.default_rng(hparams.get("seed"))
     losses = []
     for epoch in range(hparams["epochs"]):

@@ -1,5 +1,7 @@
 """Variants of ``build_model(hparams)`` (assignment 2, Q2)."""
+import torch
 import torch.nn as nn
+import torch.nn.functional as F
 
 
 def correct_nested_blocks(hparams):
@@ -66,3 +68,117 @@ def wrong_fixed_width(hparams):
 
 def wrong_fixed_dropout(hparams):
     return _mlp(hparams, lambda i, o, p: [nn.Linear(i, o), nn.BatchNorm1d(o), nn.ReLU(), nn.Dropout(0.5)])
+
+
+class _PerKind(nn.Module):
+    """One ModuleList per kind of layer, applied interleaved in forward (a common style)."""
+
+    def __init__(self, hparams, relu_first=False):
+        super().__init__()
+        sizes = [784, *hparams["hidden"]]
+        self.linears = nn.ModuleList(nn.Linear(i, o) for i, o in zip(sizes, sizes[1:]))
+        self.norms = nn.ModuleList(nn.BatchNorm1d(o) for o in sizes[1:])
+        self.drops = nn.ModuleList(nn.Dropout(hparams["dropout"]) for _ in sizes[1:])
+        self.out = nn.Linear(sizes[-1], 10)
+        self.relu_first = relu_first
+
+    def forward(self, x):
+        for linear, norm, drop in zip(self.linears, self.norms, self.drops):
+            x = drop(norm(torch.relu(linear(x)))) if self.relu_first else drop(torch.relu(norm(linear(x))))
+        return self.out(x)
+
+
+def correct_module_list_per_kind(hparams):
+    return _PerKind(hparams)
+
+
+def correct_functional_relu_and_dropout(hparams):
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.p = hparams["dropout"]
+            widths = [784] + list(hparams["hidden"])
+            self.fcs = nn.ModuleList([nn.Linear(a, b) for a, b in zip(widths[:-1], widths[1:])])
+            self.bns = nn.ModuleList([nn.BatchNorm1d(b) for b in widths[1:]])
+            self.head = nn.Linear(widths[-1], 10)
+
+        def forward(self, x):
+            for fc, bn in zip(self.fcs, self.bns):
+                x = F.dropout(F.relu(bn(fc(x))), p=self.p, training=self.training)
+            return self.head(x)
+
+    return Net()
+
+
+def correct_leading_flatten(hparams):
+    layers, width = [nn.Flatten()], 784
+    for size in hparams["hidden"]:
+        layers += [nn.Linear(width, size), nn.BatchNorm1d(size), nn.ReLU(),
+                   nn.Dropout(p=hparams["dropout"])]
+        width = size
+    return nn.Sequential(*layers, nn.Linear(width, 10))
+
+
+def correct_ordered_dict(hparams):
+    from collections import OrderedDict
+    layers, width = OrderedDict(), 784
+    for i, size in enumerate(hparams["hidden"]):
+        layers[f"fc{i}"] = nn.Linear(width, size)
+        layers[f"bn{i}"] = nn.BatchNorm1d(size)
+        layers[f"relu{i}"] = nn.ReLU(inplace=True)
+        layers[f"drop{i}"] = nn.Dropout(hparams["dropout"])
+        width = size
+    layers["out"] = nn.Linear(width, 10)
+    return nn.Sequential(layers)
+
+
+def wrong_module_list_batchnorm_after_relu(hparams):
+    return _PerKind(hparams, relu_first=True)
+
+
+def wrong_functional_dropout_in_eval_mode(hparams):
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            widths = [784] + list(hparams["hidden"])
+            self.fcs = nn.ModuleList([nn.Linear(a, b) for a, b in zip(widths[:-1], widths[1:])])
+            self.bns = nn.ModuleList([nn.BatchNorm1d(b) for b in widths[1:]])
+            self.head = nn.Linear(widths[-1], 10)
+
+        def forward(self, x):
+            for fc, bn in zip(self.fcs, self.bns):
+                x = F.dropout(F.relu(bn(fc(x))), p=hparams["dropout"])   # always training=True
+            return self.head(x)
+
+    return Net()
+
+
+def wrong_functional_fixed_dropout(hparams):
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            widths = [784] + list(hparams["hidden"])
+            self.fcs = nn.ModuleList([nn.Linear(a, b) for a, b in zip(widths[:-1], widths[1:])])
+            self.bns = nn.ModuleList([nn.BatchNorm1d(b) for b in widths[1:]])
+            self.head = nn.Linear(widths[-1], 10)
+
+        def forward(self, x):
+            for fc, bn in zip(self.fcs, self.bns):
+                x = F.dropout(F.relu(bn(fc(x))), p=0.5, training=self.training)
+            return self.head(x)
+
+    return Net()
+
+
+def wrong_log_softmax_output(hparams):
+    return _mlp(hparams, lambda i, o, p: [nn.Linear(i, o), nn.BatchNorm1d(o), nn.ReLU(), nn.Dropout(p)],
+                last=(nn.LogSoftmax(dim=1),))
+
+
+def wrong_dropout_before_batchnorm(hparams):
+    return _mlp(hparams, lambda i, o, p: [nn.Linear(i, o), nn.Dropout(p), nn.BatchNorm1d(o), nn.ReLU()])
+
+
+def wrong_last_hidden_width_only(hparams):
+    return _mlp({**hparams, "hidden": hparams["hidden"][:1]},
+                lambda i, o, p: [nn.Linear(i, o), nn.BatchNorm1d(o), nn.ReLU(), nn.Dropout(p)])

@@ -94,3 +94,103 @@ def wrong_standardizes_X_in_place(model, X, y, hparams, device):
 def wrong_ignores_the_seed(model, X, y, hparams, device):
     return _train(model, X, y, hparams, device,
                   batches=lambda: minibatches(X, y, hparams["batch_size"]))
+
+
+def _epochs(model, X, y, hparams, device, epoch_loss=None, lr_at=None, train=True, move=None):
+    """A fit with one knob per mistake: epoch_loss(batch losses) -> the returned value,
+    lr_at(epoch, step, lr, lr_decay) -> the learning rate of a step."""
+    model = model.to(move or device)
+    if train:
+        model.train()
+    opt = torch.optim.Adam(model.parameters(), lr=hparams["lr"])
+    rng = np.random.default_rng(hparams.get("seed"))
+    decay, step, out = hparams.get("lr_decay", 0.0), 0, []
+    for epoch in range(hparams["epochs"]):
+        batch_losses = []
+        for xb, yb in minibatches(X, y, hparams["batch_size"], rng=rng):
+            if lr_at is not None:
+                for group in opt.param_groups:
+                    group["lr"] = lr_at(epoch, step, hparams["lr"], decay, group["lr"])
+            loss = F.cross_entropy(model(xb.to(move or device)), yb.to(move or device))
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            batch_losses.append(loss.item())
+            step += 1
+        out.append((epoch_loss or np.mean)(batch_losses))
+    return out
+
+
+def correct_lr_decay_with_a_scheduler(model, X, y, hparams, device):
+    model.to(device).train()
+    opt = torch.optim.Adam(model.parameters(), lr=hparams["lr"])
+    decay = hparams.get("lr_decay", 0.0)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(opt, lambda epoch: 1.0 / (1.0 + decay * epoch))
+    rng = np.random.default_rng(hparams.get("seed"))
+    losses = []
+    for _ in range(hparams["epochs"]):
+        running = torch.zeros((), device=device)
+        n_batches = 0
+        for xb, yb in minibatches(X, y, hparams["batch_size"], rng=rng):
+            opt.zero_grad()
+            loss = F.cross_entropy(model(xb), yb)
+            loss.backward()
+            opt.step()
+            running += loss.detach()
+            n_batches += 1
+        scheduler.step()
+        losses.append((running / n_batches).item())
+    return losses
+
+
+def correct_lr_decay_per_epoch_by_hand(model, X, y, hparams, device):
+    return _epochs(model, X, y, hparams, device,
+                   lr_at=lambda e, t, lr, d, current: lr / (1 + d * e))
+
+
+def wrong_never_calls_train(model, X, y, hparams, device):
+    return _epochs(model, X, y, hparams, device, train=False)
+
+
+def wrong_last_batch_loss(model, X, y, hparams, device):
+    return _epochs(model, X, y, hparams, device, epoch_loss=lambda losses: losses[-1])
+
+
+def wrong_sum_of_batch_losses(model, X, y, hparams, device):
+    return _epochs(model, X, y, hparams, device, epoch_loss=sum)
+
+
+def wrong_lr_decay_epochs_from_1(model, X, y, hparams, device):
+    return _epochs(model, X, y, hparams, device,
+                   lr_at=lambda e, t, lr, d, current: lr / (1 + d * (e + 1)))
+
+
+def wrong_lr_decay_per_step(model, X, y, hparams, device):
+    return _epochs(model, X, y, hparams, device, lr_at=lambda e, t, lr, d, current: lr / (1 + d * t))
+
+
+def wrong_lr_decay_compounded(model, X, y, hparams, device):
+    model.to(device).train()
+    opt = torch.optim.Adam(model.parameters(), lr=hparams["lr"])
+    rng = np.random.default_rng(hparams.get("seed"))
+    losses = []
+    for epoch in range(hparams["epochs"]):
+        for group in opt.param_groups:
+            group["lr"] = group["lr"] / (1 + hparams.get("lr_decay", 0.0) * epoch)
+        total = 0.0
+        for xb, yb in minibatches(X, y, hparams["batch_size"], rng=rng):
+            loss = F.cross_entropy(model(xb), yb)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            total += loss.item() * len(yb)
+        losses.append(total / len(y))
+    return losses
+
+
+def wrong_hard_codes_cuda(model, X, y, hparams, device):
+    return _epochs(model, X, y, hparams, device, move="cuda")
+
+
+def wrong_hard_codes_cpu(model, X, y, hparams, device):
+    return _epochs(model, X, y, hparams, device, move="cpu")

@@ -6,7 +6,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from autograder.mnist.hidden.modules import leaf_layers, layer_names, parameters
+from autograder.mnist.hidden.modules import names_the_call, outputs, parameters, read_mlp, state
 from autograder.mnist.public import random_problem
 
 
@@ -35,6 +35,39 @@ def spec_steps(model, X, y, hparams):
             optimizer.step()
 
 
+def _batches_tracked(model) -> list[int]:
+    """BatchNorm's count of training-mode forward passes, per batch norm layer."""
+    return [int(v) for name, v in state(model).items() if name.endswith("num_batches_tracked")]
+
+
+def _output_bias(values, hparams) -> str:
+    """The name of the output Linear's bias (shape (10,), next to a 2-D weight) in a state."""
+    names = [name for name, v in values.items() if name.endswith("bias") and tuple(v.shape) == (10,)
+             and values.get(f"{name[:-4]}weight", torch.zeros(0)).dim() == 2]
+    assert names, f"build_model({hparams!r}) has no output Linear(., 10) with a bias"
+    return names[-1]
+
+
+def _call(hparams, n):
+    return f"fit(model, X, y, {hparams!r}, 'cpu') with {n} samples"
+
+
+def _one_image_problem(build_model, hparams, n, labels):
+    """A model whose output bias is set to linspace(-1, 1, 10), and X: one image repeated
+    n times. Every minibatch then gives each sample the same logits in training mode (batch
+    norm sees identical rows), so a sample's loss depends only on its label.
+    labels(order): y from the classes ordered by logit, lowest first."""
+    model = build_model(hparams)
+    values = state(model)
+    values[_output_bias(values, hparams)] = torch.linspace(-1.0, 1.0, 10)
+    model.load_state_dict(values)
+    X = torch.randn(1, 784, generator=torch.Generator().manual_seed(11)).repeat(n, 1)
+    model.train()
+    order = outputs(model, X[:2])[0].argsort()
+    return model, X, labels(order)
+
+
+@names_the_call
 def learns_a_separable_problem(build_model, fit):
     """Losses fall and the model fits a linearly separable 10-class problem (>= 90 %)."""
     torch.manual_seed(1)
@@ -50,6 +83,7 @@ def learns_a_separable_problem(build_model, fit):
     assert accuracy >= 0.9, f"training accuracy after fit: {accuracy:.1%}, expected >= 90 %"
 
 
+@names_the_call
 def draws_every_minibatch(build_model, fit):
     """Each epoch takes ceil(N / batch_size) steps, the partial last batch included
     (counted by BatchNorm's num_batches_tracked)."""
@@ -57,14 +91,14 @@ def draws_every_minibatch(build_model, fit):
     hparams = {"hidden": [16], "dropout": 0.0, "lr": 0.001, "batch_size": 96, "epochs": 3}
     model = build_model(hparams)
     fit(model, X, y, hparams, "cpu")
-    counts = [int(torch.as_tensor(m.num_batches_tracked)) for m, n
-              in zip(leaf_layers(model), layer_names(model)) if n == "BatchNorm1d"]
+    counts = _batches_tracked(model)
     expected = 3 * math.ceil(1000 / 96)
     assert counts and all(c == expected for c in counts), (
         f"3 epochs of 1000 samples in minibatches of 96 are {expected} training steps "
         f"(11 per epoch, the last one of 40 samples); batch norm saw {counts}")
 
 
+@names_the_call
 def steps_with_adam(build_model, fit):
     """One minibatch, one step: Adam moves every output bias by lr (its first step is
     lr * g / |g|), plain SGD would move it by lr * g."""
@@ -75,13 +109,14 @@ def steps_with_adam(build_model, fit):
     before = parameters(model)
     fit(model, X, y, hparams, "cpu")
     after = parameters(model)
-    last_bias = [name for name in before if name.endswith("bias")][-1]
+    last_bias = _output_bias(before, hparams)
     step = (after[last_bias] - before[last_bias]).abs()
     assert torch.allclose(step, torch.full_like(step, lr), rtol=0.02), (
         f"after one step the output bias moved by {step.min():.3g} ... {step.max():.3g}; "
         f"Adam's first step moves each by lr = {lr}")
 
 
+@names_the_call
 def leaves_the_data_unchanged(build_model, fit):
     """fit never modifies X or y in place."""
     X, y = random_problem(200, seed=7)
@@ -92,25 +127,137 @@ def leaves_the_data_unchanged(build_model, fit):
     assert torch.equal(X, X0) and torch.equal(y, y0), "fit modified X or y in place"
 
 
+@names_the_call
 def matches_the_reference_steps(build_model, fit):
     """Two epochs of three minibatches replay exactly: minibatches from
     default_rng(hparams["seed"]), zeroed gradients, Adam, mean cross-entropy per batch."""
     hparams = {"hidden": [8], "dropout": 0.0, "lr": 0.01, "batch_size": 32, "epochs": 2, "seed": 3}
     X, y = random_problem(96, seed=9)
     model = build_model(hparams)
-    start = list(parameters(model).values())
+    call = f"build_model({hparams!r})"
     torch.manual_seed(0)
     expected = spec_model(hparams)
-    shapes = [tuple(p.shape) for p in expected.parameters()]
-    assert [tuple(p.shape) for p in start] == shapes, (
-        f"parameter shapes {[tuple(p.shape) for p in start]}, expected {shapes}")
+    linears = [m for m in expected if isinstance(m, nn.Linear)]
+    norms = [m for m in expected if isinstance(m, nn.BatchNorm1d)]
+    start = read_mlp(model, hparams["hidden"], call)   # the student's layers, by shape
     with torch.no_grad():
-        for p, value in zip(expected.parameters(), start):
-            p.copy_(value)
+        for layer, (W, b) in zip(linears, start.linears):
+            layer.weight.copy_(W), layer.bias.copy_(b)
+        for layer, bn in zip(norms, start.norms):
+            layer.weight.copy_(bn["weight"]), layer.bias.copy_(bn["bias"])
     spec_steps(expected, X, y, hparams)
     fit(model, X, y, hparams, "cpu")
-    for (name, got), want in zip(parameters(model).items(), expected.parameters()):
-        assert torch.allclose(got, want.detach(), rtol=1e-4, atol=1e-5), (
-            f"after fit, {name} differs from 6 Adam steps on the minibatches of "
-            f"minibatches(X, y, 32, rng=np.random.default_rng(3)) (largest difference "
-            f"{(got - want.detach()).abs().max():.3g})")
+    end = read_mlp(model, hparams["hidden"], call)
+    # a hidden Linear's bias is not compared: batch norm subtracts it again, so its gradient
+    # is rounding noise that Adam's normalised steps turn into moves of about lr
+    pairs = [(f"Linear {i + 1} {kind}", got, want) for i, (layer, got_wb) in enumerate(zip(linears, end.linears))
+             for kind, got, want in zip(("weight", "bias"), got_wb, (layer.weight, layer.bias))
+             if kind == "weight" or i == len(linears) - 1]
+    pairs += [(f"BatchNorm1d {i + 1} {kind}", bn[kind], getattr(layer, kind))
+              for i, (layer, bn) in enumerate(zip(norms, end.norms)) for kind in ("weight", "bias")]
+    wrong = [f"{what} (largest difference {(got - want.detach()).abs().max():.3g})"
+             for what, got, want in pairs if not torch.allclose(got, want.detach(), rtol=1e-4, atol=1e-5)]
+    assert not wrong, (
+        f"{_call(hparams, 96)}: after fit, {', '.join(wrong)} differ from 6 Adam steps on the "
+        "minibatches of minibatches(X, y, 32, rng=np.random.default_rng(3)) with zeroed gradients "
+        "and the mean F.cross_entropy of each minibatch")
+
+
+@names_the_call
+def trains_in_training_mode(build_model, fit):
+    """fit puts the model in training mode itself: a model left in evaluation mode (as
+    after measuring its accuracy) still trains batch norm on minibatch statistics."""
+    X, y = random_problem(128, seed=12)
+    hparams = {"hidden": [16], "dropout": 0.0, "lr": 0.001, "batch_size": 64, "epochs": 1}
+    model = build_model(hparams)
+    model.eval()
+    fit(model, X, y, hparams, "cpu")
+    counts = _batches_tracked(model)
+    assert counts and all(c > 0 for c in counts), (
+        f"{_call(hparams, 128)} on a model left in evaluation mode (model.eval()): batch norm "
+        f"saw no training-mode minibatch (num_batches_tracked {counts}); call model.train() in fit")
+
+
+@names_the_call
+def returns_the_mean_loss_per_epoch(build_model, fit):
+    """The loss of an epoch is the mean of its minibatch losses: not the last minibatch's
+    loss, not their sum. (lr = 0 and one repeated image: every minibatch loss is known.)"""
+    n = 96
+    hparams = {"hidden": [16], "dropout": 0.0, "lr": 0.0, "batch_size": 32, "epochs": 2, "seed": 0}
+    # all samples of the most likely class, one of the least likely: each epoch's three
+    # minibatch losses differ, and no single one equals their mean
+    model, X, y = _one_image_problem(build_model, hparams, n,
+                                     lambda order: torch.full((n,), int(order[-1])).index_fill(0, torch.tensor([n // 2]), int(order[0])))
+    losses = [float(v) for v in fit(model, X, y, hparams, "cpu")]
+    logits = outputs(model, X)
+    per_sample = F.cross_entropy(logits, y, reduction="none")
+    mean = float(per_sample.mean())
+    assert len(losses) == 2, f"{_call(hparams, n)} returned {len(losses)} losses, expected 2 (one per epoch)"
+    worst = max(abs(v - mean) for v in losses)
+    if worst > 1e-3:   # one minibatch's loss differs from the mean by 0.02 or more
+        usual, odd = float(per_sample[y == y[0]].mean()), float(per_sample[y != y[0]].mean())
+        readings = {"the sum of the minibatch losses": [3 * mean],
+                    "the loss of one minibatch (the last?)": [usual, (31 * usual + odd) / 32]}
+        seen = [what for what, values in readings.items()
+                if all(min(abs(v - value) for value in values) < 1e-3 for v in losses)]
+        raise AssertionError(
+            f"{_call(hparams, n)} (3 minibatches per epoch, lr = 0 so the model stays put) "
+            f"returned {[round(v, 5) for v in losses]}; the mean of each epoch's minibatch losses is "
+            f"{mean:.5f}" + (f": you return {seen[0]}" if seen else ""))
+
+
+LR_DECAY = {"no decay (lr_decay not implemented: accepted)": lambda e, t, d: 1.0,
+            "lr / (1 + lr_decay * e)": lambda e, t, d: 1 / (1 + d * e)}
+LR_DECAY_MISTAKES = {
+    "epochs counted from 1: lr / (1 + lr_decay * (e + 1))": lambda e, t, d: 1 / (1 + d * (e + 1)),
+    "decayed per step, not per epoch": lambda e, t, d: 1 / (1 + d * t),
+    "compounded: lr_e = lr_(e-1) / (1 + lr_decay * e)": lambda e, t, d: math.prod(1 / (1 + d * i) for i in range(e + 1)),
+    "compounded: lr_e = lr_(e-1) / (1 + lr_decay)": lambda e, t, d: (1 + d) ** -e,
+}
+
+
+@names_the_call
+def decays_the_learning_rate_per_epoch(build_model, fit):
+    """Optional hparams["lr_decay"]: epoch e (from 0) trains with lr / (1 + lr_decay * e).
+    A fit without lr_decay passes; a wrong schedule fails. Judged by the output bias: with
+    one repeated image and one label every gradient keeps its sign, so each Adam step moves
+    each output bias by about that step's learning rate."""
+    n, steps, epochs = 96, 2, 3
+    hparams = {"hidden": [16], "dropout": 0.0, "lr": 0.001, "batch_size": n // steps,
+               "epochs": epochs, "lr_decay": 2.0, "seed": 0}
+    model, X, y = _one_image_problem(build_model, hparams, n, lambda order: torch.full((n,), int(order[0])))
+    before = parameters(model)
+    fit(model, X, y, hparams, "cpu")
+    after = parameters(model)
+    name = _output_bias(before, hparams)
+    moved = float((after[name] - before[name]).abs().mean()) / hparams["lr"]
+
+    def total(schedule):
+        return sum(schedule(e, e * steps + s, hparams["lr_decay"]) for e in range(epochs) for s in range(steps))
+    if any(abs(moved - total(f)) < 0.04 * total(f) for f in LR_DECAY.values()):
+        return
+    named = [what for what, f in LR_DECAY_MISTAKES.items() if abs(moved - total(f)) < 0.04 * total(f)]
+    expected = total(LR_DECAY["lr / (1 + lr_decay * e)"])
+    raise AssertionError(
+        f"{_call(hparams, n)} ({epochs} epochs of {steps} minibatches): the output bias moved by "
+        f"{moved:.2f} x lr in all (each Adam step moves it by about its learning rate); epochs "
+        f"e = 0, 1, 2 at lr / (1 + lr_decay * e) give {expected:.2f} x lr (without decay "
+        f"{epochs * steps:.2f} x lr)" + (f"; {moved:.2f} x lr is what {named[0]} gives" if named else ""))
+
+
+@names_the_call
+def keeps_the_model_on_the_device(build_model, fit):
+    """fit moves the model to the ``device`` it is given and trains there: after
+    fit(..., device) every parameter and buffer lives on that device. Limits: on a CPU-only
+    grader only "cpu" is tried, so a fit hard-coding .to("cpu") passes there (one
+    hard-coding .cuda() raises and fails every fit check); with a GPU "cuda" is tried too."""
+    hparams = {"hidden": [16], "dropout": 0.0, "lr": 0.001, "batch_size": 32, "epochs": 1}
+    for device in ["cpu"] + (["cuda"] if torch.cuda.is_available() else []):
+        X, y = random_problem(64, seed=13)
+        model = build_model(hparams)
+        losses = fit(model, X.to(device), y.to(device), hparams, device)
+        assert losses is not None and len(losses) == 1, f"{_call(hparams, 64)} returned {losses!r}"
+        found = sorted({torch.device(torch.as_tensor(v).device).type for v in model.state_dict().values()})
+        assert found == [device], (
+            f"fit(model, X, y, hparams, {device!r}) with X, y on {device}: afterwards the model lives on "
+            f"{', '.join(found)}; move it with model.to(device), never a hard-coded device")
