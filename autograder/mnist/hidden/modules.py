@@ -82,17 +82,28 @@ class MLP:
         return h
 
 
+def layer_states(named: dict) -> tuple[list[dict], list[dict]]:
+    """The Linear and BatchNorm1d layers in a state dict (name -> tensor), each as
+    {"weight": ..., "bias": ..., ...}, in state order: a module (name prefix) holding
+    ``running_mean`` is a batch norm, one holding a 2-D ``weight`` a linear map; other
+    layers (Flatten, ReLU, Dropout) hold no state."""
+    modules: dict[str, dict] = {}
+    for name, tensor in named.items():
+        prefix, _, leaf = name.rpartition(".")
+        modules.setdefault(prefix, {})[leaf] = tensor
+    linears = [m for m in modules.values() if "running_mean" not in m
+               and m.get("weight") is not None and m["weight"].dim() == 2]
+    norms = [m for m in modules.values() if "running_mean" in m]
+    return linears, norms
+
+
 def read_mlp(model, hidden, call) -> MLP:
     """The Linear and BatchNorm1d layers of ``model`` for hidden widths ``hidden`` (all
     different), found by shape in its state (any registration order). Raises
     AssertionError naming ``call`` when a layer is missing."""
-    groups: dict[str, dict] = {}
-    for name, value in state(model).items():
-        prefix, _, key = name.rpartition(".")
-        groups.setdefault(prefix, {})[key] = value
-    norms = {g["running_mean"].numel(): g for g in groups.values() if "running_mean" in g}
-    linears = {tuple(g["weight"].shape): g for g in groups.values()
-               if "running_mean" not in g and g.get("weight", torch.zeros(0)).dim() == 2}
+    linears, norms = layer_states(state(model))
+    norms = {g["running_mean"].numel(): g for g in norms}
+    linears = {tuple(g["weight"].shape): g for g in linears}
     widths = [784, *hidden, 10]
     found = ", ".join(f"{n_in} -> {n_out}" for n_out, n_in in linears) or "none"
     chain = []

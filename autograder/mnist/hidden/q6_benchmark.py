@@ -34,6 +34,7 @@ import numpy as np
 import torch
 
 from autograder.mnist.data import load_mnist, to_tensors
+from autograder.mnist.hidden.modules import layer_states
 from autograder.mnist.hidden.q3_fit import spec_model as specified_model
 
 GPU_BUDGET_S = 60.0
@@ -180,21 +181,6 @@ def _state(model) -> dict[str, torch.Tensor]:
             for name, t in model.state_dict().items()}
 
 
-def _layers(state: dict[str, torch.Tensor]) -> tuple[list[dict], list[dict]]:
-    """The Linear and BatchNorm1d layers in ``state``, each {leaf: tensor}, in state order.
-
-    A module (name prefix) holding ``running_mean`` is a batch norm, one holding a 2-D
-    ``weight`` a linear map; what else it holds (Flatten, ReLU, Dropout) has no state."""
-    modules: dict[str, dict] = {}
-    for name, tensor in state.items():
-        prefix, _, leaf = name.rpartition(".")
-        modules.setdefault(prefix, {})[leaf] = tensor
-    linears = [m for m in modules.values() if "running_mean" not in m
-               and m.get("weight") is not None and m["weight"].dim() == 2]
-    norms = [m for m in modules.values() if "running_mean" in m]
-    return linears, norms
-
-
 def _arranged(state: dict[str, torch.Tensor], model: torch.nn.Module) -> dict[str, torch.Tensor]:
     """``state`` laid out as SPEC's ``model`` (q3_fit.spec_model) holds it.
 
@@ -202,8 +188,8 @@ def _arranged(state: dict[str, torch.Tensor], model: torch.nn.Module) -> dict[st
     that keeps its layers in one ModuleList per kind, or applies ReLU/dropout in forward,
     is judged like an nn.Sequential. A Linear without bias counts as a zero bias."""
     target_state = model.state_dict()
-    linears, norms = _layers(state)
-    wanted_linears, wanted_norms = _layers(target_state)
+    linears, norms = layer_states(state)
+    wanted_linears, wanted_norms = layer_states(target_state)
     if len(linears) != len(wanted_linears) or len(norms) != len(wanted_norms):
         raise _Failed(f"the model ({len(linears)} Linear, {len(norms)} BatchNorm1d layers) does "
                       "not match the architecture of build_model(BEST_HPARAMS) "
