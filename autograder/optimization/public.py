@@ -25,18 +25,120 @@ def tolerance(dtype):
     return 1e-6, 1e-9
 
 
+SIGNATURES = {
+    "minibatches": ("X", "y", "batch_size", "shuffle", "rng"),
+    "init_layer": ("n_in", "n_out", "scheme", "rng"),
+    "dropout_mask": ("shape", "p", "rng"),
+    "dropout_forward": ("x", "p", "training", "rng"),
+    "dropout_backward": ("dout", "mask"),
+    "batchnorm_forward": ("x", "gamma", "beta", "running_mean", "running_var", "training",
+                          "momentum", "eps"),
+    "batchnorm_backward": ("dout", "cache"),
+    "momentum_step": ("w", "dw", "v", "lr", "beta"),
+    "rmsprop_step": ("w", "dw", "s", "lr", "beta", "eps"),
+    "adam_step": ("w", "dw", "m", "v", "t", "lr", "beta1", "beta2", "eps"),
+    "ema": ("values", "beta", "bias_correction"),
+    "softmax": ("z",),
+    "softmax_jacobian": ("s",),
+    "cross_entropy": ("z", "y"),
+    "cross_entropy_grad": ("z", "y"),
+    "training_memory": ("layer_sizes", "batch_size", "optimizer", "bytes_per_value",
+                        "per_example_grads"),
+    "sample_log_uniform": ("low", "high", "size", "rng"),
+    "sample_beta": ("low", "high", "size", "rng"),
+    "lr_decay": ("lr0", "epoch", "decay_rate"),
+}
+"""SPEC.md's parameter names of every stub, to name the arguments of a call in messages."""
+
+
+def summary(value):
+    """Short description of an argument that never shows its values ("shape (5,) float32")."""
+    if hasattr(value, "shape") and hasattr(value, "dtype"):
+        return f"shape {tuple(value.shape)} {str(value.dtype).replace('torch.', '')}"
+    if isinstance(value, (list, tuple)):
+        return f"a {type(value).__name__} of length {len(value)}"
+    return type(value).__name__
+
+
+def describe_call(fn, args=(), kwargs=None):
+    """``name(x, p=0.3, training=True) with x of shape (4, 3) float32``: arrays and other
+    objects by parameter name (their shapes after "with"), scalars by value."""
+    name = getattr(fn, "__name__", "the function")
+    params = SIGNATURES.get(name, ())
+    named = [(params[i] if i < len(params) else f"argument {i + 1}", v) for i, v in enumerate(args)]
+    named += list((kwargs or {}).items())
+    shown, shapes = [], []
+    for i, (param, value) in enumerate(named):
+        scalar = isinstance(value, (bool, int, float, str, type(None), np.number))
+        positional = i < len(args)
+        if scalar:
+            shown.append(f"{param}={value!r}")
+        elif isinstance(value, np.random.Generator):
+            shown.append(f"{param}=rng")
+        else:
+            shown.append(param if positional else f"{param}={param}")
+            shapes.append(f"{param} of {summary(value)}")
+    text = f"{name}({', '.join(shown)})"
+    return f"{text} with {', '.join(shapes)}" if shapes else text
+
+
+def fresh(value):
+    """A copy of an array, tensor or list argument, so that no call sees another's changes."""
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if hasattr(value, "clone"):
+        return value.clone()
+    if isinstance(value, list):
+        return [fresh(v) for v in value]
+    return value
+
+
+def invoke(fn, args=(), kwargs=None, copy=True):
+    """``fn(*args, **kwargs)``, on fresh copies of the arguments unless ``copy`` is False
+    (a generator is run to the end, into a list); an exception raised by student code
+    becomes an AssertionError that names the call."""
+    kwargs = kwargs or {}
+    if copy:
+        args, kwargs = [fresh(a) for a in args], {k: fresh(v) for k, v in kwargs.items()}
+    try:
+        result = fn(*args, **kwargs)
+        return list(result) if inspect.isgenerator(result) else result
+    except Exception as e:
+        raise AssertionError(
+            f"{type(e).__name__}: {e} (raised by {describe_call(fn, args, kwargs)})") from None
+
+
+def call(fn, *args, **kwargs):
+    """``fn(*args, **kwargs)`` on fresh copies of the arguments, exceptions named by the call."""
+    return invoke(fn, args, kwargs)
+
+
+def _where(index, shape):
+    return f" at index {tuple(int(i) for i in np.unravel_index(index, shape))}" if shape else ""
+
+
 def assert_close(got, expected, what):
-    """Assert ``got`` has the shape of ``expected`` and matches it to float tolerance."""
+    """Assert ``got`` has the shape of ``expected`` and matches it to float tolerance;
+    the message gives the largest difference and where it is (never the values)."""
     got, expected = as_numpy(got), as_numpy(expected)
     assert got.shape == expected.shape, (
         f"{what}: expected shape {expected.shape}, got {got.shape}")
-    assert np.all(np.isfinite(got)) or not np.all(np.isfinite(expected)), (
-        f"{what}: contains inf or nan")
+    if not np.issubdtype(got.dtype, np.number) and got.dtype != bool:
+        raise AssertionError(f"{what}: expected numbers, got an array of {got.dtype}")
+    bad = ~np.isfinite(got) & np.isfinite(expected)
+    if bad.any():
+        kinds = " and ".join(k for k, m in (("nan", np.isnan(got)), ("inf", np.isinf(got))) if m.any())
+        raise AssertionError(f"{what}: {kinds} in {int(bad.sum())} of {got.size} entries "
+                             f"(first{_where(np.flatnonzero(bad)[0], got.shape)}), expected finite values")
     dtype = got.dtype if np.issubdtype(got.dtype, np.floating) else np.float64
     rtol, atol = tolerance(dtype)
-    if not np.allclose(got, expected, rtol=rtol, atol=atol):
-        diff = np.max(np.abs(got.astype(np.float64) - expected.astype(np.float64)))
-        raise AssertionError(f"{what}: wrong values (largest difference {diff:.3g})")
+    if not np.allclose(got, expected, rtol=rtol, atol=atol, equal_nan=True):
+        diff = np.abs(got.astype(np.float64) - expected.astype(np.float64))
+        diff = np.where(np.isnan(diff), np.inf, diff)
+        worst = int(np.argmax(diff))
+        wrong = ~np.isclose(got, expected, rtol=rtol, atol=atol, equal_nan=True)
+        raise AssertionError(f"{what}: wrong values in {int(wrong.sum())} of {got.size} entries "
+                             f"(largest difference {diff.flat[worst]:.3g}{_where(worst, got.shape)})")
 
 
 def assert_raises(error, what, fn, *args, **kwargs):

@@ -6,6 +6,7 @@ def correct_reference(w, dw, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8)
     import numpy as np
     if t < 1:
         raise ValueError("t starts at 1")
+    w, dw, m, v = (np.asarray(a) for a in (w, dw, m, v))
     m = beta1 * m + (1 - beta1) * dw
     v = beta2 * v + (1 - beta2) * dw**2
     m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)
@@ -18,6 +19,7 @@ def correct_step_size_form(w, dw, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=
     import numpy as np
     if t < 1:
         raise ValueError("t must be >= 1")
+    w, dw, m, v = (np.asarray(a) for a in (w, dw, m, v))
     m = m * beta1 + dw * (1 - beta1)
     v = v * beta2 + dw * dw * (1 - beta2)
     bias1, bias2 = 1 - beta1**t, 1 - beta2**t

@@ -78,3 +78,15 @@ def wrong_missing_gamma(dout, cache):
     n = dout.shape[0]
     dx = inv_std / n * (n * dout - dout.sum(0) - x_hat * (dout * x_hat).sum(0))
     return dx, (dout * x_hat).sum(0), dout.sum(0)
+
+
+def wrong_float64_out(dout, cache):
+    """Fills dx into np.zeros(shape): float64 for float32 inputs."""
+    import numpy as np
+    x_hat, gamma, inv_std = cache
+    dout = np.asarray(dout)
+    n = dout.shape[0]
+    g = dout * gamma
+    dx = np.zeros(dout.shape)
+    dx[:] = inv_std / n * (n * g - g.sum(0) - x_hat * (g * x_hat).sum(0))
+    return dx, (dout * x_hat).sum(0), dout.sum(0)

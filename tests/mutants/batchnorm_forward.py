@@ -5,7 +5,8 @@ def correct_vectorized(x, gamma, beta, running_mean, running_var, training=True,
                        momentum=0.1, eps=1e-5):
     """Reference style."""
     import numpy as np
-    x = np.asarray(x)
+    x, gamma, beta = np.asarray(x), np.asarray(gamma), np.asarray(beta)
+    running_mean, running_var = np.asarray(running_mean), np.asarray(running_var)
     if not training:
         out = gamma * (x - running_mean) / np.sqrt(running_var + eps) + beta
         return out.astype(x.dtype), None, running_mean, running_var
@@ -42,7 +43,9 @@ def correct_float64_steps(x, gamma, beta, running_mean, running_var, training=Tr
     else:
         x_hat = (x - running_mean) / np.sqrt(np.asarray(running_var) + eps)
         mean_out, var_out, cache = running_mean, running_var, None
-    return (gamma * x_hat + beta).astype(x_in.dtype), cache, mean_out, var_out
+    state_dtype = np.asarray(running_mean).dtype
+    return (gamma * x_hat + beta).astype(x_in.dtype), cache, \
+        np.asarray(mean_out, state_dtype), np.asarray(var_out, state_dtype)
 
 
 def wrong_unbiased_normalization(x, gamma, beta, running_mean, running_var, training=True,

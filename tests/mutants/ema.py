@@ -15,11 +15,12 @@ def correct_loop(values, beta, bias_correction=True):
 def correct_closed_form(values, beta, bias_correction=True):
     """v_t = (1 - beta) sum_k beta^(t-k) y_k, computed with a lower-triangular matrix."""
     import numpy as np
-    y = np.asarray(values, dtype=np.float64)
+    y = np.asarray(values)
+    y = y if y.dtype.kind == "f" else y.astype(np.float64)
     t = np.arange(1, len(y) + 1)
     powers = np.tril(beta ** (t[:, None] - t[None, :]).clip(min=0))
     v = (1 - beta) * powers @ y
-    return v / (1 - beta**t) if bias_correction else v
+    return (v / (1 - beta**t) if bias_correction else v).astype(y.dtype)
 
 
 def wrong_starts_at_first_value(values, beta, bias_correction=True):

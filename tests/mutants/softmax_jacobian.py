@@ -11,9 +11,9 @@ def correct_diag_minus_outer(s):
 def correct_double_loop(s):
     """s_i (delta_ij - s_j) entry by entry."""
     import numpy as np
-    s = np.asarray(s, dtype=float)
+    s = np.asarray(s)
     c = len(s)
-    J = np.empty((c, c))
+    J = np.empty((c, c), dtype=s.dtype)
     for i in range(c):
         for j in range(c):
             J[i, j] = s[i] * ((i == j) - s[j])

@@ -3,7 +3,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from autograder.optimization.public import as_numpy, assert_close
+from autograder.optimization.public import as_numpy, assert_close, call
 
 
 def softmax_matches_torch(softmax):
@@ -42,13 +42,39 @@ def cross_entropy_matches_torch(cross_entropy):
         assert_close(float(as_numpy(cross_entropy(z, y))), ref, f"cross_entropy for N={n}, C={c}")
 
 
+# Rows with very different maxima (one global max underflows the low rows to 0 / 0),
+# logits beyond exp's float64 range (~709.8), and SPEC's own example.
+EXTREME_LOGITS = (
+    ("SPEC's example z = [[0, -1000]]", [[0.0, -1000.0]], [1]),
+    ("rows with very different maxima", [[1000.0, 999.0, 998.0], [-1000.0, -1001.0, -999.0],
+                                         [3.0, -2.0, 0.5]], [1, 2, 0]),
+    ("logits above 710", [[720.0, 710.0, 0.0], [0.0, 730.0, 725.0]], [0, 2]),
+    ("huge logits of both signs", [[2000.0, 0.0], [0.0, -2000.0]], [1, 1]),
+)
+
+
+def _torch_cross_entropy(z, y):
+    """Loss and dL/dz of F.cross_entropy in float64."""
+    zt = torch.tensor(np.asarray(z, dtype=np.float64), requires_grad=True)
+    loss = F.cross_entropy(zt, torch.tensor(y))
+    loss.backward()
+    return loss.item(), zt.grad.numpy()
+
+
 def cross_entropy_is_stable(cross_entropy):
-    """Computed with log-sum-exp: z = [[0, -1000]], y = [1] gives 1000, not inf."""
-    assert_close(float(as_numpy(cross_entropy(np.array([[0.0, -1000.0]]), np.array([1])))),
-                 1000.0, "cross_entropy of a confidently wrong prediction")
-    assert_close(float(as_numpy(cross_entropy(np.array([[2000.0, 0.0], [0.0, 2000.0]]),
-                                              np.array([0, 0])))),
-                 1000.0, "cross_entropy with huge logits")
+    """Computed with log-sum-exp, one max per row: finite and exact for extreme logits."""
+    for what, z, y in EXTREME_LOGITS:
+        z, y = np.array(z), np.array(y)
+        assert_close(float(as_numpy(call(cross_entropy, z, y))), _torch_cross_entropy(z, y)[0],
+                     f"cross_entropy(z, y) for {what}")
+
+
+def cross_entropy_grad_is_stable(cross_entropy_grad):
+    """softmax shifted by each row's max: finite and exact for extreme logits."""
+    for what, z, y in EXTREME_LOGITS:
+        z, y = np.array(z), np.array(y)
+        assert_close(call(cross_entropy_grad, z, y), _torch_cross_entropy(z, y)[1],
+                     f"cross_entropy_grad(z, y) for {what}")
 
 
 def cross_entropy_grad_matches_autograd(cross_entropy_grad):
