@@ -156,3 +156,21 @@ def wrong_updates_running_in_place(x, gamma, beta, running_mean, running_var, tr
     running_var *= 1 - momentum
     running_var += momentum * x.var(0, ddof=1)
     return (gamma * x_hat + beta).astype(x.dtype), (x_hat, gamma, inv_std), running_mean, running_var
+
+
+def wrong_rejects_one_sample_in_evaluation(x, gamma, beta, running_mean, running_var,
+                                           training=True, momentum=0.1, eps=1e-5):
+    """Checks N == 1 before looking at `training`: a single sample fails in evaluation too."""
+    import numpy as np
+    x = np.asarray(x)
+    if x.shape[0] == 1:
+        raise ValueError("need more than one sample")
+    if not training:
+        out = gamma * (x - running_mean) / np.sqrt(running_var + eps) + beta
+        return out.astype(x.dtype), None, running_mean, running_var
+    mu, var = x.mean(0), x.var(0)
+    inv_std = 1 / np.sqrt(var + eps)
+    x_hat = (x - mu) * inv_std
+    new_mean = (1 - momentum) * running_mean + momentum * mu
+    new_var = (1 - momentum) * running_var + momentum * x.var(0, ddof=1)
+    return (gamma * x_hat + beta).astype(x.dtype), (x_hat, gamma, inv_std), new_mean, new_var

@@ -67,3 +67,14 @@ def wrong_corrects_the_state(values, beta, bias_correction=True):
             v = v / (1 - beta**t)
         out[t - 1] = v
     return out
+
+
+def wrong_float64_output(values, beta, bias_correction=True):
+    """Fills np.zeros(len(values)): float64 for float32 values."""
+    import numpy as np
+    values = np.asarray(values)
+    out, v = np.zeros(len(values)), 0.0
+    for t, y in enumerate(values, start=1):
+        v = beta * v + (1 - beta) * y
+        out[t - 1] = v / (1 - beta**t) if bias_correction else v
+    return out

@@ -46,3 +46,19 @@ def wrong_elementwise_square(s):
     import numpy as np
     s = np.asarray(s)
     return np.diag(s - s**2) - np.outer(s, s)
+
+
+def wrong_float64_for_float32(s):
+    """np.zeros((C, C)) filled: float64 for a float32 s."""
+    import numpy as np
+    s = np.asarray(s)
+    J = np.zeros((len(s), len(s)))
+    J[:] = np.diag(s) - np.outer(s, s)
+    return J
+
+
+def correct_einsum(s):
+    """s_i delta_ij - s_i s_j with einsum."""
+    import numpy as np
+    s = np.asarray(s)
+    return np.diag(s) - np.einsum("i,j->ij", s, s)

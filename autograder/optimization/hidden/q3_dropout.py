@@ -1,7 +1,7 @@
 """Hidden checks of Q3, inverted dropout (p = probability of dropping, as in PyTorch)."""
 import numpy as np
 
-from autograder.optimization.public import as_numpy, assert_close, assert_raises
+from autograder.optimization.public import as_numpy, assert_close, assert_raises, call
 
 SHAPE = (400, 500)
 
@@ -40,6 +40,14 @@ def forward_applies_the_mask(dropout_forward):
     assert np.allclose(mask[mask != 0], 1 / 0.7), "kept units must be scaled by 1 / (1 - p)"
     for p in (-0.5, 2.0):
         assert_raises(ValueError, f"dropout_forward with p={p}", dropout_forward, x, p)
+
+
+def forward_edge_probabilities(dropout_forward):
+    """Training with p=0 keeps x as it is, p=1 gives all zeros (no nan from 0 / 0)."""
+    x = np.random.default_rng(9).normal(size=(20, 10))
+    for p, expected, what in ((0.0, x, "out equals x"), (1.0, np.zeros_like(x), "out is all zeros")):
+        out, _ = call(dropout_forward, x, p, True, np.random.default_rng(10))
+        assert_close(out, expected, f"dropout_forward(x, p={p}, training=True): {what}")
 
 
 def evaluation_is_identity(dropout_forward):

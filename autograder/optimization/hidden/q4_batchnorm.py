@@ -3,7 +3,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from autograder.optimization.public import as_numpy, assert_close, assert_raises
+from autograder.optimization.public import as_numpy, assert_close, assert_raises, call
 
 N, D, MOMENTUM, EPS = 16, 7, 0.3, 1e-3  # not the defaults, so hard-coded defaults fail
 
@@ -44,6 +44,16 @@ def evaluation_uses_running_statistics(batchnorm_forward):
     assert_close(out, ref_out, "evaluation output")
     assert_close(mean, running_mean, "evaluation must return the running mean unchanged")
     assert_close(var, running_var, "evaluation must return the running var unchanged")
+
+
+def evaluation_accepts_one_sample(batchnorm_forward):
+    """N == 1 is an error in training only: evaluation normalizes a single sample."""
+    x, gamma, beta, running_mean, running_var = _inputs(7)
+    out = call(batchnorm_forward, x[:1], gamma, beta, running_mean, running_var, False,
+               MOMENTUM, EPS)[0]
+    ref = _torch_forward(x[:1], gamma, beta, running_mean, running_var, training=False)[0]
+    assert_close(out, ref, f"batchnorm_forward(x, ..., training=False, momentum={MOMENTUM}, "
+                           f"eps={EPS}) with x of shape (1, {D})")
 
 
 def output_dtype_follows_input(batchnorm_forward):

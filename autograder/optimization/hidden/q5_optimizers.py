@@ -2,7 +2,7 @@
 import numpy as np
 import torch
 
-from autograder.optimization.public import as_numpy, assert_close, assert_raises
+from autograder.optimization.public import as_numpy, assert_close, assert_raises, call
 
 STEPS, SHAPE = 12, (3, 4)
 
@@ -105,3 +105,12 @@ def ema_matches_the_recurrence(ema):
                          f"ema with beta={beta}, bias_correction={corrected}")
     assert_close(ema(list(values[:5]), 0.9), _ema_reference(values[:5], 0.9, True),
                  "ema of a Python list")
+
+
+def ema_edge_values(ema):
+    """One value (t = 1: the corrected average is that value), beta = 0 (no memory)."""
+    values = np.random.default_rng(11).normal(size=6)
+    for args, what in (((values[:1], 0.9, True), "ema(values, beta=0.9) of one value"),
+                       ((values[:1], 0.9, False), "ema(values, beta=0.9, bias_correction=False) of one value"),
+                       ((values, 0.0, True), "ema(values, beta=0.0)")):
+        assert_close(call(ema, *args), _ema_reference(*args), what)
