@@ -174,3 +174,21 @@ def wrong_rejects_one_sample_in_evaluation(x, gamma, beta, running_mean, running
     new_mean = (1 - momentum) * running_mean + momentum * mu
     new_var = (1 - momentum) * running_var + momentum * x.var(0, ddof=1)
     return (gamma * x_hat + beta).astype(x.dtype), (x_hat, gamma, inv_std), new_mean, new_var
+
+
+def wrong_float64_result(x, gamma, beta, running_mean, running_var, training=True,
+                         momentum=0.1, eps=1e-5):
+    """Computes in float64 and never casts back."""
+    import numpy as np
+    x = np.asarray(x, dtype=np.float64)
+    if not training:
+        out = gamma * (x - running_mean) / np.sqrt(running_var + eps) + beta
+        return out, None, running_mean, running_var
+    if x.shape[0] == 1:
+        raise ValueError("need more than one sample")
+    mu, var = x.mean(0), x.var(0)
+    inv_std = 1 / np.sqrt(var + eps)
+    x_hat = (x - mu) * inv_std
+    new_mean = (1 - momentum) * running_mean + momentum * mu
+    new_var = (1 - momentum) * running_var + momentum * x.var(0, ddof=1)
+    return gamma * x_hat + beta, (x_hat, gamma, inv_std), new_mean, new_var

@@ -93,3 +93,11 @@ def wrong_in_place(z, y):
     z -= z.max(axis=1, keepdims=True)
     lse = np.log(np.exp(z).sum(axis=1))
     return float((lse - z[np.arange(len(y)), y]).mean())
+
+
+def wrong_array_methods_on_lists(z, y):
+    """z.max() and fancy indexing without np.asarray: lists fail."""
+    import numpy as np
+    m = z.max(axis=1, keepdims=True)
+    lse = m[:, 0] + np.log(np.exp(z - m).sum(axis=1))
+    return float((lse - z[np.arange(len(y)), y]).mean())

@@ -78,3 +78,24 @@ def wrong_float64_output(values, beta, bias_correction=True):
         v = beta * v + (1 - beta) * y
         out[t - 1] = v / (1 - beta**t) if bias_correction else v
     return out
+
+
+def wrong_writes_into_values(values, beta, bias_correction=True):
+    """Reuses the input array for the averages: the caller's values are overwritten."""
+    import numpy as np
+    values = np.asarray(values)
+    v = 0.0
+    for t in range(1, len(values) + 1):
+        v = beta * v + (1 - beta) * values[t - 1]
+        values[t - 1] = v / (1 - beta**t) if bias_correction else v
+    return values
+
+
+def wrong_shape_of_a_list(values, beta, bias_correction=True):
+    """np.empty(values.shape): a Python list has no shape."""
+    import numpy as np
+    out, v = np.empty(values.shape, dtype=np.result_type(values, np.float32)), 0.0
+    for t, y in enumerate(values, start=1):
+        v = beta * v + (1 - beta) * y
+        out[t - 1] = v / (1 - beta**t) if bias_correction else v
+    return out

@@ -53,3 +53,11 @@ def wrong_in_place(w, dw, s, lr, beta=0.99, eps=1e-8):
     s += (1 - beta) * dw**2
     w -= lr * dw / (np.sqrt(s) + eps)
     return w, s
+
+
+def wrong_float_copies(w, dw, s, lr, beta=0.99, eps=1e-8):
+    """np.array(..., dtype=float) to avoid aliasing: float32 state comes back float64."""
+    import numpy as np
+    w, dw, s = (np.array(a, dtype=float) for a in (w, dw, s))
+    s = beta * s + (1 - beta) * dw**2
+    return w - lr * dw / (np.sqrt(s) + eps), s

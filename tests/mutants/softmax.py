@@ -74,3 +74,11 @@ def wrong_array_methods_on_lists(z):
     import numpy as np
     e = np.exp(z - z.max(axis=-1, keepdims=True))
     return e / e.sum(axis=-1, keepdims=True)
+
+
+def wrong_computes_in_float64(z):
+    """z.astype(float) first: float32 logits give float64 probabilities."""
+    import numpy as np
+    z = np.asarray(z).astype(float)
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)

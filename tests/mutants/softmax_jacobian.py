@@ -62,3 +62,18 @@ def correct_einsum(s):
     import numpy as np
     s = np.asarray(s)
     return np.diag(s) - np.einsum("i,j->ij", s, s)
+
+
+def wrong_renormalizes_in_place(s):
+    """s /= s.sum() "to be safe": the caller's s changes."""
+    import numpy as np
+    s = np.asarray(s)
+    s /= s.sum()
+    return np.diag(s) - np.outer(s, s)
+
+
+def wrong_reshape_of_a_list(s):
+    """s.reshape(-1, 1) without np.asarray: a list has no reshape."""
+    import numpy as np
+    col = s.reshape(-1, 1)
+    return np.diagflat(col) - col @ col.T

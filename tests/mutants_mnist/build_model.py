@@ -66,3 +66,12 @@ def wrong_fixed_width(hparams):
 
 def wrong_fixed_dropout(hparams):
     return _mlp(hparams, lambda i, o, p: [nn.Linear(i, o), nn.BatchNorm1d(o), nn.ReLU(), nn.Dropout(0.5)])
+
+
+def wrong_no_output_layer(hparams):
+    """Stops after the last hidden block: no Linear(., 10), the output has the last width."""
+    layers, width = [], 784
+    for size in hparams["hidden"]:
+        layers += [nn.Linear(width, size), nn.BatchNorm1d(size), nn.ReLU(), nn.Dropout(hparams["dropout"])]
+        width = size
+    return nn.Sequential(*layers)

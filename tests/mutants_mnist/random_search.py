@@ -61,3 +61,9 @@ def wrong_sorted_worst_first(n_trials, X_train, y_train, X_val, y_val, device, r
 def wrong_not_sorted(n_trials, X_train, y_train, X_val, y_val, device, rng):
     data = (X_train, y_train, X_val, y_val, device)
     return _search(n_trials, data, lambda: {"lr": 10 ** rng.uniform(-4, -1)}, sort=False)
+
+
+def wrong_returns_a_list_of_dicts(n_trials, X_train, y_train, X_val, y_val, device, rng):
+    """The rows, best first, but not a DataFrame."""
+    data = (X_train, y_train, X_val, y_val, device)
+    return _search(n_trials, data, lambda: {"lr": 10 ** rng.uniform(-4, -1)}).to_dict("records")

@@ -127,29 +127,35 @@ STUBS = {
 }
 
 
-def _dtype_problems(name, functions, stub):
-    """Which float results are not float32 for all-float32 and the deciding inputs."""
-    fn, problems = functions[name], []
-    trials = [(stub.inputs(functions, np.float32), stub.float32_outputs, "all float32 inputs")]
-    if stub.decides:
-        cast, outs = stub.decides
-        inputs = stub.inputs(functions, np.float64)
-        inputs.update({k: inputs[k].astype(np.float32) for k in cast})
-        others = [k for k in stub.arrays if k not in cast and inputs[k].dtype.kind == "f"]
-        trials.append((inputs, outs, f"{' and '.join(cast)} float32, {', '.join(others)} float64 "
-                       f"({' and '.join(cast)} decides, SPEC: dtype follows the input)"))
-    for inputs, outs, what in trials:
-        got = stub.outputs(invoke(fn, list(inputs.values())))
-        wrong = {k: str(np.asarray(got[k]).dtype) for k in outs
-                 if np.asarray(got[k]).dtype != np.float32}
-        if wrong:
-            shown = ", ".join(f"{k} is {v}" for k, v in wrong.items())
-            problems.append(f"{describe_call(fn, list(inputs.values()))}: with {what} every float "
-                            f"result should be float32, but {shown}")
-    return problems
+def _not_float32(fn, stub, inputs, outs, what):
+    """Problems when the float results ``outs`` of ``fn(inputs)`` are not float32."""
+    got = stub.outputs(invoke(fn, list(inputs.values())))
+    wrong = {k: str(np.asarray(got[k]).dtype) for k in outs if np.asarray(got[k]).dtype != np.float32}
+    if not wrong:
+        return []
+    shown = ", ".join(f"{k} is {v}" for k, v in wrong.items())
+    return [f"{describe_call(fn, list(inputs.values()))}: with {what} every float result "
+            f"should be float32, but {shown}"]
 
 
-def _in_place_problems(name, functions, stub):
+def all_float32_problems(name, functions, stub):
+    """All-float32 inputs: every float result float32."""
+    return _not_float32(functions[name], stub, stub.inputs(functions, np.float32),
+                        stub.float32_outputs, "all float32 inputs")
+
+
+def deciding_input_problems(name, functions, stub):
+    """Only the inputs SPEC names in float32, the rest float64: their results float32."""
+    cast, outs = stub.decides
+    inputs = stub.inputs(functions, np.float64)
+    inputs.update({k: inputs[k].astype(np.float32) for k in cast})
+    others = [k for k in stub.arrays if k not in cast and inputs[k].dtype.kind == "f"]
+    return _not_float32(functions[name], stub, inputs, outs,
+                        f"{' and '.join(cast)} float32, {', '.join(others)} float64 "
+                        f"({' and '.join(cast)} decides, SPEC: dtype follows the input)")
+
+
+def in_place_problems(name, functions, stub):
     """Which input arrays a call changes."""
     fn = functions[name]
     inputs = stub.inputs(functions, np.float64)
@@ -162,7 +168,7 @@ def _in_place_problems(name, functions, stub):
     return []
 
 
-def _array_like_problems(name, functions, stub):
+def array_like_problems(name, functions, stub):
     """Whether lists in place of the array inputs give the same results."""
     fn = functions[name]
     expected = stub.outputs(invoke(fn, list(stub.inputs(functions, np.float64).values())))
@@ -178,11 +184,19 @@ def _array_like_problems(name, functions, stub):
     return []
 
 
+PARTS = (all_float32_problems, deciding_input_problems, in_place_problems, array_like_problems)
+
+
+def applies(part, stub):
+    """Whether convention ``part`` applies to ``stub``."""
+    return {all_float32_problems: bool(stub.float32_outputs), deciding_input_problems: bool(stub.decides),
+            array_like_problems: stub.array_likes}.get(part, True)
+
+
 def conventions(name, functions):
     """Run every convention on stub ``name``; raise one AssertionError listing each failure."""
     stub, problems = STUBS[name], []
-    parts = (_dtype_problems, _in_place_problems) + ((_array_like_problems,) if stub.array_likes else ())
-    for part in parts:
+    for part in (p for p in PARTS if applies(p, stub)):
         try:
             problems += part(name, functions, stub)
         except AssertionError as e:
