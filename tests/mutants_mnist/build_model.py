@@ -30,8 +30,8 @@ def correct_custom_module(hparams):
     return MLP()
 
 
-def _mlp(hparams, block, last=()):
-    layers, width = [], 784
+def _mlp(hparams, block, last=(), first=()):
+    layers, width = list(first), 784
     for size in hparams["hidden"]:
         layers += block(width, size, hparams["dropout"])
         width = size
@@ -75,3 +75,88 @@ def wrong_no_output_layer(hparams):
         layers += [nn.Linear(width, size), nn.BatchNorm1d(size), nn.ReLU(), nn.Dropout(hparams["dropout"])]
         width = size
     return nn.Sequential(*layers)
+
+
+def correct_module_list_per_kind(hparams):
+    """One ModuleList per kind of layer, applied in SPEC's order in forward."""
+    class MLP(nn.Module):
+        def __init__(self):
+            super().__init__()
+            sizes = [784, *hparams["hidden"]]
+            self.linears = nn.ModuleList(nn.Linear(a, b) for a, b in zip(sizes, sizes[1:]))
+            self.norms = nn.ModuleList(nn.BatchNorm1d(b) for b in sizes[1:])
+            self.drops = nn.ModuleList(nn.Dropout(hparams["dropout"]) for _ in sizes[1:])
+            self.relu = nn.ReLU()
+            self.head = nn.Linear(sizes[-1], 10)
+
+        def forward(self, x):
+            for linear, norm, drop in zip(self.linears, self.norms, self.drops):
+                x = drop(self.relu(norm(linear(x))))
+            return self.head(x)
+
+    return MLP()
+
+
+def correct_functional_relu_and_dropout(hparams):
+    """Linear and BatchNorm1d modules; F.relu and F.dropout(training=self.training) in forward."""
+    import torch.nn.functional as F
+
+    class MLP(nn.Module):
+        def __init__(self):
+            super().__init__()
+            sizes = [784, *hparams["hidden"]]
+            self.hidden = nn.ModuleList(nn.Sequential(nn.Linear(a, b), nn.BatchNorm1d(b))
+                                        for a, b in zip(sizes, sizes[1:]))
+            self.out = nn.Linear(sizes[-1], 10)
+
+        def forward(self, x):
+            for block in self.hidden:
+                x = F.dropout(F.relu(block(x)), hparams["dropout"], training=self.training)
+            return self.out(x)
+
+    return MLP()
+
+
+def correct_leading_flatten(hparams):
+    """nn.Flatten() first, so that (N, 1, 28, 28) images work too."""
+    return _mlp(hparams, lambda i, o, p: [nn.Linear(i, o), nn.BatchNorm1d(o), nn.ReLU(), nn.Dropout(p)],
+                first=(nn.Flatten(),))
+
+
+def wrong_functional_dropout_fixed_rate(hparams):
+    """F.dropout with a hard-coded 0.5 instead of hparams["dropout"]."""
+    import torch.nn.functional as F
+
+    class MLP(nn.Module):
+        def __init__(self):
+            super().__init__()
+            sizes = [784, *hparams["hidden"]]
+            self.linears = nn.ModuleList(nn.Linear(a, b) for a, b in zip(sizes, sizes[1:]))
+            self.norms = nn.ModuleList(nn.BatchNorm1d(b) for b in sizes[1:])
+            self.head = nn.Linear(sizes[-1], 10)
+
+        def forward(self, x):
+            for linear, norm in zip(self.linears, self.norms):
+                x = F.dropout(F.relu(norm(linear(x))), 0.5, training=self.training)
+            return self.head(x)
+
+    return MLP()
+
+
+def wrong_module_list_batchnorm_after_relu(hparams):
+    """ModuleLists per kind, but forward applies batch norm after the activation."""
+    class MLP(nn.Module):
+        def __init__(self):
+            super().__init__()
+            sizes = [784, *hparams["hidden"]]
+            self.linears = nn.ModuleList(nn.Linear(a, b) for a, b in zip(sizes, sizes[1:]))
+            self.norms = nn.ModuleList(nn.BatchNorm1d(b) for b in sizes[1:])
+            self.drops = nn.ModuleList(nn.Dropout(hparams["dropout"]) for _ in sizes[1:])
+            self.head = nn.Linear(sizes[-1], 10)
+
+        def forward(self, x):
+            for linear, norm, drop in zip(self.linears, self.norms, self.drops):
+                x = drop(norm(linear(x).relu()))
+            return self.head(x)
+
+    return MLP()
