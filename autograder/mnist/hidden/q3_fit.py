@@ -20,19 +20,51 @@ def spec_model(hparams):
     return nn.Sequential(*layers, nn.Linear(width, 10))
 
 
-def spec_steps(model, X, y, hparams):
+def spec_steps(model, X, y, hparams, decay=0.0):
     """SPEC's training loop on the CPU: Adam(lr), per epoch the minibatches of
-    default_rng(hparams["seed"]).permutation(N), mean cross-entropy per batch."""
+    default_rng(hparams["seed"]).permutation(N), mean cross-entropy per batch; epoch e
+    (from 0) trains with lr / (1 + decay * e). Returns per epoch the (loss, batch size) pairs."""
     model.train()
     optimizer = torch.optim.Adam(model.parameters(), lr=hparams["lr"])
     rng, n, size = np.random.default_rng(hparams["seed"]), len(y), hparams["batch_size"]
-    for _ in range(hparams["epochs"]):
-        order = torch.as_tensor(rng.permutation(n))
+    epochs = []
+    for epoch in range(hparams["epochs"]):
+        for group in optimizer.param_groups:
+            group["lr"] = hparams["lr"] / (1.0 + decay * epoch)
+        order, batches = torch.as_tensor(rng.permutation(n)), []
         for start in range(0, n, size):
             idx = order[start:start + size]
             optimizer.zero_grad()
-            F.cross_entropy(model(X[idx]), y[idx]).backward()
+            loss = F.cross_entropy(model(X[idx]), y[idx])
+            loss.backward()
             optimizer.step()
+            batches.append((loss.item(), len(idx)))
+        epochs.append(batches)
+    return epochs
+
+
+def _replay(build_model, fit, hparams, X, y, decays=(0.0,)):
+    """The student's model after fit, its losses, and per decay SPEC's replay from the same
+    starting parameters (model, per-epoch batch losses)."""
+    model = build_model(hparams)
+    start = list(parameters(model).values())
+    replays = []
+    for decay in decays:
+        expected = spec_model(hparams)
+        shapes = [tuple(p.shape) for p in expected.parameters()]
+        assert [tuple(p.shape) for p in start] == shapes, (
+            f"parameter shapes {[tuple(p.shape) for p in start]}, expected {shapes}")
+        with torch.no_grad():
+            for p, value in zip(expected.parameters(), start):
+                p.copy_(value)
+        replays.append((expected, spec_steps(expected, X, y, hparams, decay)))
+    losses = fit(model, X, y, hparams, "cpu")
+    return model, losses, replays
+
+
+def _largest_difference(model, expected):
+    return max((got - want.detach()).abs().max().item()
+               for got, want in zip(parameters(model).values(), expected.parameters()))
 
 
 def learns_a_separable_problem(build_model, fit):
@@ -97,20 +129,55 @@ def matches_the_reference_steps(build_model, fit):
     default_rng(hparams["seed"]), zeroed gradients, Adam, mean cross-entropy per batch."""
     hparams = {"hidden": [8], "dropout": 0.0, "lr": 0.01, "batch_size": 32, "epochs": 2, "seed": 3}
     X, y = random_problem(96, seed=9)
-    model = build_model(hparams)
-    start = list(parameters(model).values())
-    torch.manual_seed(0)
-    expected = spec_model(hparams)
-    shapes = [tuple(p.shape) for p in expected.parameters()]
-    assert [tuple(p.shape) for p in start] == shapes, (
-        f"parameter shapes {[tuple(p.shape) for p in start]}, expected {shapes}")
-    with torch.no_grad():
-        for p, value in zip(expected.parameters(), start):
-            p.copy_(value)
-    spec_steps(expected, X, y, hparams)
-    fit(model, X, y, hparams, "cpu")
+    model, _, [(expected, _)] = _replay(build_model, fit, hparams, X, y)
     for (name, got), want in zip(parameters(model).items(), expected.parameters()):
         assert torch.allclose(got, want.detach(), rtol=1e-4, atol=1e-5), (
             f"after fit, {name} differs from 6 Adam steps on the minibatches of "
             f"minibatches(X, y, 32, rng=np.random.default_rng(3)) (largest difference "
             f"{(got - want.detach()).abs().max():.3g})")
+
+
+def returns_the_epoch_mean_loss(build_model, fit):
+    """Each returned loss is the mean over the epoch's minibatches (weighted by batch size or
+    not: both readings of "loss per epoch" pass), not the last batch's loss, not a sum."""
+    hparams = {"hidden": [8], "dropout": 0.0, "lr": 0.01, "batch_size": 32, "epochs": 2, "seed": 4}
+    X, y = random_problem(100, seed=10)   # batches of 32, 32, 32 and 4
+    _, losses, [(_, epochs)] = _replay(build_model, fit, hparams, X, y)
+    got = [float(v) for v in losses]
+    weighted = [sum(loss * n for loss, n in b) / sum(n for _, n in b) for b in epochs]
+    plain = [sum(loss for loss, _ in b) / len(b) for b in epochs]
+    close = lambda a, b: all(abs(u - v) <= 1e-4 * max(1.0, abs(v)) for u, v in zip(a, b))  # noqa: E731
+    assert len(got) == 2 and (close(got, weighted) or close(got, plain)), (
+        f"fit(model, X, y, hparams, 'cpu') with 100 samples in batches of 32 returned {[round(v, 4) for v in got]}; "
+        f"the epoch means of the batch losses are {[round(v, 4) for v in weighted]} (weighted by batch size) "
+        f"or {[round(v, 4) for v in plain]}; the last batches' losses are "
+        f"{[round(b[-1][0], 4) for b in epochs]}")
+
+
+def trains_in_training_mode(build_model, fit):
+    """fit calls model.train(): a model left in evaluation mode (as after measuring its
+    accuracy) still trains with batch statistics, and its running statistics move."""
+    hparams = {"hidden": [16], "dropout": 0.0, "lr": 0.001, "batch_size": 50, "epochs": 1}
+    X, y = random_problem(200, seed=11)
+    model = build_model(hparams)
+    model.eval()
+    fit(model, X, y, hparams, "cpu")
+    counts = [int(torch.as_tensor(m.num_batches_tracked)) for m, n
+              in zip(leaf_layers(model), layer_names(model)) if n == "BatchNorm1d"]
+    assert counts and all(c == 4 for c in counts), (
+        f"fit(model, ...) on a model in evaluation mode: batch norm saw {counts} training "
+        f"batches, expected 4; call model.train() at the start of fit")
+
+
+def lr_decay_when_implemented(build_model, fit):
+    """The optional hparams["lr_decay"]: epoch e (counted from 0) trains with
+    lr / (1 + lr_decay * e), set once per epoch; ignoring the key is allowed."""
+    hparams = {"hidden": [8], "dropout": 0.0, "lr": 0.01, "batch_size": 32, "epochs": 3,
+               "seed": 5, "lr_decay": 1.0}
+    X, y = random_problem(64, seed=12)
+    model, _, replays = _replay(build_model, fit, hparams, X, y, decays=(1.0, 0.0))
+    differences = [_largest_difference(model, expected) for expected, _ in replays]
+    assert min(differences) < 1e-4, (
+        f"fit with hparams['lr_decay'] = 1.0 over 3 epochs matches neither lr / (1 + 1.0 * e) "
+        f"for epochs e = 0, 1, 2 (largest parameter difference {differences[0]:.3g}) nor an "
+        f"ignored lr_decay ({differences[1]:.3g}); decay per epoch, not per step, and not compounded")
