@@ -154,8 +154,11 @@ OWN = {  # function -> [(clause, case id)], in SPEC order
 MNIST_OWN = {
     "build_model": [
         ("maps (N, 784) to (N, 10)", "q2.model_maps_784_to_10"),
-        ("Linear -> BatchNorm1d -> ReLU -> Dropout per hidden layer, then Linear", "q2.layers_in_order"),
-        ("sizes and dropout rates from hparams", "q2.sizes_and_rates_follow_hparams"),
+        ("Linear -> BatchNorm1d -> ReLU -> Dropout per hidden layer, then Linear: outputs in "
+         "training and evaluation mode equal SPEC's network built from the student's parameters "
+         "(any module structure; an nn.Sequential's layer order is what runs)", "q2.layers_in_order"),
+        ("sizes and dropout rates from hparams (Dropout modules' p, or the spread functional "
+         "dropout adds)", "q2.sizes_and_rates_follow_hparams"),
         ("returns logits, not probabilities", "q2.outputs_logits"),
     ],
     "fit": [
@@ -167,12 +170,20 @@ MNIST_OWN = {
         ("X and y never modified", "q3.leaves_the_data_unchanged"),
         ("minibatches from default_rng(hparams['seed']), zeroed gradients, mean cross-entropy",
          "q3.matches_the_reference_steps"),
+        ("the loss per epoch is the mean over its minibatches (weighted or not), not the last "
+         "batch's, not a sum", "q3.returns_the_epoch_mean_loss"),
+        ("calls model.train(): a model left in evaluation mode trains with batch statistics",
+         "q3.trains_in_training_mode"),
+        ("optional lr_decay: lr / (1 + lr_decay * epoch), per epoch, epochs from 0",
+         "q3.lr_decay_when_implemented"),
     ],
     "random_search": [
         ("a DataFrame, one row per trial, val_accuracy column", "q4.search_returns_a_table"),
         ("val_accuracy in [0, 1], best first", "q4.sorted_best_first"),
-        ("learning rate log-uniform", "q4.samples_lr_log_uniformly"),
-        ("reproducible from rng", "q4.randomness_comes_from_rng"),
+        ("learning rate log-uniform (KS of log10 lr)", "q4.samples_lr_log_uniformly"),
+        ("prompt: reproducible from rng alone (torch.manual_seed and fit's seed from rng)",
+         "q4.randomness_comes_from_rng"),
+        ("prompt: validation accuracy measured on X_val, y_val", "q4.measures_accuracy_on_the_validation_set"),
     ],
 }
 

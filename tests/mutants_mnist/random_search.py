@@ -5,7 +5,9 @@ import pandas as pd
 import torch
 
 
-def _val_accuracy(hparams, X_train, y_train, X_val, y_val, device):
+def _val_accuracy(hparams, X_train, y_train, X_val, y_val, device, seed_torch=True):
+    if seed_torch:
+        torch.manual_seed(hparams.get("seed", 0))
     model = build_model(hparams)
     fit(model, X_train, y_train, hparams, device)
     model.eval()
@@ -13,11 +15,11 @@ def _val_accuracy(hparams, X_train, y_train, X_val, y_val, device):
         return (model(X_val).argmax(1) == y_val).float().mean().item()
 
 
-def _search(n_trials, data, sample, ascending=False, sort=True):
+def _search(n_trials, data, sample, ascending=False, sort=True, seed_torch=True):
     rows = []
     for _ in range(n_trials):
         hparams = {"hidden": [32], "dropout": 0.1, "batch_size": 32, "epochs": 1, **sample()}
-        rows.append({**hparams, "val_accuracy": _val_accuracy(hparams, *data)})
+        rows.append({**hparams, "val_accuracy": _val_accuracy(hparams, *data, seed_torch=seed_torch)})
     table = pd.DataFrame(rows)
     return table.sort_values("val_accuracy", ascending=ascending, ignore_index=True) if sort else table
 
@@ -67,3 +69,24 @@ def wrong_returns_a_list_of_dicts(n_trials, X_train, y_train, X_val, y_val, devi
     """The rows, best first, but not a DataFrame."""
     data = (X_train, y_train, X_val, y_val, device)
     return _search(n_trials, data, lambda: {"lr": 10 ** rng.uniform(-4, -1)}).to_dict("records")
+
+
+def wrong_never_seeds_torch(n_trials, X_train, y_train, X_val, y_val, device, rng):
+    """Samples from rng and passes fit a seed, but the models' initial weights come from
+    torch's unseeded global generator."""
+    data = (X_train, y_train, X_val, y_val, device)
+    return _search(n_trials, data, lambda: {"lr": 10 ** rng.uniform(-4, -1),
+                                            "seed": int(rng.integers(2**31))}, seed_torch=False)
+
+
+def wrong_accuracy_on_the_training_set(n_trials, X_train, y_train, X_val, y_val, device, rng):
+    """Reports the accuracy on the training data."""
+    data = (X_train, y_train, X_train, y_train, device)
+    return _search(n_trials, data, lambda: {"lr": 10 ** rng.uniform(-4, -1), "seed": 0})
+
+
+def wrong_lr_from_a_grid_top_heavy(n_trials, X_train, y_train, X_val, y_val, device, rng):
+    """Learning rates from a linear grid: spans the decades, most trials near the top."""
+    data = (X_train, y_train, X_val, y_val, device)
+    grid = np.linspace(1e-4, 1e-1, 12)
+    return _search(n_trials, data, lambda: {"lr": float(rng.choice(grid)), "seed": 0})
