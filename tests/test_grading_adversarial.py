@@ -96,7 +96,7 @@ def test_hostile_submissions_earn_only_what_their_honest_code_earns(tmp_path):
     assert graded["code"] == 0
     rows = graded["rows"]
     assert set(rows) == {a.name for a in graded["attacks"]} | {"honest"}
-    assert (rows["honest"]["total"], rows["honest"]["status"]) == ("53", "graded")
+    assert (rows["honest"]["total"], rows["honest"]["status"]) == (f"{sum(c.points for c in CASES):g}", "graded")
     wrong = []
     for attack in graded["attacks"]:
         row = rows[attack.name]

@@ -14,6 +14,8 @@ from autograder.grading.runner import Limits
 from autograder.optimization import CASES
 from mutant_harness import load_variants, student_namespace
 
+TOTAL = f"{sum(c.points for c in CASES):g}"   # full marks of the optimization assignment
+
 WRONG = next(v for v in load_variants() if v.id == "adam_step.wrong_eps_inside_sqrt")
 LIMITS = Limits(timeout=30, memory_mb=1024)
 
@@ -50,7 +52,7 @@ def test_grading_writes_every_output_with_correct_scores(folder, tmp_path, capsy
                                    "status", "detail"]
     direct = sum(run_case(c, student_namespace(WRONG)).score for c in CASES)
     assert [rows[s]["total"] for s in ("alice", "bob", "carol", "dave")] == \
-        ["53", "0", f"{direct:g}", "53"]
+        [TOTAL, "0", f"{direct:g}", TOTAL]
     assert rows["erin"]["status"] == "invalid" and "not a Jupyter notebook" in rows["erin"]["detail"]
     carol = json.loads((out / "results" / "carol.json").read_text())
     failed = {c["id"] for c in carol["cases"] if not c["passed"]}
@@ -88,7 +90,7 @@ def test_reruns_reuse_results_and_resume_after_an_interruption(folder, tmp_path,
     assert third.graded_now == 0 and (out / "gradebook.csv").read_bytes() == gradebook
     (folder / "bob.ipynb").write_bytes(nbs.notebook(nbs.solution_cells()))
     fourth = grade_folder(folder, out, limits=LIMITS, progress=False)
-    assert fourth.graded_now == 1 and read_gradebook(out)["bob"]["total"] == "53"
+    assert fourth.graded_now == 1 and read_gradebook(out)["bob"]["total"] == TOTAL
 
 
 def test_gpu_questions_are_merged_into_the_gradebook(tmp_path):

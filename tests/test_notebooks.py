@@ -57,3 +57,23 @@ def test_solution_source_brackets_the_body_after_the_docstring():
     end = lines.index(f"    {otter_format.END_SOLUTION}")
     assert lines[begin - 1].strip().endswith('"""') and end == len(lines) - 1
     assert "return" in "\n".join(lines[begin:end])
+
+
+def test_helpers_a_prompt_names_exist_when_grading():
+    """A function named in a prompt (`name(`) and defined in the notebook is defined in a
+    cell that grading runs (not tagged otter_ignore)."""
+    import re
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[1]
+    for assignment in ("optimization", "mnist"):
+        nb = nbformat.read(root / "assignments" / assignment / f"{assignment}.ipynb", as_version=4)
+        invited = {m for c in nb.cells if c.cell_type == "markdown"
+                   for m in re.findall(r"`([A-Za-z_]\w*)\(", c.source)}
+        ignored = set()
+        for c in nb.cells:
+            if c.cell_type == "code" and "otter_ignore" in c.metadata.get("tags", []):
+                try:
+                    ignored |= {n.name for n in ast.parse(c.source).body if isinstance(n, ast.FunctionDef)}
+                except SyntaxError:
+                    continue
+        assert invited & ignored == set(), f"{assignment}: prompts invite {invited & ignored}, skipped in grading"

@@ -6,6 +6,7 @@ def correct_reference(w, dw, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8)
     import numpy as np
     if t < 1:
         raise ValueError("t starts at 1")
+    w, dw, m, v = (np.asarray(a) for a in (w, dw, m, v))
     m = beta1 * m + (1 - beta1) * dw
     v = beta2 * v + (1 - beta2) * dw**2
     m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)
@@ -18,6 +19,7 @@ def correct_step_size_form(w, dw, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=
     import numpy as np
     if t < 1:
         raise ValueError("t must be >= 1")
+    w, dw, m, v = (np.asarray(a) for a in (w, dw, m, v))
     m = m * beta1 + dw * (1 - beta1)
     v = v * beta2 + dw * dw * (1 - beta2)
     bias1, bias2 = 1 - beta1**t, 1 - beta2**t
@@ -87,3 +89,28 @@ def wrong_no_t_check(w, dw, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
     with np.errstate(divide="ignore", invalid="ignore"):
         m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)
         return w - lr * m_hat / (np.sqrt(v_hat) + eps), m, v
+
+
+def wrong_np_power_promotes_float32(w, dw, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    """Bias corrections with np.power: float64 scalars turn float32 weights into float64."""
+    import numpy as np
+    if t < 1:
+        raise ValueError("t starts at 1")
+    w, dw, m, v = (np.asarray(a) for a in (w, dw, m, v))
+    m = beta1 * m + (1 - beta1) * dw
+    v = beta2 * v + (1 - beta2) * dw**2
+    m_hat, v_hat = m / (1 - np.power(beta1, t)), v / (1 - np.power(beta2, t))
+    return w - lr * m_hat / (np.sqrt(v_hat) + eps), m, v
+
+
+def wrong_state_in_place(w, dw, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    """Updates the moments with *= and += (the caller's m and v change)."""
+    import numpy as np
+    if t < 1:
+        raise ValueError("t starts at 1")
+    m *= beta1
+    m += (1 - beta1) * dw
+    v *= beta2
+    v += (1 - beta2) * dw**2
+    m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)
+    return w - lr * m_hat / (np.sqrt(v_hat) + eps), m, v

@@ -78,3 +78,36 @@ def wrong_missing_gamma(dout, cache):
     n = dout.shape[0]
     dx = inv_std / n * (n * dout - dout.sum(0) - x_hat * (dout * x_hat).sum(0))
     return dx, (dout * x_hat).sum(0), dout.sum(0)
+
+
+def wrong_float64_out(dout, cache):
+    """Fills dx into np.zeros(shape): float64 for float32 inputs."""
+    import numpy as np
+    x_hat, gamma, inv_std = cache
+    dout = np.asarray(dout)
+    n = dout.shape[0]
+    g = dout * gamma
+    dx = np.zeros(dout.shape)
+    dx[:] = inv_std / n * (n * g - g.sum(0) - x_hat * (g * x_hat).sum(0))
+    return dx, (dout * x_hat).sum(0), dout.sum(0)
+
+
+def wrong_scales_dout_in_place(dout, cache):
+    """dout *= gamma to get dx_hat: the caller's dout changes."""
+    import numpy as np
+    x_hat, gamma, inv_std = cache
+    dout = np.asarray(dout)
+    dbeta, dgamma = dout.sum(0), (dout * x_hat).sum(0)
+    n = dout.shape[0]
+    dout *= gamma
+    dx = inv_std / n * (n * dout - dout.sum(0) - x_hat * (dout * x_hat).sum(0))
+    return dx.astype(dout.dtype), dgamma, dbeta
+
+
+def wrong_array_methods_on_lists(dout, cache):
+    """dout.shape and dout.sum without np.asarray: a list dout fails."""
+    x_hat, gamma, inv_std = cache
+    n = dout.shape[0]
+    g = dout * gamma
+    dx = inv_std / n * (n * g - g.sum(0) - x_hat * (g * x_hat).sum(0))
+    return dx.astype(dout.dtype), (dout * x_hat).sum(0), dout.sum(0)

@@ -5,7 +5,8 @@ def correct_vectorized(x, gamma, beta, running_mean, running_var, training=True,
                        momentum=0.1, eps=1e-5):
     """Reference style."""
     import numpy as np
-    x = np.asarray(x)
+    x, gamma, beta = np.asarray(x), np.asarray(gamma), np.asarray(beta)
+    running_mean, running_var = np.asarray(running_mean), np.asarray(running_var)
     if not training:
         out = gamma * (x - running_mean) / np.sqrt(running_var + eps) + beta
         return out.astype(x.dtype), None, running_mean, running_var
@@ -42,7 +43,9 @@ def correct_float64_steps(x, gamma, beta, running_mean, running_var, training=Tr
     else:
         x_hat = (x - running_mean) / np.sqrt(np.asarray(running_var) + eps)
         mean_out, var_out, cache = running_mean, running_var, None
-    return (gamma * x_hat + beta).astype(x_in.dtype), cache, mean_out, var_out
+    state_dtype = np.asarray(running_mean).dtype
+    return (gamma * x_hat + beta).astype(x_in.dtype), cache, \
+        np.asarray(mean_out, state_dtype), np.asarray(var_out, state_dtype)
 
 
 def wrong_unbiased_normalization(x, gamma, beta, running_mean, running_var, training=True,
@@ -153,3 +156,39 @@ def wrong_updates_running_in_place(x, gamma, beta, running_mean, running_var, tr
     running_var *= 1 - momentum
     running_var += momentum * x.var(0, ddof=1)
     return (gamma * x_hat + beta).astype(x.dtype), (x_hat, gamma, inv_std), running_mean, running_var
+
+
+def wrong_rejects_one_sample_in_evaluation(x, gamma, beta, running_mean, running_var,
+                                           training=True, momentum=0.1, eps=1e-5):
+    """Checks N == 1 before looking at `training`: a single sample fails in evaluation too."""
+    import numpy as np
+    x = np.asarray(x)
+    if x.shape[0] == 1:
+        raise ValueError("need more than one sample")
+    if not training:
+        out = gamma * (x - running_mean) / np.sqrt(running_var + eps) + beta
+        return out.astype(x.dtype), None, running_mean, running_var
+    mu, var = x.mean(0), x.var(0)
+    inv_std = 1 / np.sqrt(var + eps)
+    x_hat = (x - mu) * inv_std
+    new_mean = (1 - momentum) * running_mean + momentum * mu
+    new_var = (1 - momentum) * running_var + momentum * x.var(0, ddof=1)
+    return (gamma * x_hat + beta).astype(x.dtype), (x_hat, gamma, inv_std), new_mean, new_var
+
+
+def wrong_float64_result(x, gamma, beta, running_mean, running_var, training=True,
+                         momentum=0.1, eps=1e-5):
+    """Computes in float64 and never casts back."""
+    import numpy as np
+    x = np.asarray(x, dtype=np.float64)
+    if not training:
+        out = gamma * (x - running_mean) / np.sqrt(running_var + eps) + beta
+        return out, None, running_mean, running_var
+    if x.shape[0] == 1:
+        raise ValueError("need more than one sample")
+    mu, var = x.mean(0), x.var(0)
+    inv_std = 1 / np.sqrt(var + eps)
+    x_hat = (x - mu) * inv_std
+    new_mean = (1 - momentum) * running_mean + momentum * mu
+    new_var = (1 - momentum) * running_var + momentum * x.var(0, ddof=1)
+    return gamma * x_hat + beta, (x_hat, gamma, inv_std), new_mean, new_var

@@ -64,3 +64,40 @@ def wrong_indexes_columns_only(z, y):
     m = z.max(axis=1, keepdims=True)
     log_p = z - m - np.log(np.exp(z - m).sum(axis=1, keepdims=True))
     return float(-log_p[:, y].mean())
+
+
+def wrong_global_max(z, y):
+    """Log-sum-exp with one max over the whole batch: low rows give log(0) = -inf."""
+    import numpy as np
+    z, y = np.asarray(z), np.asarray(y)
+    m = z.max()
+    with np.errstate(divide="ignore"):
+        lse = m + np.log(np.exp(z - m).sum(axis=1))
+    return float((lse - z[np.arange(len(y)), y]).mean())
+
+
+def correct_logsumexp_np_where(z, y):
+    """Row-wise log-sum-exp, the label logit picked with a boolean one-hot mask."""
+    import numpy as np
+    z, y = np.asarray(z), np.asarray(y)
+    m = np.max(z, axis=1)
+    lse = m + np.log(np.sum(np.exp(z - m[:, None]), axis=1))
+    picked = np.sum(np.where(np.arange(z.shape[1]) == y[:, None], z, 0.0), axis=1)
+    return float(np.mean(lse - picked))
+
+
+def wrong_in_place(z, y):
+    """Subtracts the row max from the caller's z."""
+    import numpy as np
+    z, y = np.asarray(z), np.asarray(y)
+    z -= z.max(axis=1, keepdims=True)
+    lse = np.log(np.exp(z).sum(axis=1))
+    return float((lse - z[np.arange(len(y)), y]).mean())
+
+
+def wrong_array_methods_on_lists(z, y):
+    """z.max() and fancy indexing without np.asarray: lists fail."""
+    import numpy as np
+    m = z.max(axis=1, keepdims=True)
+    lse = m[:, 0] + np.log(np.exp(z - m).sum(axis=1))
+    return float((lse - z[np.arange(len(y)), y]).mean())

@@ -54,3 +54,19 @@ def wrong_float64(dout, mask):
     if mask is None:
         return dout
     return dout * mask
+
+
+def wrong_computes_in_float64(dout, mask):
+    """np.asarray(dout, dtype=float): float32 gradients come back float64."""
+    import numpy as np
+    dout = np.asarray(dout, dtype=float)
+    return dout if mask is None else dout * mask
+
+
+def wrong_in_place(dout, mask):
+    """dout *= mask: the caller's upstream gradient is overwritten."""
+    import numpy as np
+    dout = np.asarray(dout)
+    if mask is not None:
+        dout *= mask
+    return dout

@@ -84,3 +84,17 @@ def wrong_no_p_check(x, p, training=True, rng=None):
     q = min(max(p, 0.0), 1.0)
     mask = dropout_mask(x.shape, q, rng)
     return (x * mask).astype(x.dtype), mask
+
+
+def wrong_nan_at_p1(x, p, training=True, rng=None):
+    """Scales by 1 / (1 - p) without the p = 1 case: 0 * inf = nan when every unit drops."""
+    import numpy as np
+    if not 0 <= p <= 1:
+        raise ValueError("p must be in [0, 1]")
+    if not training:
+        return x, None
+    rng = rng if rng is not None else np.random.default_rng()
+    x = np.asarray(x)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mask = (rng.random(x.shape) >= p) * (1.0 / (1.0 - p) if p < 1 else np.inf)
+        return (x * mask).astype(x.dtype), mask

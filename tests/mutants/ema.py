@@ -15,11 +15,12 @@ def correct_loop(values, beta, bias_correction=True):
 def correct_closed_form(values, beta, bias_correction=True):
     """v_t = (1 - beta) sum_k beta^(t-k) y_k, computed with a lower-triangular matrix."""
     import numpy as np
-    y = np.asarray(values, dtype=np.float64)
+    y = np.asarray(values)
+    y = y if y.dtype.kind == "f" else y.astype(np.float64)
     t = np.arange(1, len(y) + 1)
     powers = np.tril(beta ** (t[:, None] - t[None, :]).clip(min=0))
     v = (1 - beta) * powers @ y
-    return v / (1 - beta**t) if bias_correction else v
+    return (v / (1 - beta**t) if bias_correction else v).astype(y.dtype)
 
 
 def wrong_starts_at_first_value(values, beta, bias_correction=True):
@@ -65,4 +66,36 @@ def wrong_corrects_the_state(values, beta, bias_correction=True):
         if bias_correction:
             v = v / (1 - beta**t)
         out[t - 1] = v
+    return out
+
+
+def wrong_float64_output(values, beta, bias_correction=True):
+    """Fills np.zeros(len(values)): float64 for float32 values."""
+    import numpy as np
+    values = np.asarray(values)
+    out, v = np.zeros(len(values)), 0.0
+    for t, y in enumerate(values, start=1):
+        v = beta * v + (1 - beta) * y
+        out[t - 1] = v / (1 - beta**t) if bias_correction else v
+    return out
+
+
+def wrong_writes_into_values(values, beta, bias_correction=True):
+    """Reuses the input array for the averages: the caller's values are overwritten."""
+    import numpy as np
+    values = np.asarray(values)
+    v = 0.0
+    for t in range(1, len(values) + 1):
+        v = beta * v + (1 - beta) * values[t - 1]
+        values[t - 1] = v / (1 - beta**t) if bias_correction else v
+    return values
+
+
+def wrong_shape_of_a_list(values, beta, bias_correction=True):
+    """np.empty(values.shape): a Python list has no shape."""
+    import numpy as np
+    out, v = np.empty(values.shape, dtype=np.result_type(values, np.float32)), 0.0
+    for t, y in enumerate(values, start=1):
+        v = beta * v + (1 - beta) * y
+        out[t - 1] = v / (1 - beta**t) if bias_correction else v
     return out

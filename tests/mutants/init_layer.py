@@ -92,3 +92,13 @@ def wrong_transposed_shape(n_in, n_out, scheme, rng=None):
         raise ValueError(scheme)
     rng = rng if rng is not None else np.random.default_rng()
     return rng.normal(0, stds[scheme], size=(n_out, n_in)), np.zeros(n_out)
+
+
+def wrong_global_numpy_random(n_in, n_out, scheme, rng=None):
+    """np.random.randn: ignores rng."""
+    import numpy as np
+    stds = {"zeros": 0.0, "normal": 0.01, "he": np.sqrt(2 / n_in),
+            "glorot": np.sqrt(2 / (n_in + n_out))}
+    if scheme not in stds:
+        raise ValueError(scheme)
+    return np.random.randn(n_in, n_out) * stds[scheme], np.zeros(n_out)

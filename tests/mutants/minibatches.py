@@ -89,3 +89,15 @@ def wrong_no_validation(X, y, batch_size, shuffle=True, rng=None):
     idx = (rng or np.random.default_rng()).permutation(len(X)) if shuffle else np.arange(len(X))
     for i in range(0, len(X), max(batch_size, 1)):
         yield X[idx[i:i + batch_size]], y[idx[i:i + batch_size]]
+
+
+def wrong_float64_batches(X, y, batch_size, shuffle=True, rng=None):
+    """np.asarray(X, dtype=float): float32 data comes back as float64."""
+    import numpy as np
+    if batch_size < 1 or len(X) != len(y):
+        raise ValueError("bad arguments")
+    X = X if hasattr(X, "detach") else np.asarray(X, dtype=float)
+    idx = (np.random.default_rng() if rng is None else rng).permutation(len(X)) if shuffle \
+        else np.arange(len(X))
+    for i in range(0, len(X), batch_size):
+        yield X[idx[i:i + batch_size]], y[idx[i:i + batch_size]]

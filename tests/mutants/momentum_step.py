@@ -48,3 +48,11 @@ def wrong_ignores_beta_argument(w, dw, v, lr, beta=0.9):
     """Hard-codes beta = 0.9."""
     v = 0.9 * v + 0.1 * dw
     return w - lr * v, v
+
+
+def wrong_float_copies(w, dw, v, lr, beta=0.9):
+    """np.array(..., dtype=float) to avoid aliasing: float32 state comes back float64."""
+    import numpy as np
+    w, dw, v = (np.array(a, dtype=float) for a in (w, dw, v))
+    v = beta * v + (1 - beta) * dw
+    return w - lr * v, v

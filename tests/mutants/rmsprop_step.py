@@ -4,6 +4,7 @@
 def correct_two_lines(w, dw, s, lr, beta=0.99, eps=1e-8):
     """Reference style."""
     import numpy as np
+    w, dw, s = np.asarray(w), np.asarray(dw), np.asarray(s)
     s = beta * s + (1 - beta) * dw**2
     return w - lr * dw / (np.sqrt(s) + eps), s
 
@@ -12,7 +13,7 @@ def correct_torch(w, dw, s, lr, beta=0.99, eps=1e-8):
     """With torch tensors, converted back to numpy."""
     import numpy as np
     import torch
-    w_t, dw_t, s_t = (torch.as_tensor(np.asarray(a, dtype=np.float64)) for a in (w, dw, s))
+    w_t, dw_t, s_t = (torch.as_tensor(np.asarray(a)) for a in (w, dw, s))
     s_t = s_t * beta + (1 - beta) * dw_t * dw_t
     w_t = w_t - lr * dw_t / (s_t.sqrt() + eps)
     return w_t.numpy(), s_t.numpy()
@@ -52,3 +53,11 @@ def wrong_in_place(w, dw, s, lr, beta=0.99, eps=1e-8):
     s += (1 - beta) * dw**2
     w -= lr * dw / (np.sqrt(s) + eps)
     return w, s
+
+
+def wrong_float_copies(w, dw, s, lr, beta=0.99, eps=1e-8):
+    """np.array(..., dtype=float) to avoid aliasing: float32 state comes back float64."""
+    import numpy as np
+    w, dw, s = (np.array(a, dtype=float) for a in (w, dw, s))
+    s = beta * s + (1 - beta) * dw**2
+    return w - lr * dw / (np.sqrt(s) + eps), s

@@ -36,3 +36,10 @@ def wrong_global_numpy_random(low, high, size, rng=None):
     import numpy as np
     r = np.random.uniform(np.log10(1 - high), np.log10(1 - low), size)
     return 1 - 10.0**r
+
+
+def wrong_hard_coded_decades(low, high, size, rng=None):
+    """1 - 10 ** U(-3, -1): right for [0.9, 0.999] only."""
+    import numpy as np
+    rng = rng if rng is not None else np.random.default_rng()
+    return np.clip(1 - 10.0 ** rng.uniform(-3, -1, size), low, high)

@@ -48,3 +48,10 @@ def wrong_global_numpy_random(low, high, size, rng=None):
     """Ignores rng."""
     import numpy as np
     return 10 ** np.random.uniform(np.log10(low), np.log10(high), size)
+
+
+def wrong_hard_coded_bounds(low, high, size, rng=None):
+    """Exponents between the notebook's -4 and -1, whatever low and high are."""
+    import numpy as np
+    rng = rng if rng is not None else np.random.default_rng()
+    return np.clip(10.0 ** rng.uniform(-4, -1, size), low, high)

@@ -58,3 +58,27 @@ def wrong_2d_only(z):
     z = np.atleast_2d(np.asarray(z))
     e = np.exp(z - z.max(axis=1, keepdims=True))
     return e / e.sum(axis=1, keepdims=True)
+
+
+def wrong_in_place(z):
+    """Shifts the caller's z in place (np.asarray does not copy)."""
+    import numpy as np
+    z = np.asarray(z)
+    z -= z.max(axis=-1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def wrong_array_methods_on_lists(z):
+    """Calls z.max() without np.asarray: a list has no .max."""
+    import numpy as np
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def wrong_computes_in_float64(z):
+    """z.astype(float) first: float32 logits give float64 probabilities."""
+    import numpy as np
+    z = np.asarray(z).astype(float)
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)

@@ -11,9 +11,9 @@ def correct_diag_minus_outer(s):
 def correct_double_loop(s):
     """s_i (delta_ij - s_j) entry by entry."""
     import numpy as np
-    s = np.asarray(s, dtype=float)
+    s = np.asarray(s)
     c = len(s)
-    J = np.empty((c, c))
+    J = np.empty((c, c), dtype=s.dtype)
     for i in range(c):
         for j in range(c):
             J[i, j] = s[i] * ((i == j) - s[j])
@@ -46,3 +46,34 @@ def wrong_elementwise_square(s):
     import numpy as np
     s = np.asarray(s)
     return np.diag(s - s**2) - np.outer(s, s)
+
+
+def wrong_float64_for_float32(s):
+    """np.zeros((C, C)) filled: float64 for a float32 s."""
+    import numpy as np
+    s = np.asarray(s)
+    J = np.zeros((len(s), len(s)))
+    J[:] = np.diag(s) - np.outer(s, s)
+    return J
+
+
+def correct_einsum(s):
+    """s_i delta_ij - s_i s_j with einsum."""
+    import numpy as np
+    s = np.asarray(s)
+    return np.diag(s) - np.einsum("i,j->ij", s, s)
+
+
+def wrong_renormalizes_in_place(s):
+    """s /= s.sum() "to be safe": the caller's s changes."""
+    import numpy as np
+    s = np.asarray(s)
+    s /= s.sum()
+    return np.diag(s) - np.outer(s, s)
+
+
+def wrong_reshape_of_a_list(s):
+    """s.reshape(-1, 1) without np.asarray: a list has no reshape."""
+    import numpy as np
+    col = s.reshape(-1, 1)
+    return np.diagflat(col) - col @ col.T

@@ -2,7 +2,7 @@
 import numpy as np
 import torch
 
-from autograder.optimization.public import as_numpy, assert_close, assert_raises
+from autograder.optimization.public import all_of, as_numpy, assert_close, assert_raises, call, invoke
 
 STEPS, SHAPE = 12, (3, 4)
 
@@ -32,8 +32,9 @@ def momentum_matches_torch_sgd(momentum_step):
                             w0, grads)
     w, v = w0, np.zeros(SHAPE)
     for t, g in enumerate(grads):
-        w, v = momentum_step(w, g, v, lr, beta=beta)
-        assert_close(w, ref[t], f"w after step {t + 1} (compared with torch.optim.SGD)")
+        w, v = call(momentum_step, w, g, v, lr, beta=beta)
+        assert_close(w, ref[t], f"momentum_step(w, dw, v, lr={lr}, beta={beta}): w after step "
+                                f"{t + 1} (compared with torch.optim.SGD)")
 
 
 def rmsprop_matches_torch(rmsprop_step):
@@ -43,8 +44,9 @@ def rmsprop_matches_torch(rmsprop_step):
     ref = _torch_trajectory(lambda p: torch.optim.RMSprop(p, lr=lr, alpha=beta, eps=eps), w0, grads)
     w, s = w0, np.zeros(SHAPE)
     for t, g in enumerate(grads):
-        w, s = rmsprop_step(w, g, s, lr, beta=beta, eps=eps)
-        assert_close(w, ref[t], f"w after step {t + 1} (compared with torch.optim.RMSprop)")
+        w, s = call(rmsprop_step, w, g, s, lr, beta=beta, eps=eps)
+        assert_close(w, ref[t], f"rmsprop_step(w, dw, s, lr={lr}, beta={beta}, eps={eps}): w "
+                                f"after step {t + 1} (compared with torch.optim.RMSprop)")
 
 
 def _adam_run(adam_step, betas, eps, seed):
@@ -53,8 +55,10 @@ def _adam_run(adam_step, betas, eps, seed):
     ref = _torch_trajectory(lambda p: torch.optim.Adam(p, lr=lr, betas=betas, eps=eps), w0, grads)
     w, m, v = w0, np.zeros(SHAPE), np.zeros(SHAPE)
     for t, g in enumerate(grads, start=1):
-        w, m, v = adam_step(w, g, m, v, t, lr=lr, beta1=betas[0], beta2=betas[1], eps=eps)
-        assert_close(w, ref[t - 1], f"w after step t={t} (compared with torch.optim.Adam)")
+        w, m, v = call(adam_step, w, g, m, v, t, lr=lr, beta1=betas[0], beta2=betas[1], eps=eps)
+        assert_close(w, ref[t - 1], f"adam_step(w, dw, m, v, t={t}, lr={lr}, beta1={betas[0]}, "
+                                    f"beta2={betas[1]}, eps={eps}): w after step t={t} "
+                                    f"(compared with torch.optim.Adam)")
 
 
 def adam_matches_torch(adam_step):
@@ -71,20 +75,25 @@ def adam_rejects_step_zero(adam_step):
     """t < 1 raises ValueError (t is 1-based)."""
     z = np.zeros(3)
     for t in (0, -1):
-        assert_raises(ValueError, f"adam_step with t={t}", adam_step, z, z, z, z, t)
+        assert_raises(ValueError, f"adam_step(w, dw, m, v, t={t})", adam_step, z, z, z, z, t)
 
 
 def steps_leave_inputs_unchanged(momentum_step, rmsprop_step, adam_step):
-    """No step modifies w, dw or its state in place."""
-    rng = np.random.default_rng(8)
-    w, dw, m, v = (rng.normal(size=SHAPE) for _ in range(4))
-    v = np.abs(v)
-    copies = [a.copy() for a in (w, dw, m, v)]
-    results = (momentum_step(w, dw, m, 0.1), rmsprop_step(w, dw, v, 0.1), adam_step(w, dw, m, v, 3))
-    for step, result in zip(("momentum_step", "rmsprop_step", "adam_step"), results):
-        assert as_numpy(result[0]).shape == SHAPE, f"{step} should return the new w first"
-    for name, before, after in zip(("w", "dw", "state", "state"), copies, (w, dw, m, v)):
-        assert np.array_equal(before, after), f"an optimizer step modified {name} in place"
+    """No step modifies w, dw or its state in place; each step gets its own arrays, so a
+    change is blamed on the function that made it."""
+    def unchanged(step, names, extra=()):
+        rng = np.random.default_rng(8)
+        arrays = [rng.normal(size=SHAPE) for _ in names]
+        arrays[-1] = np.abs(arrays[-1])
+        copies = [a.copy() for a in arrays]
+        result = invoke(step, (*arrays, *extra), copy=False)
+        what = f"{step.__name__}({', '.join(names)}, ...)"
+        assert as_numpy(result[0]).shape == SHAPE, f"{what} should return the new w first"
+        changed = [n for n, a, b in zip(names, arrays, copies) if not np.array_equal(a, b)]
+        assert not changed, f"{what} modified {', '.join(changed)} in place"
+    all_of(lambda: unchanged(momentum_step, ("w", "dw", "v"), (0.1,)),
+           lambda: unchanged(rmsprop_step, ("w", "dw", "s"), (0.1,)),
+           lambda: unchanged(adam_step, ("w", "dw", "m", "v"), (3,)))
 
 
 def _ema_reference(values, beta, bias_correction):
@@ -100,8 +109,17 @@ def ema_matches_the_recurrence(ema):
     values = np.random.default_rng(10).normal(5.0, 2.0, size=40)
     for beta in (0.9, 0.5):
         for corrected in (True, False):
-            assert_close(ema(values, beta, bias_correction=corrected),
+            assert_close(call(ema, values, beta, bias_correction=corrected),
                          _ema_reference(values, beta, corrected),
-                         f"ema with beta={beta}, bias_correction={corrected}")
-    assert_close(ema(list(values[:5]), 0.9), _ema_reference(values[:5], 0.9, True),
-                 "ema of a Python list")
+                         f"ema(values, beta={beta}, bias_correction={corrected})")
+    assert_close(call(ema, list(values[:5]), 0.9), _ema_reference(values[:5], 0.9, True),
+                 "ema(values, beta=0.9) with values a Python list")
+
+
+def ema_edge_values(ema):
+    """One value (t = 1: the corrected average is that value), beta = 0 (no memory)."""
+    values = np.random.default_rng(11).normal(size=6)
+    for args, what in (((values[:1], 0.9, True), "ema(values, beta=0.9) of one value"),
+                       ((values[:1], 0.9, False), "ema(values, beta=0.9, bias_correction=False) of one value"),
+                       ((values, 0.0, True), "ema(values, beta=0.0)")):
+        assert_close(call(ema, *args), _ema_reference(*args), what)

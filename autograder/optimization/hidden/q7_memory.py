@@ -8,10 +8,13 @@ NETS = ([784, 128, 10], [3, 17, 5, 2], [10, 64, 64, 64, 4])
 STATE_COPIES = {"sgd": 0, "momentum": 1, "adam": 2}
 
 
-def expected_bytes(layer_sizes, batch_size, optimizer="sgd", bytes_per_value=4,
-                   per_example_grads=False):
+def expected_bytes(layer_sizes, batch_size, **settings):
     """SPEC Q7 written out: P = sum(n_{i-1} n_i + n_i) values, state copies of P,
-    activations batch_size * sum(layer_sizes), per-example gradients batch_size * P."""
+    activations batch_size * sum(layer_sizes), per-example gradients batch_size * P;
+    settings: optimizer, bytes_per_value, per_example_grads (SPEC's defaults otherwise)."""
+    optimizer = settings.get("optimizer", "sgd")
+    bytes_per_value = settings.get("bytes_per_value", 4)
+    per_example_grads = settings.get("per_example_grads", False)
     P = sum(a * b + b for a, b in zip(layer_sizes[:-1], layer_sizes[1:]))
     want = {"parameters": P * bytes_per_value, "gradients": P * bytes_per_value,
             "optimizer_state": STATE_COPIES[optimizer] * P * bytes_per_value,

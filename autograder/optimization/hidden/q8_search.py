@@ -1,7 +1,7 @@
 """Hidden checks of Q8: sampling on a log scale and learning-rate decay."""
 import numpy as np
 
-from autograder.optimization.public import as_numpy, assert_close
+from autograder.optimization.public import as_numpy, assert_close, call
 
 SIZE = 20000
 
@@ -29,6 +29,35 @@ def beta_samples_one_minus_beta_log_uniformly(sample_beta):
     fractions = _decade_fractions(1 - b, 1e-3, 1e-1)
     assert np.allclose(fractions, 0.5, atol=0.02), (
         f"1 - beta should put half its samples in each decade, got {fractions.round(3)}")
+
+
+def _log_spread(samples, low, high):
+    """Largest gap between the empirical and the uniform CDF of log10(samples) on
+    [log10 low, log10 high] (the Kolmogorov-Smirnov distance)."""
+    u = np.sort((np.log10(samples) - np.log10(low)) / (np.log10(high) - np.log10(low)))
+    ranks = np.arange(1, u.size + 1) / u.size
+    return float(np.max(np.maximum(ranks - u, u - (ranks - 1 / u.size))))
+
+
+def samplers_honour_their_bounds(sample_log_uniform, sample_beta):
+    """Other bounds than the notebook's: every sample inside, log-uniform over all of it
+    (KS distance of log10 samples, resp. log10(1 - beta), below 0.03)."""
+    for low, high in ((0.5, 2.0), (1e-7, 1e-3)):
+        s = as_numpy(call(sample_log_uniform, low, high, 5000, np.random.default_rng(31)))
+        what = f"sample_log_uniform(low={low}, high={high}, size=5000, rng=rng)"
+        assert s.shape == (5000,), f"{what}: expected shape (5000,), got {s.shape}"
+        assert s.min() >= low and s.max() <= high, (
+            f"{what}: samples span [{s.min():.3g}, {s.max():.3g}], outside [low, high]")
+        ks = _log_spread(s, low, high)
+        assert ks < 0.03, f"{what}: log10 of the samples is not uniform on [log10 low, log10 high] (KS distance {ks:.3f})"
+    for low, high in ((0.5, 0.99), (0.99, 0.9999)):
+        b = as_numpy(call(sample_beta, low, high, 5000, np.random.default_rng(32)))
+        what = f"sample_beta(low={low}, high={high}, size=5000, rng=rng)"
+        assert b.shape == (5000,), f"{what}: expected shape (5000,), got {b.shape}"
+        assert b.min() >= low and b.max() <= high, (
+            f"{what}: samples span [{b.min():.5g}, {b.max():.5g}], outside [low, high]")
+        ks = _log_spread(1 - b, 1 - high, 1 - low)
+        assert ks < 0.03, f"{what}: log10(1 - beta) is not uniform on [log10(1 - high), log10(1 - low)] (KS distance {ks:.3f})"
 
 
 def randomness_comes_from_rng(sample_log_uniform, sample_beta):
