@@ -182,3 +182,12 @@ def wrong_dropout_before_batchnorm(hparams):
 def wrong_last_hidden_width_only(hparams):
     return _mlp({**hparams, "hidden": hparams["hidden"][:1]},
                 lambda i, o, p: [nn.Linear(i, o), nn.BatchNorm1d(o), nn.ReLU(), nn.Dropout(p)])
+
+
+def wrong_no_output_layer(hparams):
+    """Stops after the last hidden block: no Linear(., 10), the output has the last width."""
+    layers, width = [], 784
+    for size in hparams["hidden"]:
+        layers += [nn.Linear(width, size), nn.BatchNorm1d(size), nn.ReLU(), nn.Dropout(hparams["dropout"])]
+        width = size
+    return nn.Sequential(*layers)

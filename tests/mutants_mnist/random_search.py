@@ -123,3 +123,10 @@ def wrong_uniform_lr_from_near_zero(n_trials, X_train, y_train, X_val, y_val, de
     return _trials(n_trials, X_train, y_train, X_val, y_val, device, rng,
                    lr=lambda r: r.uniform(1e-6, 1e-1))
 
+
+
+def wrong_returns_a_list_of_dicts(n_trials, X_train, y_train, X_val, y_val, device, rng):
+    """The rows, best first, but not a DataFrame."""
+    data = (X_train, y_train, X_val, y_val, device)
+    return _search(n_trials, data, lambda: {"lr": 10 ** rng.uniform(-4, -1),
+                                            "seed": int(rng.integers(1000))}).to_dict("records")
