@@ -38,7 +38,16 @@ SYSTEM_DIRS = {"bin", "dev", "etc", "lib", "lib32", "lib64", "libx32", "proc", "
 WORKDIR = "/tmp/submission"
 SAFE_ENV = ("PATH", "LANG", "LC_ALL", "CUDA_VISIBLE_DEVICES")
 
+STUDENT_UID_BASE = 1_000_000_000  # uids of student processes when grading as root
+
 _libc = ctypes.CDLL(None, use_errno=True)
+
+
+def student_uid_base() -> int | None:
+    """As root, student processes get uids of their own (no passwd entry needed)."""
+    if os.geteuid() != 0:
+        return None
+    return STUDENT_UID_BASE + (os.getpid() % 200_000) * 4096
 
 
 def _check(result: int, what: str) -> None:

@@ -26,17 +26,19 @@ MAX_STARTS = 4
 @dataclass(frozen=True)
 class Limits:
     """Per-submission limits. ``timeout``: wall-clock seconds the student's code may take
-    (notebook and every call from the checks); one case may use at most a quarter of it."""
+    (notebook and every call from the checks); one case may use at most ``case_seconds``
+    of it (default: a quarter)."""
 
     timeout: float = 120.0
     memory_mb: int = 2048     # address space on top of the preloaded libraries
     output_mb: int = 16       # largest file (its printed output included) it may write
     disk_mb: int = 256        # its temporary working directory
     processes: int = 64
+    case_seconds: float | None = None
 
     @property
     def case_timeout(self) -> float:
-        return self.timeout / 4
+        return self.case_seconds if self.case_seconds is not None else self.timeout / 4
 
 
 @dataclass(frozen=True)

@@ -122,19 +122,39 @@ def normalise_zip(source: Path, target: Path, edits: dict[str, Callable] | None 
     tmp.replace(target)
 
 
+ENGINES = ("sealed", "otter")
+
+
+def _otter_line(lines: list[str]) -> int:
+    return next(i for i, line in enumerate(lines) if "run_otter.py" in line)
+
+
 def with_gradescope_hooks(run_autograder: bytes, env: dict[str, str], after: str) -> bytes:
     """Otter's run_autograder script with ``env`` exported before Otter runs and the shell
     command ``after`` run once Otter has written results.json."""
     lines = run_autograder.decode().rstrip("\n").split("\n")
-    i = next(i for i, line in enumerate(lines) if "run_otter.py" in line)
+    i = _otter_line(lines)
     exports = [f"export {key}={shlex.quote(value)}" for key, value in env.items()]
     return "\n".join([*lines[:i], *exports, lines[i], *([after] if after else []),
                       *lines[i + 1:]]).encode() + b"\n"
 
 
-def gradescope_edits(assignment: Assignment) -> dict[str, Callable]:
-    """Zip edits the assignment asks for (GRADESCOPE_ENV, GRADESCOPE_AFTER of its checks
-    module, e.g. the MNIST leaderboard)."""
+def with_sealed_grader(run_autograder: bytes, checks: str) -> bytes:
+    """Otter's run_autograder script grading with ``python -m autograder.gradescope``
+    (the sealed grader) instead of Otter's in-kernel run."""
+    lines = run_autograder.decode().rstrip("\n").split("\n")
+    lines[_otter_line(lines)] = f"python -m autograder.gradescope {shlex.quote(checks)}"
+    return "\n".join(lines).encode() + b"\n"
+
+
+def gradescope_edits(assignment: Assignment, engine: str = "sealed") -> dict[str, Callable]:
+    """Zip edits: the sealed grader as run_autograder (engine "sealed"), or Otter's with
+    the hooks the assignment asks for (engine "otter": GRADESCOPE_ENV, GRADESCOPE_AFTER
+    of its checks module, e.g. the MNIST leaderboard)."""
+    if engine not in ENGINES:
+        raise ReleaseError(f"unknown grading engine {engine!r}; choose one of {ENGINES}")
+    if engine == "sealed":
+        return {"run_autograder": lambda data: with_sealed_grader(data, assignment.checks)}
     module = assignment.checks_module()
     env, after = getattr(module, "GRADESCOPE_ENV", {}), getattr(module, "GRADESCOPE_AFTER", "")
     if not env and not after:
@@ -203,10 +223,11 @@ def render_html(notebook: Path, target: Path) -> None:
 
 
 def build(assignment: Assignment, dest: Path, wheel: Path,
-          site: Path | None = None) -> dict[str, Path]:
+          site: Path | None = None, engine: str = "sealed") -> dict[str, Path]:
     """Build ``dest`` (= dist/<name>) from the master; return the paths of the outputs.
 
-    ``site``: the grading wheel installed, for Otter to test the solution (None: no test).
+    ``site``: the grading wheel installed, for Otter to test the solution (None: no test);
+    ``engine``: what the zip's run_autograder grades with (ENGINES).
     """
     if not assignment.master.exists():
         raise ReleaseError(f"no master notebook at {assignment.master}")
@@ -228,7 +249,7 @@ def build(assignment: Assignment, dest: Path, wheel: Path,
         for item in (out / "student").iterdir():
             shutil.copy(item, dest / "student" / item.name)
         normalise_zip(next((out / "autograder").glob("*.zip")), paths["zip"],
-                      gradescope_edits(assignment))
+                      gradescope_edits(assignment, engine))
         shutil.copy(out / "autograder" / notebook.name, paths["solution"])
     for key in ("student", "solution"):
         normalise_notebook(paths[key])
