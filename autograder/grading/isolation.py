@@ -17,6 +17,12 @@ Two steps, both in processes forked from the sandbox's fork server:
   with its parent.
 
 Where a step is not permitted it is skipped and ``info`` records what holds.
+
+In a container without privileges (Docker's defaults: root, no ``mount``, no new user
+namespaces; forced with ``$ADVOPT_FORBID_NAMESPACES=1``) what holds is: a dedicated
+unprivileged uid/gid, ``no_new_privs``, its own session and process group, the resource
+limits, a private working directory owned by that uid, and the grader's files made
+unreadable to it beforehand (``protect``: root-owned, 0700/0600).
 """
 from __future__ import annotations
 
@@ -36,6 +42,7 @@ PR_SET_NO_NEW_PRIVS, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 38, 47, 4
 SYSTEM_DIRS = {"bin", "dev", "etc", "lib", "lib32", "lib64", "libx32", "proc", "sbin", "sys",
                "usr"}
 WORKDIR = "/tmp/submission"
+FORBID_ENV = "ADVOPT_FORBID_NAMESPACES"  # "1": behave as in a container without privileges
 SAFE_ENV = ("PATH", "LANG", "LC_ALL", "CUDA_VISIBLE_DEVICES")
 
 STUDENT_UID_BASE = 1_000_000_000  # uids of student processes when grading as root
@@ -101,9 +108,49 @@ def make_plan(secret, limits, uid: int | None, gpu: bool = False) -> dict:
                   and os.path.isdir(f"/{name}") and not os.path.islink(f"/{name}")
                   and not any(_within(f"/{name}", e) for e in expose))
     return {"hide": hide, "expose": expose, "secret": secret, "uid": uid, "gpu": gpu,
+            "namespaces": os.environ.get(FORBID_ENV, "") != "1", "protected": [],
+            "unprotected": secret,
             "memory": limits.memory_mb << 20, "output": limits.output_mb << 20,
             "disk": limits.disk_mb << 20, "processes": limits.processes,
             "cpu": int(limits.timeout) + 5}
+
+
+def protect(plan: dict) -> dict:
+    """As root, before any student code runs: make the plan's secret paths root-owned and
+    private (directories 0700, files 0600) and every folder above the exposed Python
+    installation traversable (o+x), so a student uid reads the libraries and nothing of
+    the grader. Secret folders inside a source checkout (a pyproject.toml above them) or
+    holding the Python installation are left as they are (a developer's machine: there
+    the mount namespace hides them). Returns the plan with ``protected`` (the paths
+    made private) and ``unprotected``."""
+    if os.geteuid() != 0:
+        return plan
+    done, left = [], []
+    for top in plan["secret"]:
+        if _in_checkout(top) or any(_within(e, top) for e in plan["expose"]):
+            left.append(top)
+            continue
+        for folder, dirs, files in os.walk(top):
+            for name, mode in [(folder, 0o700), *((os.path.join(folder, f), 0o600)
+                                                   for f in files)]:
+                if not os.path.islink(name):
+                    os.chown(name, 0, 0)
+                    os.chmod(name, mode)
+        done.append(top)
+    for path in plan["expose"]:
+        parts = path.split("/")
+        for depth in range(2, len(parts) + 1):
+            folder = "/".join(parts[:depth])
+            mode = os.stat(folder).st_mode
+            if not mode & 0o001:
+                os.chmod(folder, (mode & 0o7777) | 0o001)
+    return {**plan, "protected": done, "unprotected": left}
+
+
+def _in_checkout(path: str) -> bool:
+    parts = path.split("/")
+    return any(os.path.exists("/".join(parts[:depth]) + "/pyproject.toml")
+               for depth in range(2, len(parts) + 1))
 
 
 def _within(path: str, root: str) -> bool:
@@ -117,6 +164,8 @@ def confine(plan: dict) -> dict:
     uid, gid = os.geteuid(), os.getegid()
     attempts = [(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC, "root")] if uid == 0 else []
     attempts.append((CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC, "user"))
+    if not plan.get("namespaces", True):
+        attempts, info["namespaces"] = [], "forbidden"
     for flags, mode in attempts:
         for net in (CLONE_NEWNET, 0):
             if _libc.unshare(ctypes.c_int(flags | net)) == 0:
@@ -175,12 +224,16 @@ def enter(plan: dict, info: dict, workdir: str) -> None:
                f"size={plan['disk']},mode=0700{owner}")
     elif student_uid is not None:
         os.chown(workdir, student_uid, student_uid)
-    _set_limits(plan, info)
+    _set_limits(plan, info, student_uid is not None)
     if student_uid is not None:
         os.setgroups([])
         os.setresgid(student_uid, student_uid, student_uid)
         os.setresuid(student_uid, student_uid, student_uid)
         info["identity"] = f"uid {student_uid}"
+        if info["filesystem"] == "open" and plan["protected"]:
+            left = len(plan["unprotected"])
+            info["filesystem"] = "grader files root-only (permissions)" + \
+                (f", except {left} folder(s) of a source checkout" if left else "")
     elif info["mode"] == "user":
         _drop_capabilities()
         info["identity"] = "no capabilities"
@@ -205,11 +258,11 @@ def set_parent_death_signal() -> None:
     _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
-def _set_limits(plan: dict, info: dict) -> None:
+def _set_limits(plan: dict, info: dict, own_uid: bool) -> None:
     limits = {"core": 0, "fsize": plan["output"], "cpu": plan["cpu"], "nofile": 256}
     if not plan["gpu"]:  # CUDA reserves huge address ranges; GPU runs rely on the timeout
         limits["as"] = _address_space() + plan["memory"]
-    if info["mode"] != "none":  # counted per sandbox (own uid or user namespace)
+    if info["mode"] != "none" or own_uid:  # counted per sandbox (own uid or user namespace)
         limits["nproc"] = plan["processes"]
     for name, value in limits.items():
         hard = value + 5 if name == "cpu" else value
