@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from autograder.cases import questions as question_points
-from autograder.grading import feedback, gradebook, isolation, report, results
+from autograder.grading import exports, feedback, gradebook, isolation, report, results
 from autograder.grading.proxy import ForkServer, GraderError
 from autograder.grading.results import Result
 from autograder.grading.runner import Job, Limits, grade
@@ -159,6 +159,7 @@ def _grade(found, submissions, out, assignment, limits, jobs, gpu, force, progre
     everything = [r if r is not None else _pending(s) for s, r in zip(found, stored)]
     points = question_points(module.CASES)
     gradebook.write(out, everything, points)
+    exports.write_all(out, everything, points, getattr(module, "NAME", assignment))
     feedback.write_all(out, everything, points)
     report.write(out, everything, points)
     if isinstance(failure, GraderError):
@@ -221,7 +222,8 @@ def _merge_gpu(stored: Result | None, new: Result) -> Result:
 
 def _pending(submission: Submission) -> Result:
     return Result(submission.student, submission.source, submission.sha256, "", "error",
-                  "not graded yet (interrupted); run the same command again", final=False)
+                  "not graded yet (interrupted); run the same command again", final=False,
+                  meta=submission.meta)
 
 
 def _summary(everything, points, done, reused, seconds, out, interrupted) -> Summary:

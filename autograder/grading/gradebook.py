@@ -40,10 +40,14 @@ def rows(results, points: dict[str, float]) -> list[list[str]]:
 
 
 def write(out: Path, results, points: dict[str, float]) -> Path:
-    target = Path(out) / "gradebook.csv"
+    return write_csv(Path(out) / "gradebook.csv", rows(results, points))
+
+
+def write_csv(target: Path, table) -> Path:
+    """Write the rows ``table`` to ``target`` atomically."""
     tmp = target.with_suffix(".csv.tmp")
     with open(tmp, "w", newline="") as f:
-        csv.writer(f).writerows(rows(results, points))
+        csv.writer(f).writerows(table)
     tmp.replace(target)
     return target
 

@@ -1,14 +1,58 @@
-"""``report.html`` for the course staff, with its figures as PNG files beside it:
-score histogram, points per question, pass rate of every case, slowest submissions,
-submissions that were not graded normally."""
+"""``report.html`` for the course staff: one page, figures as PNG files beside it.
+
+Sections, in the order a TA works through them:
+
+    needs attention      submissions not graded normally (timeout, error, invalid, notebook
+                         errors) with the reason and a link to their feedback
+    every student        per-question scores, total, max, status, links to feedback and
+                         results JSON; click a column header to sort (inline script, offline)
+    common mistakes      per question, the diagnosed mistakes (``case["diagnosis"]``) with the
+                         number of students each was diagnosed in
+    leaderboard          when results carry a ``benchmark``: accuracy (desc), then seconds
+                         (asc), and accuracy against training time (``benchmark.png``)
+    score distribution   score histogram, mean % of points per question, status counts,
+                         pass rate of every case, slowest submissions
+
+Everything that comes from a submission (ids, messages) is escaped.
+"""
 from __future__ import annotations
 
 import html
+from collections import Counter
 from pathlib import Path
+from urllib.parse import quote
 
 from matplotlib.figure import Figure
 
+from autograder.grading.results import STATUSES
+
 SLOWEST = 10
+LABELLED_POINTS = 30  # the benchmark scatter names its points up to this many students
+
+
+class _Html(str):
+    """Markup built here from escaped parts: inserted into the page as it is."""
+
+
+def _text(value) -> str:
+    if isinstance(value, _Html):
+        return value
+    return html.escape(value if isinstance(value, str) else f"{value:g}")
+
+
+def _link(href: str, label: str) -> _Html:
+    return _Html(f"<a href='{html.escape(href)}'>{html.escape(label)}</a>")
+
+
+def _table(header, rows, sortable: bool = False, numeric=()) -> str:
+    """An HTML table; ``numeric`` columns (indices) sort by number, empty cells first."""
+    head = "".join(f"<th{' data-type=number' if i in numeric else ''}>{_text(h)}</th>"
+                   for i, h in enumerate(header))
+    body = "".join("<tr>" + "".join(
+        f"<td class=num>{_text(v)}</td>" if i in numeric else f"<td>{_text(v)}</td>"
+        for i, v in enumerate(row)) + "</tr>" for row in rows)
+    kind = " class=sortable" if sortable else ""
+    return f"<table{kind}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def _figure(path: Path, draw, size=(6.4, 3.2)) -> str:
@@ -18,28 +62,145 @@ def _figure(path: Path, draw, size=(6.4, 3.2)) -> str:
     return path.name
 
 
-def _table(header, rows) -> str:
-    esc = lambda v: html.escape(v if isinstance(v, str) else f"{v:g}")  # noqa: E731
-    head = "".join(f"<th>{esc(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{esc(v)}</td>" for v in row) + "</tr>" for row in rows)
-    return f"<table><tr>{head}</tr>{body}</table>"
+def _img(name: str, alt: str) -> str:
+    return f"<img src='{html.escape(quote(name))}' alt='{html.escape(alt)}'>"
 
 
-def write(out: Path, results, points: dict[str, float]) -> Path:
-    out = Path(out)
+def _status(status: str) -> _Html:
+    return _Html(f"<span class='status {html.escape(status)}'>{html.escape(status)}</span>")
+
+
+def feedback_href(student: str) -> str:
+    return f"feedback/{quote(student)}.html"
+
+
+def results_href(student: str) -> str:
+    return f"results/{quote(student)}.json"
+
+
+# ----------------------------------------------------------------------------- sections
+def needs_attention(results) -> list[tuple]:
+    """(result, reason) of every submission not graded normally, in results order."""
+    out = []
+    for r in results:
+        reasons = [r.detail] if r.status != "graded" and r.detail else []
+        if r.status != "graded" and not reasons:
+            reasons = [r.status]
+        if r.notebook_errors:
+            reasons.append("notebook errors: " + "; ".join(
+                f"cell {e.get('cell')}: {e.get('error', '')}" for e in r.notebook_errors))
+        if reasons:
+            out.append((r, " | ".join(reasons)))
+    return out
+
+
+def common_mistakes(results, questions) -> dict[str, list[tuple[str, str, int]]]:
+    """Per question: (mistake name, explanation, students diagnosed with it), most common
+    first. A student counts once per mistake even when several cases diagnose it."""
+    out: dict[str, list[tuple[str, str, int]]] = {}
+    for question in questions:
+        counts: Counter = Counter()
+        explanations: dict[str, str] = {}
+        for r in results:
+            seen = {(d["name"], d.get("explanation", "")) for c in r.cases
+                    if c.get("question") == question for d in c.get("diagnosis") or ()}
+            for name, explanation in seen:
+                counts[name] += 1
+                explanations.setdefault(name, explanation)
+        out[question] = [(name, explanations[name], n)
+                         for name, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+    return out
+
+
+def status_counts(results) -> dict[str, int]:
+    """Submissions per status: graded, timeout, error, invalid (zeros included), others."""
+    return {s: sum(r.status == s for r in results)
+            for s in dict.fromkeys([*STATUSES, *(r.status for r in results)])}
+
+
+def leaderboard(results) -> list:
+    """Results with a benchmark, best first: accuracy descending, then seconds ascending."""
+    ranked = [r for r in results if r.benchmark]
+    return sorted(ranked, key=lambda r: (-float(r.benchmark.get("accuracy", 0.0)),
+                                         float(r.benchmark.get("seconds", float("inf"))),
+                                         r.student))
+
+
+def _attention_section(results) -> str:
+    rows = [[_link(feedback_href(r.student), r.student), _status(r.status), reason]
+            for r, reason in needs_attention(results)]
+    if not rows:
+        return "<h2 id=attention>Needs attention</h2><p>Every submission was graded normally.</p>"
+    return (f"<h2 id=attention>Needs attention ({len(rows)})</h2>"
+            + _table(["student", "status", "reason"], rows))
+
+
+def _students_section(results, points) -> str:
+    maximum = sum(points.values())
+    rows = []
+    for r in sorted(results, key=lambda r: r.student):
+        scores = r.scores()
+        rows.append([r.student, *(scores[q] if q in scores else "" for q in points),
+                     r.total, maximum, _status(r.status),
+                     _Html(f"{_link(feedback_href(r.student), 'feedback')} "
+                           f"{_link(results_href(r.student), 'JSON')}")])
+    numeric = range(1, len(points) + 3)
+    return ("<h2 id=students>Every student</h2><p class=hint>Click a column header to sort.</p>"
+            + _table(["student", *points, "total", "max", "status", "links"], rows,
+                     sortable=True, numeric=numeric))
+
+
+def _mistakes_section(results, points) -> str:
+    rows = []
+    for question, mistakes in common_mistakes(results, points).items():
+        rows += [[question, name, explanation, n] for name, explanation, n in mistakes] \
+            or [[question, _Html("<span class=none>no diagnosed mistakes</span>"), "", ""]]
+    return ("<h2 id=mistakes>Common mistakes</h2><p class=hint>Diagnosed from failed cases; "
+            "students: how many were diagnosed with the mistake.</p>"
+            + _table(["question", "mistake", "explanation", "students"], rows, numeric=(3,)))
+
+
+def _leaderboard_section(out: Path, ranked) -> str:
+    def scatter(ax):
+        seconds = [float(r.benchmark.get("seconds", 0.0)) for r in ranked]
+        accuracy = [100 * float(r.benchmark.get("accuracy", 0.0)) for r in ranked]
+        ax.scatter(seconds, accuracy, color="tab:blue")
+        if len(ranked) <= LABELLED_POINTS:
+            for r, x, y in zip(ranked, seconds, accuracy):
+                ax.annotate(r.student, (x, y), xytext=(4, 4), textcoords="offset points",
+                            fontsize=8)
+        ax.set(xlabel="training time (s)", ylabel="test accuracy (%)",
+               title="Accuracy against training time")
+        ax.margins(0.12)
+        ax.grid(alpha=0.3)
+
+    image = _figure(out / "benchmark.png", scatter)
+    rows = [[i, r.student, f"{100 * float(r.benchmark.get('accuracy', 0.0)):.2f} %",
+             float(r.benchmark.get("seconds", 0.0)), str(r.benchmark.get("device", "")),
+             str(r.benchmark.get("torch", "")), r.benchmark.get("points", "")]
+            for i, r in enumerate(ranked, 1)]
+    return ("<h2 id=leaderboard>Benchmark leaderboard</h2>"
+            + _table(["rank", "student", "accuracy", "seconds", "device", "torch", "points"],
+                     rows, numeric=(0, 3, 6))
+            + f"<p>{_img(image, 'test accuracy against training time')}</p>")
+
+
+def _distribution_section(out: Path, results, points) -> str:
     maximum = sum(points.values())
     graded = [r for r in results if r.status != "invalid" and r.cases]
     totals = [r.total for r in results]
 
     def histogram(ax):
-        ax.hist(totals, bins=min(20, max(int(maximum), 1)), range=(0, maximum or 1))
-        ax.set(xlabel=f"total points (of {maximum:g})", ylabel="submissions")
+        ax.hist(totals, bins=min(20, max(int(maximum), 1)), range=(0, maximum or 1),
+                color="tab:blue", edgecolor="white")
+        ax.set(xlabel=f"total points (of {maximum:g})", ylabel="submissions",
+               title="Total score")
 
     def per_question(ax):
         means = [sum(r.scores().get(q, 0) for r in graded) / (len(graded) or 1) / points[q]
                  for q in points]
-        ax.bar(list(points), [100 * m for m in means])
-        ax.set(ylabel="mean % of points", ylim=(0, 100))
+        ax.bar(list(points), [100 * m for m in means], color="tab:green")
+        ax.set(ylabel="mean % of points", ylim=(0, 100), title="Points per question")
 
     figures = [_figure(out / "score_histogram.png", histogram),
                _figure(out / "question_scores.png", per_question)]
@@ -49,26 +210,83 @@ def write(out: Path, results, points: dict[str, float]) -> Path:
         case_rows.append([case_id, "hidden" if ran[0]["hidden"] else "public",
                           f"{100 * sum(c['passed'] for c in ran) / len(ran):.0f} %"])
     slowest = sorted(results, key=lambda r: -r.seconds)[:SLOWEST]
-    problems = [r for r in results if r.status != "graded"]
-    statuses = {s: sum(r.status == s for r in results) for s in dict.fromkeys(
-        ["graded", "timeout", "error", "invalid", *(r.status for r in results)])}
+    return "".join([
+        "<h2 id=distribution>Score distribution</h2><div class=figures>",
+        *(f"<p>{_img(name, name)}</p>" for name in figures), "</div>",
+        _table(["status", "submissions"], [[s, n] for s, n in status_counts(results).items()],
+               numeric=(1,)),
+        "<h2 id=cases>Pass rate per case</h2>",
+        _table(["case", "kind", "passed"], case_rows),
+        f"<h2 id=slowest>Slowest {len(slowest)} submissions</h2>",
+        _table(["student", "seconds", "status"],
+               [[r.student, r.seconds, r.status] for r in slowest], numeric=(1,)),
+    ])
+
+
+# ----------------------------------------------------------------------------- page
+STYLE = """
+body{font-family:system-ui,sans-serif;max-width:72em;margin:1em auto;padding:0 1em;color:#222}
+h1{margin-bottom:.2em} h2{border-bottom:2px solid #ddd;padding-bottom:.2em;margin-top:1.6em}
+nav a{margin-right:1em} .hint,.none{color:#666;font-style:italic}
+table{border-collapse:collapse;margin:.5em 0} td,th{padding:3px 10px;text-align:left}
+th{background:#f0f2f5;border-bottom:1px solid #ccc} tr:nth-child(even) td{background:#fafafa}
+td.num{text-align:right;font-variant-numeric:tabular-nums}
+table.sortable th{cursor:pointer;user-select:none}
+th[data-order=asc]::after{content:" \\25B2"} th[data-order=desc]::after{content:" \\25BC"}
+.figures{display:flex;flex-wrap:wrap;gap:1em} .figures p{flex:1 1 26em;margin:0}
+img{max-width:100%}
+.chips span{display:inline-block;margin-right:.6em;padding:2px 10px;border-radius:1em;
+background:#eef}
+.status{padding:0 6px;border-radius:4px} .status.timeout,.status.error{background:#fde2c4}
+.status.invalid{background:#f8c9c9}
+"""
+
+SORT_SCRIPT = """
+document.querySelectorAll('table.sortable th').forEach((th, column) => {
+  th.addEventListener('click', () => {
+    const table = th.closest('table'), numeric = th.dataset.type === 'number';
+    const ascending = th.dataset.order !== 'asc';
+    table.querySelectorAll('th').forEach(h => delete h.dataset.order);
+    th.dataset.order = ascending ? 'asc' : 'desc';
+    const key = row => {
+      const text = row.cells[column].textContent.trim();
+      return numeric ? (text === '' ? -Infinity : parseFloat(text)) : text.toLowerCase();
+    };
+    const rows = [...table.tBodies[0].rows].sort((a, b) => {
+      const x = key(a), y = key(b), order = (x > y) - (x < y);
+      return ascending ? order : -order;
+    });
+    table.tBodies[0].append(...rows);
+  });
+});
+"""
+
+
+def write(out: Path, results, points: dict[str, float]) -> Path:
+    out = Path(out)
+    maximum = sum(points.values())
+    totals = [r.total for r in results]
     mean = sum(totals) / len(totals) if totals else 0.0
+    ranked = leaderboard(results)
+    chips = "".join(f"<span class='status {html.escape(s)}'>{html.escape(s)}: {n}</span>"
+                    for s, n in status_counts(results).items() if n)
+    sections = [("attention", "Needs attention"), ("students", "Every student"),
+                ("mistakes", "Common mistakes"),
+                *([("leaderboard", "Leaderboard")] if ranked else []),
+                ("distribution", "Score distribution")]
     body = [
         "<h1>Grading report</h1>",
         f"<p>{len(results)} submissions; mean {mean:.2f} / {maximum:g}.</p>",
-        _table(["status", "submissions"], [[s, n] for s, n in statuses.items()]),
-        *(f"<p><img src='{html.escape(name)}'></p>" for name in figures),
-        "<h2>Pass rate per case</h2>", _table(["case", "kind", "passed"], case_rows),
-        f"<h2>Slowest {len(slowest)} submissions</h2>",
-        _table(["student", "seconds", "status"], [[r.student, r.seconds, r.status]
-                                                  for r in slowest]),
-        "<h2>Not graded normally</h2>",
-        _table(["student", "status", "detail"], [[r.student, r.status, r.detail]
-                                                 for r in problems]),
+        f"<p class=chips>{chips}</p>",
+        "<nav>" + "".join(f"<a href='#{a}'>{t}</a>" for a, t in sections) + "</nav>",
+        _attention_section(results),
+        _students_section(results, points),
+        _mistakes_section(results, points),
+        _leaderboard_section(out, ranked) if ranked else "",
+        _distribution_section(out, results, points),
     ]
     target = out / "report.html"
     target.write_text("<!doctype html><meta charset='utf-8'><title>Grading report</title>"
-                      "<style>body{font-family:sans-serif;max-width:60em;margin:auto}"
-                      "td,th{padding:2px 8px;text-align:left}</style>"
-                      + "\n".join(body) + "\n")
+                      f"<style>{STYLE}</style>\n" + "\n".join(body)
+                      + f"\n<script>{SORT_SCRIPT}</script>\n")
     return target

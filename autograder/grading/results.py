@@ -34,6 +34,7 @@ class Result:
     seconds: float = 0.0
     final: bool = True
     meta: dict = field(default_factory=dict)
+    benchmark: dict = field(default_factory=dict)
 
     def scores(self) -> dict[str, float]:
         """Points per question (questions without cases here are absent)."""
