@@ -61,8 +61,11 @@ def release(assignment: Assignment, dest: Path, wheel: Path, step=print,
         verify.require_zero(verify.grade_with(engine, paths["zip"], paths["student"], site,
                                               measure=limits)[0])
 
-        step("scanning student files for solutions and hidden tests")
+        step("scanning student files for solutions and hidden tests, the zip for solutions")
         report = leaks.scan(assignment, dest / "student")
+        zip_report = leaks.scan_zip(assignment, paths["zip"])
+        report["autograder_zip"] = {k: v for k, v in zip_report.items() if k != "leaks"}
+        report["leaks"] += zip_report["leaks"]
         leaks.require_clean(report, dest / "leak-report.json")
 
         step("rebuilding from the same inputs to check that the release is deterministic")
@@ -100,8 +103,9 @@ def main(argv=None) -> int:
         parser.error(f"unknown assignment(s) {unknown}; known: {known}")
     progress = Progress()
     try:
-        progress("building the grading wheel")
-        wheel = build.build_wheel(ROOT, args.dist / "wheels")
+        progress("building the grading wheel (without the reference solutions)")
+        excluded = tuple(sorted({Assignment.in_repo(n).solutions_package for n in names}))
+        wheel = build.build_wheel(ROOT, args.dist / "wheels", excluded)
         rows = []
         for name in names:
             print(f"[{name}]", flush=True)

@@ -70,24 +70,26 @@ def _offline_build_possible() -> bool:
     return (int(major), int(minor)) >= (70, 1)
 
 
-def _copy_sources(project: Path, target: Path) -> None:
-    """pyproject.toml, README and the top-level packages of ``project``, nothing else
-    (no stale build/ or egg-info, so the wheel holds exactly the current sources)."""
+def _copy_sources(project: Path, target: Path, exclude: tuple[str, ...]) -> None:
+    """pyproject.toml, README and the top-level packages of ``project`` but ``exclude``,
+    nothing else (no stale build/ or egg-info, so the wheel holds exactly the current
+    sources)."""
     target.mkdir()
     for item in sorted(project.iterdir()):
         if item.is_file() and (item.name == "pyproject.toml" or item.name.startswith("README")):
             shutil.copy(item, target / item.name)
-        elif item.is_dir() and (item / "__init__.py").exists():
+        elif item.is_dir() and (item / "__init__.py").exists() and item.name not in exclude:
             shutil.copytree(item, target / item.name,
                             ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
 
 
-def build_wheel(project: Path, dest: Path) -> Path:
-    """A normalised wheel of ``project`` (grading code, checks, solutions) in ``dest``."""
+def build_wheel(project: Path, dest: Path, exclude: tuple[str, ...] = ()) -> Path:
+    """A normalised wheel of ``project`` (grading code and checks) in ``dest``, without
+    the top-level packages ``exclude`` (the reference solutions)."""
     dest.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         source, out = Path(tmp) / "src", Path(tmp) / "out"
-        _copy_sources(project, source)
+        _copy_sources(project, source, exclude)
         cmd = [sys.executable, "-m", "pip", "wheel", str(source), "--no-deps", "-q", "-w", str(out)]
         if _offline_build_possible():
             cmd.append("--no-build-isolation")
