@@ -83,3 +83,27 @@ def test_no_submission_gives_a_zero_with_the_reason(tmp_path, monkeypatch):
     assert gradescope.main(["optimization"]) == 0
     report = json.loads((tmp_path / "results" / "results.json").read_text())
     assert report["score"] == 0 and "no notebook" in report["output"]
+
+
+@pytest.mark.slow
+def test_printed_output_is_kept_for_staff_and_never_shown(tmp_path, monkeypatch):
+    """A submission that prints every argument the checks pass (hidden inputs included)."""
+    name = "softmax"
+    echo = (f"import functools\n_original = {name}\n@functools.wraps(_original)\n"
+            f"def {name}(*args, **kwargs):\n"
+            f"    print('ECHO', repr(args)[:200])\n"
+            f"    return _original(*args, **kwargs)\n")
+    (tmp_path / "submission").mkdir()
+    (tmp_path / "submission" / "optimization.ipynb").write_bytes(
+        nbs.notebook(nbs.solution_cells(), [echo]))
+    monkeypatch.setenv(gradescope.ROOT_ENV, str(tmp_path))
+    assert gradescope.main(["optimization"]) == 0
+    shown = (tmp_path / "results" / "results.json").read_text()
+    full = json.loads((tmp_path / "results" / "results" / "submission.json").read_text())
+    assert "ECHO" in full["staff_only"]["output"]
+    assert "ECHO" not in shown and json.loads(shown)["score"] == 53
+    from autograder.grading import feedback
+    from autograder.grading.results import Result
+    from autograder.optimization import CASES
+    from autograder.cases import questions
+    assert "ECHO" not in feedback.render(Result(**full), questions(CASES))

@@ -7,9 +7,11 @@ import pytest
 
 from autograder.grading import isolation
 from autograder.grading.batch import fork_server
+from autograder.grading.proxy import SandboxLost
 from autograder.grading.runner import Limits
 
-pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="a dedicated uid needs root")
+pytestmark = pytest.mark.skipif(os.geteuid() != 0 or os.uname().machine != "x86_64",
+                                reason="a dedicated uid needs root; the filter is x86_64")
 
 PROBE = """
 import os, resource
@@ -75,3 +77,76 @@ def test_protect_leaves_a_source_checkout_alone(tmp_path):
     plan = isolation.protect(isolation.make_plan([checkout / "pkg"], Limits(), uid=None))
     assert plan["protected"] == [] and plan["unprotected"] == [str(checkout / "pkg")]
     assert (checkout / "pkg").stat().st_mode == before
+
+
+SECCOMP_PROBE = """
+import ctypes, os, socket, subprocess
+libc = ctypes.CDLL(None, use_errno=True)
+def errno_of(result):
+    return ctypes.get_errno() if result != 0 else 0
+new_user_ns = errno_of(libc.unshare(0x10000000))
+setns = errno_of(libc.setns(-1, 0))
+def inet():
+    try:
+        socket.socket(socket.AF_INET, socket.SOCK_STREAM).close()
+        return 'allowed'
+    except PermissionError:
+        return 'denied'
+network = inet()
+unix = socket.socketpair()[0].family.name
+child = subprocess.run(['true']).returncode
+forked = os.fork()
+if forked == 0:
+    os._exit(7)
+fork_status = os.waitstatus_to_exitcode(os.waitpid(forked, 0)[1])
+"""
+
+
+def test_seccomp_denies_user_namespaces_setns_and_network(tmp_path, monkeypatch):
+    monkeypatch.setenv(isolation.FORBID_ENV, "1")
+    plan = isolation.make_plan([tmp_path], Limits(timeout=30, memory_mb=1024),
+                               uid=1_900_000_000)
+    session = fork_server().spawn(plan)
+    try:
+        session.allowance = 60
+        executed = session.execute([{"index": 0, "source": SECCOMP_PROBE}], {})
+        assert executed["errors"] == []
+        seen = session.describe(("new_user_ns", "setns", "network", "unix", "child",
+                                 "fork_status"))
+    finally:
+        session.close()
+    assert executed["isolation"]["seccomp"] == "no user namespaces, setns or network sockets"
+    assert (seen["new_user_ns"], seen["setns"], seen["network"]) == (1, 1, "denied")
+    assert (seen["unix"], seen["child"], seen["fork_status"]) == ("AF_UNIX", 0, 7)
+
+
+FORK_AND_ALLOCATE = """
+import os, time
+kids = []
+for i in range(4):
+    pid = os.fork()
+    if pid == 0:
+        b = bytearray(150 << 20)
+        b[::4096] = b'x' * len(b[::4096])
+        time.sleep(2)
+        os._exit(0)
+    kids.append(pid)
+codes = [os.waitstatus_to_exitcode(os.waitpid(k, 0)[1]) for k in kids]
+"""
+
+
+def test_memory_is_capped_for_the_whole_submission(tmp_path):
+    """4 children x 150 MB: each within the per-process cap, together over --memory."""
+    plan = isolation.make_plan([tmp_path], Limits(timeout=30, memory_mb=300), uid=1_900_000_000)
+    session = fork_server().spawn(plan)
+    try:
+        session.allowance = 60
+        executed = session.execute([{"index": 0, "source": FORK_AND_ALLOCATE}], {})
+        if "memory" not in executed["isolation"]["cgroup"]:
+            pytest.skip("no memory cgroup can be made here")
+        codes = session.describe(["codes"])["codes"]
+    except SandboxLost:  # the kernel chose the student's main process
+        return
+    finally:
+        session.close()
+    assert -9 in codes, codes

@@ -42,6 +42,7 @@ PR_SET_NO_NEW_PRIVS, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 38, 47, 4
 SYSTEM_DIRS = {"bin", "dev", "etc", "lib", "lib32", "lib64", "libx32", "proc", "sbin", "sys",
                "usr"}
 WORKDIR = "/tmp/submission"
+NPROC_WITHOUT_CGROUP = 16
 FORBID_ENV = "ADVOPT_FORBID_NAMESPACES"  # "1": behave as in a container without privileges
 SAFE_ENV = ("PATH", "LANG", "LC_ALL", "CUDA_VISIBLE_DEVICES")
 
@@ -240,6 +241,7 @@ def enter(plan: dict, info: dict, workdir: str) -> None:
     else:
         info["identity"] = "grader's user"
     _prctl(PR_SET_NO_NEW_PRIVS, 1)
+    info["seccomp"] = install_seccomp_filter()
     os.setsid()  # a process group of its own: kill(0, ...) reaches nothing outside
     set_parent_death_signal()
     if os.getppid() != parent:
@@ -253,6 +255,76 @@ def enter(plan: dict, info: dict, workdir: str) -> None:
     os.chdir(workdir)
 
 
+# ----------------------------------------------------------------------------- seccomp
+# A classic-BPF filter over struct seccomp_data {int nr; u32 arch; u64 ip; u64 args[6]}:
+# EPERM for new user namespaces (unshare/clone with CLONE_NEWUSER), setns and sockets other
+# than AF_UNIX (no network even without a network namespace); ENOSYS for clone3, whose
+# flags a filter cannot read (libc falls back to clone). x86_64 only; elsewhere none.
+SYSCALLS_X86_64 = {"clone": 56, "socket": 41, "unshare": 272, "setns": 308, "clone3": 435}
+AUDIT_ARCH_X86_64, X32_SYSCALL_BIT = 0xC000003E, 0x40000000
+PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 22, 2
+SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO = 0x7FFF0000, 0x00050000
+BPF_LD_ABS, BPF_JEQ, BPF_JGE, BPF_JSET, BPF_RET = 0x20, 0x15, 0x35, 0x45, 0x06
+EPERM, ENOSYS, AF_UNIX = 1, 38, 1
+OFFSET_NR, OFFSET_ARCH, OFFSET_ARG0 = 0, 4, 16
+
+
+class _SockFilter(ctypes.Structure):
+    _fields_ = [("code", ctypes.c_uint16), ("jt", ctypes.c_uint8), ("jf", ctypes.c_uint8),
+                ("k", ctypes.c_uint32)]
+
+
+class _SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(_SockFilter))]
+
+
+def seccomp_program() -> list[tuple[int, int, int, int]]:
+    """The filter as (code, jt, jf, k); jumps are resolved from the labels below."""
+    n = SYSCALLS_X86_64
+    program = [
+        (BPF_LD_ABS, 0, 0, OFFSET_ARCH), (BPF_JEQ, 0, "deny", AUDIT_ARCH_X86_64),
+        (BPF_LD_ABS, 0, 0, OFFSET_NR), (BPF_JGE, "deny", 0, X32_SYSCALL_BIT),
+        (BPF_JEQ, "nosys", 0, n["clone3"]), (BPF_JEQ, "deny", 0, n["setns"]),
+        (BPF_JEQ, "flags", 0, n["unshare"]), (BPF_JEQ, "flags", 0, n["clone"]),
+        (BPF_JEQ, "domain", 0, n["socket"]), (BPF_RET, 0, 0, SECCOMP_RET_ALLOW),
+        "flags", (BPF_LD_ABS, 0, 0, OFFSET_ARG0), (BPF_JSET, "deny", 0, CLONE_NEWUSER),
+        (BPF_RET, 0, 0, SECCOMP_RET_ALLOW),
+        "domain", (BPF_LD_ABS, 0, 0, OFFSET_ARG0), (BPF_JEQ, 0, "deny", AF_UNIX),
+        (BPF_RET, 0, 0, SECCOMP_RET_ALLOW),
+        "deny", (BPF_RET, 0, 0, SECCOMP_RET_ERRNO | EPERM),
+        "nosys", (BPF_RET, 0, 0, SECCOMP_RET_ERRNO | ENOSYS),
+    ]
+    labels, index = {}, 0
+    for item in program:
+        if isinstance(item, str):
+            labels[item] = index
+        else:
+            index += 1
+    out = []
+    for item in (i for i in program if not isinstance(i, str)):
+        code, jt, jf, k = item
+        at = len(out) + 1  # jumps count from the next instruction
+        out.append((code, labels[jt] - at if isinstance(jt, str) else jt,
+                    labels[jf] - at if isinstance(jf, str) else jf, k))
+    return out
+
+
+def install_seccomp_filter() -> str:
+    """Install the filter on this process (inherited by its children; needs no_new_privs
+    or CAP_SYS_ADMIN); return what holds, for the isolation record."""
+    import platform
+
+    if platform.machine() != "x86_64":
+        return f"none ({platform.machine()})"
+    program = seccomp_program()
+    filters = (_SockFilter * len(program))(*[_SockFilter(*i) for i in program])
+    prog = _SockFprog(len(program), filters)
+    if _libc.prctl(PR_SET_SECCOMP, ctypes.c_ulong(SECCOMP_MODE_FILTER), ctypes.byref(prog),
+                   ctypes.c_ulong(0), ctypes.c_ulong(0)) != 0:
+        return f"none ({os.strerror(ctypes.get_errno())})"
+    return "no user namespaces, setns or network sockets"
+
+
 def set_parent_death_signal() -> None:
     """This process gets SIGKILL when its parent dies (cleared by identity changes)."""
     _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
@@ -263,7 +335,10 @@ def _set_limits(plan: dict, info: dict, own_uid: bool) -> None:
     if not plan["gpu"]:  # CUDA reserves huge address ranges; GPU runs rely on the timeout
         limits["as"] = _address_space() + plan["memory"]
     if info["mode"] != "none" or own_uid:  # counted per sandbox (own uid or user namespace)
-        limits["nproc"] = plan["processes"]
+        # without a pids cgroup the per-process address-space cap is the only memory
+        # bound: fewer processes keep the total (nproc x (preloaded + memory)) small
+        limits["nproc"] = plan["processes"] if "pids" in info.get("cgroup", "") \
+            else min(plan["processes"], NPROC_WITHOUT_CGROUP)
     for name, value in limits.items():
         hard = value + 5 if name == "cpu" else value
         resource.setrlimit(getattr(resource, f"RLIMIT_{name.upper()}"), (value, hard))

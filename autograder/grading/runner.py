@@ -21,6 +21,7 @@ from autograder.grading.results import Result, case_record
 from autograder.grading.submissions import Submission
 
 MAX_STARTS = 4
+OUTPUT_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,7 @@ class _Grading:
                     else self._run(case)
         finally:
             if self.session is not None:
+                self._keep_output()
                 self.session.close()
         self._summarize()
         return outcomes
@@ -113,7 +115,11 @@ class _Grading:
         session.allowance = budget
         try:
             executed = session.execute(self.submission.cells, self.job.files)
-            self.result.notebook_errors = executed["errors"]
+            if self.starts == 1:  # later runs follow hidden cases: their errors are staff-only
+                self.result.notebook_errors = executed["errors"]
+            else:
+                self.result.staff_only.setdefault("later_notebook_errors", []).append(
+                    executed["errors"])
             self.result.isolation = executed["isolation"]
             self.namespace = session.describe(needs)
         except SandboxLost as lost:
@@ -145,6 +151,14 @@ class _Grading:
             return CaseResult(case, False, text)
         finally:
             self.left -= limit - session.allowance
+
+    def _keep_output(self) -> None:
+        """What the student printed, kept for the staff (results/<student>.json) only."""
+        self.session.allowance = OUTPUT_SECONDS
+        try:
+            self.result.staff_only["output"] = self.session.output()
+        except (SandboxLost, KeyError, TypeError):
+            pass
 
     @staticmethod
     def _lost_text(lost: SandboxLost, where: str, limit: float) -> str:
