@@ -36,9 +36,10 @@ def limits_of(checks_module) -> dict:
 
 def measure(cmd: list[str], cwd: Path, env: dict | None = None,
             memory_limit: int = MEMORY_LIMIT, cpus: float = CPUS,
-            time_limit: int = TIME_LIMIT) -> dict:
-    """Run ``cmd`` under the limits; return wall time, peak memory and how it was capped."""
-    limits = Group(memory=memory_limit, cpus=cpus)
+            time_limit: int = TIME_LIMIT, pids: int | None = None) -> dict:
+    """Run ``cmd`` under the limits (``pids``: also at most that many processes); return
+    wall time, peak memory and how it was capped."""
+    limits = Group(memory=memory_limit, cpus=cpus, pids=pids)
     cores = min(math.ceil(cpus), os.cpu_count() or 1)
     if shutil.which("taskset"):
         cmd = ["taskset", "-c", f"0-{cores - 1}", *cmd]
