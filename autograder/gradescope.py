@@ -83,8 +83,11 @@ def grade_submission(assignment: str, root: Path) -> dict:
         secret_paths(module, root / "source", out, root / "submission"), limits,
         uid=isolation.student_uid_base()))
     job = Job(tuple(module.CASES), support_files(module), plan, limits, fingerprint="")
-    with ForkServer() as server:
-        result = grade(submission, job, server)
+    try:
+        with ForkServer() as server:
+            result = grade(submission, job, server)
+    finally:
+        isolation.restore(plan)
     results.save(out, result)
     report = results_json(result, questions(module.CASES), visibility)
     if measurement is not None and measurement.exists():

@@ -28,11 +28,12 @@ def attempt(action):
         return 'denied'
 read_secret = attempt(lambda: open(SECRET + '/hidden.py').read())
 list_secret = attempt(lambda: os.listdir(SECRET))
+list_tmp = attempt(lambda: os.listdir('/tmp'))
 write_secret = attempt(lambda: open(SECRET + '/planted.py', 'w').write('x'))
 write_home = attempt(lambda: open(os.path.expanduser('~/mine.txt'), 'w').write('x'))
 """
 NAMES = ("uid", "gid", "groups", "own_session", "no_new_privs", "nproc", "read_secret",
-         "list_secret", "write_secret", "write_home")
+         "list_secret", "list_tmp", "write_secret", "write_home")
 
 
 def test_without_namespaces_the_student_uid_reaches_nothing_of_the_grader(tmp_path,
@@ -57,6 +58,7 @@ def test_without_namespaces_the_student_uid_reaches_nothing_of_the_grader(tmp_pa
         seen = session.describe(NAMES)
     finally:
         session.close()
+        isolation.restore(plan)
     info = executed["isolation"]
     assert info["namespaces"] == "forbidden" and info["mode"] == "none"
     assert info["filesystem"] == "grader files root-only (permissions)"
@@ -65,7 +67,7 @@ def test_without_namespaces_the_student_uid_reaches_nothing_of_the_grader(tmp_pa
     assert seen["own_session"] and seen["no_new_privs"] == ["1"]
     assert seen["nproc"] == Limits().processes
     assert (seen["read_secret"], seen["list_secret"], seen["write_secret"]) == ("denied",) * 3
-    assert seen["write_home"] == "allowed"
+    assert seen["write_home"] == "allowed" and seen["list_tmp"] == "denied"
     assert not (secret / "planted.py").exists()
 
 
@@ -75,6 +77,7 @@ def test_protect_leaves_a_source_checkout_alone(tmp_path):
     (checkout / "pyproject.toml").write_text("")
     before = (checkout / "pkg").stat().st_mode
     plan = isolation.protect(isolation.make_plan([checkout / "pkg"], Limits(), uid=None))
+    isolation.restore(plan)
     assert plan["protected"] == [] and plan["unprotected"] == [str(checkout / "pkg")]
     assert (checkout / "pkg").stat().st_mode == before
 

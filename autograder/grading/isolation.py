@@ -104,6 +104,7 @@ def make_plan(secret, limits, uid: int | None, gpu: bool = False) -> dict:
     # directory or PYTHONPATH entries outside it
     libraries = {os.path.realpath(p) for p in [*sites, *sys.path] if p and os.path.isdir(p)
                  and (p in sites or any(_within(os.path.realpath(p), x) for x in prefixes))}
+    libraries |= _library_folders()
     expose = sorted(prefixes | {p for p in libraries if not any(_within(p, s) for s in secret)})
     hide = sorted(f"/{name}" for name in os.listdir("/") if name not in SYSTEM_DIRS
                   and os.path.isdir(f"/{name}") and not os.path.islink(f"/{name}")
@@ -114,6 +115,22 @@ def make_plan(secret, limits, uid: int | None, gpu: bool = False) -> dict:
             "memory": limits.memory_mb << 20, "output": limits.output_mb << 20,
             "disk": limits.disk_mb << 20, "processes": limits.processes,
             "cpu": int(limits.timeout) + 5}
+
+
+LIBRARIES = ("numpy", "torch", "matplotlib", "pandas", "IPython")
+
+
+def _library_folders() -> set[str]:
+    """Folders the libraries student code uses are installed in (wherever sys.path found
+    them, e.g. through a .pth file)."""
+    import importlib.util
+
+    out = set()
+    for name in LIBRARIES:
+        spec = importlib.util.find_spec(name)
+        if spec is not None and spec.origin:
+            out.add(os.path.realpath(os.path.dirname(os.path.dirname(spec.origin))))
+    return out
 
 
 def protect(plan: dict) -> dict:
@@ -145,7 +162,39 @@ def protect(plan: dict) -> dict:
             mode = os.stat(folder).st_mode
             if not mode & 0o001:
                 os.chmod(folder, (mode & 0o7777) | 0o001)
-    return {**plan, "protected": done, "unprotected": left}
+    return {**plan, "protected": done, "unprotected": left, "restore": _unlist(plan)}
+
+
+def _unlist(plan: dict) -> dict[str, int]:
+    """Outside the system folders nothing can be listed by others while grading: the
+    folders leading to the Python installation or the temporary folder keep only o+x,
+    the other top-level folders lose o+r and o+x. Returns the modes to restore."""
+    import tempfile
+
+    needed = [*plan["expose"], os.path.realpath(tempfile.gettempdir())]
+    restore = {}
+    for top in plan["hide"]:
+        if any(_within(top, s) for s in plan["secret"]):
+            continue
+        below = [p for p in needed if _within(p, top)]
+        chain = {"/".join(p.split("/")[:depth]) for p in below
+                 for depth in range(2, len(p.split("/")) + 1)} - set(plan["expose"])
+        for folder, mode in [(top, 0o001 if below else 0), *((c, 0o001) for c in chain)]:
+            before = os.stat(folder).st_mode & 0o7777
+            after = (before & ~0o005) | mode
+            if after != before:
+                restore.setdefault(folder, before)
+                os.chmod(folder, after)
+    return restore
+
+
+def restore(plan: dict) -> None:
+    """Undo ``protect``'s listing restrictions (the secret paths stay private)."""
+    for folder, mode in plan.get("restore", {}).items():
+        try:
+            os.chmod(folder, mode)
+        except OSError:
+            pass
 
 
 def _in_checkout(path: str) -> bool:
