@@ -1,6 +1,7 @@
 """The Gradescope entry point (autograder/gradescope.py): results.json from the sealed
 grader, hidden cases by name only, the run_autograder line the release writes."""
 import json
+import os
 import pickle
 import zipfile
 from pathlib import Path
@@ -107,3 +108,17 @@ def test_printed_output_is_kept_for_staff_and_never_shown(tmp_path, monkeypatch)
     from autograder.optimization import CASES
     from autograder.cases import questions
     assert "ECHO" not in feedback.render(Result(**full), questions(CASES))
+
+
+def test_the_benchmark_measurement_goes_to_the_results_folder(tmp_path, monkeypatch):
+    import types
+
+    import autograder.mnist as mnist
+
+    monkeypatch.setenv("ADVOPT_LEADERBOARD", "restored after the test")
+    path = gradescope._leaderboard_file(mnist, tmp_path)
+    assert path == tmp_path / "benchmark.json"
+    assert os.environ["ADVOPT_LEADERBOARD"] == str(path)
+    assert gradescope._leaderboard_module(mnist).entries(
+        {"accuracy": 0.981, "seconds": 30.0, "device": "cpu"})[0]["value"] == 98.1
+    assert gradescope._leaderboard_file(types.SimpleNamespace(), tmp_path) is None
