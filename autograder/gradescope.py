@@ -53,7 +53,9 @@ def limits_for(checks_module) -> Limits:
     """Sandbox limits inside the assignment's Gradescope container."""
     from autograder.release.resources import limits_of
 
-    memory_mb = limits_of(checks_module)["memory_limit"] >> 20
+    container_mb = limits_of(checks_module)["memory_limit"] >> 20
+    # the grader, the fork server and their libraries take about 512 MB of the container
+    memory_mb = max(container_mb // 4, container_mb - 1024)
     try:
         timeout = float(os.environ.get(TIMEOUT_ENV, TIMEOUT))
     except ValueError:

@@ -136,8 +136,8 @@ def _library_folders() -> set[str]:
 def protect(plan: dict) -> dict:
     """As root, before any student code runs: make the plan's secret paths root-owned and
     private (directories 0700, files 0600) and every folder above the exposed Python
-    installation traversable (o+x), so a student uid reads the libraries and nothing of
-    the grader. Secret folders inside a source checkout (a pyproject.toml above them) or
+    installation traversable (o+x, until ``restore``), so a student uid reads the
+    libraries and nothing of the grader. Secret folders inside a source checkout (a pyproject.toml above them) or
     holding the Python installation are left as they are (a developer's machine: there
     the mount namespace hides them). Returns the plan with ``protected`` (the paths
     made private) and ``unprotected``."""
@@ -155,14 +155,16 @@ def protect(plan: dict) -> dict:
                     os.chown(name, 0, 0)
                     os.chmod(name, mode)
         done.append(top)
+    restore = _unlist(plan)
     for path in plan["expose"]:
         parts = path.split("/")
         for depth in range(2, len(parts) + 1):
             folder = "/".join(parts[:depth])
-            mode = os.stat(folder).st_mode
+            mode = os.stat(folder).st_mode & 0o7777
             if not mode & 0o001:
-                os.chmod(folder, (mode & 0o7777) | 0o001)
-    return {**plan, "protected": done, "unprotected": left, "restore": _unlist(plan)}
+                restore.setdefault(folder, mode)
+                os.chmod(folder, mode | 0o001)
+    return {**plan, "protected": done, "unprotected": left, "restore": restore}
 
 
 def _unlist(plan: dict) -> dict[str, int]:
@@ -189,7 +191,7 @@ def _unlist(plan: dict) -> dict[str, int]:
 
 
 def restore(plan: dict) -> None:
-    """Undo ``protect``'s listing restrictions (the secret paths stay private)."""
+    """Undo ``protect``'s changes to other folders' modes (the secret paths stay private)."""
     for folder, mode in plan.get("restore", {}).items():
         try:
             os.chmod(folder, mode)

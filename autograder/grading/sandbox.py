@@ -105,10 +105,11 @@ def serve_forks(control: socket.socket) -> None:
 
 def _session_group(plan: dict) -> cgroups.Group | None:
     """Cgroups capping the memory and processes of the whole submission, where permitted
-    (the session parent counts as one process)."""
+    (the session parent counts as one process). Memory: a quarter above the per-process
+    cap, so one process that allocates too much gets a MemoryError, not a kill."""
     if os.geteuid() != 0:
         return None
-    return cgroups.Group(memory=plan["memory"], pids=plan["processes"] + 1)
+    return cgroups.Group(memory=plan["memory"] * 5 // 4, pids=plan["processes"] + 1)
 
 
 def _release_ended(groups: dict, every: bool = False) -> None:
