@@ -161,9 +161,9 @@ def test_sealed_run_autograder_in_a_container_without_privileges(container, tmp_
     measured = {name: run_sealed(container, name, *subs[name])
                 for name in ("solution", "untouched", "import_solutions")}
     safe = [n for n in subs if n not in measured and n not in UNSAFE["sealed"]]
-    with ThreadPoolExecutor(2) as pool:  # attacks: memory capped, CPU not throttled
-        runs = dict(zip(safe, pool.map(lambda n: run_sealed(container, n, *subs[n], cpus=2.0),
-                                       safe)))
+    # one at a time, as on Gradescope (a run's folder modes are restored when it ends);
+    # memory capped, CPU not throttled
+    runs = {n: run_sealed(container, n, *subs[n], cpus=2.0) for n in safe}
     runs.update(measured)
 
     report = runs["solution"][0]
