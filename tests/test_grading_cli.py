@@ -2,6 +2,7 @@
 import csv
 import json
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -18,6 +19,8 @@ TOTAL = f"{sum(c.points for c in CASES):g}"   # full marks of the optimization a
 
 WRONG = next(v for v in load_variants() if v.id == "adam_step.wrong_eps_inside_sqrt")
 LIMITS = Limits(timeout=30, memory_mb=1024)
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def read_gradebook(out):
@@ -124,3 +127,15 @@ def test_user_mistakes_give_one_clear_line(args, message, tmp_path, capsys, monk
     assert main(args + extra + ["--out", str(tmp_path / "o"), "--quiet"]) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err and err.count("\n") == 1
+
+
+def test_fingerprint_covers_every_module_the_checks_import():
+    """mnist's checks import optimization's q1 checks: editing them makes results stale."""
+    from autograder.grading.batch import grading_files, load_assignment
+
+    files = {str(p.relative_to(ROOT)) for p in grading_files(load_assignment("mnist"))
+             if ROOT in p.parents}
+    assert {"autograder/optimization/hidden/q1_minibatches.py", "autograder/cases.py",
+            "autograder/mnist/hidden/q6_benchmark.py", "autograder/mnist/data.py",
+            "autograder/grading/sandbox.py"} <= files
+    assert "autograder/bench.py" not in files  # loaded modules only, not a folder list

@@ -30,12 +30,13 @@ def test_solution_gets_full_marks_in_its_gradescope_container(released_mnist):
     assert "Total Score: 29.000 / 29.000" in usage["output_tail"]
 
 
-def test_zip_runs_the_leaderboard_after_otter(released_mnist):
+def test_zip_grades_with_the_sealed_grader(released_mnist):
+    """run_autograder runs autograder.gradescope, which adds the leaderboard itself."""
     with zipfile.ZipFile(released_mnist / "autograder/mnist-autograder.zip") as zf:
         script = zf.read("run_autograder").decode()
         assert "files/mnist_data.py" in zf.namelist()
-    assert script.index("export ADVOPT_LEADERBOARD=") < script.index("run_otter.py") \
-        < script.index(GRADESCOPE_AFTER)
+    assert "python -m autograder.gradescope autograder.mnist" in script
+    assert "run_otter.py" not in script and GRADESCOPE_AFTER not in script
 
 
 def test_solution_notebook_runs_every_experiment(released_mnist):

@@ -32,7 +32,7 @@ def toy_release(tmp_path_factory, worker_id):
     with open(f"{shared}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not (shared / "figures.json").exists():
-            wheel = build.build_wheel(TOY.project, shared / "wheels")
+            wheel = build.build_wheel(TOY.project, shared / "wheels", (TOY.solutions_package,))
             figures = release(TOY, shared / "toy", wheel)
             (shared / "figures.json").write_text(json.dumps(figures))
     return shared / "toy", json.loads((shared / "figures.json").read_text())
@@ -145,12 +145,14 @@ def test_wheel_holds_the_current_sources_only(tmp_path):
     stale = project / "build" / "lib" / "toygrader" / "removed_module.py"
     stale.parent.mkdir(parents=True)
     stale.write_text("SECRET = 1\n")
-    wheel = build.build_wheel(project, tmp_path / "wheels")
+    wheel = build.build_wheel(project, tmp_path / "wheels", ("toysolutions",))
     names = zipfile.ZipFile(wheel).namelist()
-    assert "toygrader/hidden.py" in names and "toysolutions/__init__.py" in names
+    assert "toygrader/hidden.py" in names
+    assert not any(n.startswith("toysolutions") for n in names)
     assert not any("removed_module" in n for n in names)
     assert not list(project.glob("*.egg-info"))
-    assert build.build_wheel(project, tmp_path / "again").read_bytes() == wheel.read_bytes()
+    assert build.build_wheel(project, tmp_path / "again", ("toysolutions",)).read_bytes() == \
+        wheel.read_bytes()
 
 
 def test_score_requirements():
@@ -188,3 +190,56 @@ def test_measure_reports_peak_memory_and_caps_it(tmp_path):
         pytest.skip("no memory cgroup can be made here: the cap is not enforced")
     big = resources.measure([sys.executable, "-c", grab, "1200"], cwd=tmp_path)
     assert big["exit_code"] != 0, "a process above 768 MB should be killed"
+
+
+def _rezip(source: Path, target: Path, add: dict[str, bytes]) -> None:
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(target, "w") as out:
+        for info in src.infolist():
+            out.writestr(info, src.read(info))
+        for name, data in add.items():
+            out.writestr(name, data)
+
+
+COPIED_SOLUTION = b'''
+def unit(x):
+    """Renamed, with other local names: the same function as the reference."""
+    x = np.asarray(x, dtype=float)
+    return x / np.sqrt(np.sum(x * x))
+'''
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("where, kind", [
+    ("wheel", "solution function"),       # a renamed copy, inside the wheel it installs
+    ("zip", "solutions module"),          # the solutions package next to the wheel
+])
+def test_zip_leak_check_fails_on_a_planted_solution(toy_release, tmp_path, where, kind):
+    dest, _ = toy_release
+    zip_path = dest / "autograder/toy-autograder.zip"
+    clean = leaks.scan_zip(TOY, zip_path)
+    assert clean["leaks"] == [] and clean["solution_functions_checked"] == 1
+    planted = tmp_path / "planted.zip"
+    if where == "wheel":
+        wheel = tmp_path / WHEEL
+        _rezip(dest.parent / "wheels" / WHEEL, wheel, {"toygrader/helpers.py": COPIED_SOLUTION})
+        with zipfile.ZipFile(zip_path) as src, zipfile.ZipFile(planted, "w") as out:
+            for info in src.infolist():
+                data = wheel.read_bytes() if info.filename.endswith(".whl") else src.read(info)
+                out.writestr(info, data)
+    else:
+        _rezip(zip_path, planted, {"toysolutions/__init__.py": b"SECRET = 1\n"})
+    found = leaks.scan_zip(TOY, planted)["leaks"]
+    assert kind in {leak["kind"] for leak in found}, found
+    with pytest.raises(ReleaseError, match="leak"):
+        leaks.require_clean({"leaks": found}, tmp_path / "leak-report.json")
+
+
+def test_canonical_form_ignores_names_not_structure():
+    import ast
+
+    def form(source):
+        return leaks.canonical(ast.parse(source).body[0])
+    base = form("def f(v):\n    '''doc'''\n    w = v * 2\n    return w + 1")
+    assert form("def g(a):\n    b = a * 2\n    return b + 1") == base
+    assert form("def g(a):\n    b = a * 3\n    return b + 1") != base
+    assert form("def g(a):\n    b = a * 2\n    return np.sum(b)") != base

@@ -10,7 +10,6 @@ from __future__ import annotations
 import atexit
 import importlib
 import importlib.util
-import os
 import sys
 import threading
 import time
@@ -25,8 +24,6 @@ from autograder.grading.proxy import ForkServer, GraderError
 from autograder.grading.results import Result
 from autograder.grading.runner import Job, Limits, grade
 from autograder.grading.submissions import InputError, Submission, discover
-
-STUDENT_UID_BASE = 1_000_000_000  # uids of student processes when grading as root
 
 
 @dataclass
@@ -100,18 +97,34 @@ def secret_paths(module, *folders) -> list[str]:
     return [str(p) for p in paths]
 
 
+_LOADED_FILES = """
+import importlib, json, sys
+path, name, tops = json.loads(sys.argv[1])
+sys.path[:] = path
+importlib.import_module(name)
+print(json.dumps(sorted({m.__file__ for m in list(sys.modules.values())
+                         if m.__name__.split(".")[0] in tops and getattr(m, "__file__", None)})))
+"""
+
+
 def grading_files(module) -> list[Path]:
-    """Source files whose change makes stored results stale."""
+    """Source files whose change makes stored results stale: the grader's own modules and
+    every module of the project's packages (autograder, the assignment's, solutions) that
+    importing the assignment's CASES loads, found in a fresh interpreter (so what this
+    process happens to have loaded does not count)."""
+    import json
+    import subprocess
+
     import autograder
 
-    here = Path(__file__).parent
-    files = [*here.glob("*.py"), Path(autograder.__file__).parent / "cases.py",
-             *Path(module.__file__).parent.rglob("*.py")]
-    name = module.__name__.rsplit(".", 1)[-1]
-    spec = importlib.util.find_spec("solutions")
-    if spec is not None and spec.submodule_search_locations:
-        files += sorted(Path(next(iter(spec.submodule_search_locations)), name).glob("*.py"))
-    return sorted(set(files))
+    tops = sorted({"autograder", "solutions", module.__name__.split(".")[0]})
+    argument = json.dumps([sys.path, module.__name__, tops])
+    proc = subprocess.run([sys.executable, "-c", _LOADED_FILES, argument], capture_output=True,
+                          text=True, timeout=300, cwd=Path(autograder.__file__).parent.parent)
+    if proc.returncode != 0:
+        raise InputError(f"importing {module.__name__} failed:\n{proc.stderr[-2000:]}")
+    loaded = [Path(f) for f in json.loads(proc.stdout)]
+    return sorted({*Path(__file__).parent.glob("*.py"), *loaded})
 
 
 def grade_folder(submissions, out, assignment: str = "optimization", limits: Limits = Limits(),
@@ -158,7 +171,7 @@ def _grade(found, submissions, out, assignment, limits, jobs, gpu, force, progre
     out.mkdir(parents=True, exist_ok=True)
     settings = {"limits": limits.__dict__, "cases": [c.id for c in cases], "gpu": gpu}
     plan = isolation.make_plan(secret_paths(module, submissions, out), limits,
-                               uid=_student_uid_base(), gpu=gpu)
+                               uid=isolation.student_uid_base(), gpu=gpu)
     benchmark = getattr(module, "BENCHMARK", ())
     job = Job(cases, support_files(module), plan, limits,
               results.fingerprint(grading_files(module), settings),
@@ -248,13 +261,6 @@ def _pending(submission: Submission) -> Result:
     return Result(submission.student, submission.source, submission.sha256, "", "error",
                   "not graded yet (interrupted); run the same command again", final=False,
                   meta=submission.meta)
-
-
-def _student_uid_base() -> int | None:
-    """As root, student processes get uids of their own (no passwd entry needed)."""
-    if os.geteuid() != 0:
-        return None
-    return STUDENT_UID_BASE + (os.getpid() % 200_000) * 4096
 
 
 def _summary(everything, points, done, reused, seconds, out, interrupted) -> Summary:

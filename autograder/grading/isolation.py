@@ -17,6 +17,12 @@ Two steps, both in processes forked from the sandbox's fork server:
   with its parent.
 
 Where a step is not permitted it is skipped and ``info`` records what holds.
+
+In a container without privileges (Docker's defaults: root, no ``mount``, no new user
+namespaces; forced with ``$ADVOPT_FORBID_NAMESPACES=1``) what holds is: a dedicated
+unprivileged uid/gid, ``no_new_privs``, its own session and process group, the resource
+limits, a private working directory owned by that uid, and the grader's files made
+unreadable to it beforehand (``protect``: root-owned, 0700/0600).
 """
 from __future__ import annotations
 
@@ -36,9 +42,20 @@ PR_SET_NO_NEW_PRIVS, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 38, 47, 4
 SYSTEM_DIRS = {"bin", "dev", "etc", "lib", "lib32", "lib64", "libx32", "proc", "sbin", "sys",
                "usr"}
 WORKDIR = "/tmp/submission"
+NPROC_WITHOUT_CGROUP = 16
+FORBID_ENV = "ADVOPT_FORBID_NAMESPACES"  # "1": behave as in a container without privileges
 SAFE_ENV = ("PATH", "LANG", "LC_ALL", "CUDA_VISIBLE_DEVICES")
 
+STUDENT_UID_BASE = 1_000_000_000  # uids of student processes when grading as root
+
 _libc = ctypes.CDLL(None, use_errno=True)
+
+
+def student_uid_base() -> int | None:
+    """As root, student processes get uids of their own (no passwd entry needed)."""
+    if os.geteuid() != 0:
+        return None
+    return STUDENT_UID_BASE + (os.getpid() % 200_000) * 4096
 
 
 def _check(result: int, what: str) -> None:
@@ -87,14 +104,105 @@ def make_plan(secret, limits, uid: int | None, gpu: bool = False) -> dict:
     # directory or PYTHONPATH entries outside it
     libraries = {os.path.realpath(p) for p in [*sites, *sys.path] if p and os.path.isdir(p)
                  and (p in sites or any(_within(os.path.realpath(p), x) for x in prefixes))}
+    libraries |= _library_folders()
     expose = sorted(prefixes | {p for p in libraries if not any(_within(p, s) for s in secret)})
     hide = sorted(f"/{name}" for name in os.listdir("/") if name not in SYSTEM_DIRS
                   and os.path.isdir(f"/{name}") and not os.path.islink(f"/{name}")
                   and not any(_within(f"/{name}", e) for e in expose))
     return {"hide": hide, "expose": expose, "secret": secret, "uid": uid, "gpu": gpu,
+            "namespaces": os.environ.get(FORBID_ENV, "") != "1", "protected": [],
+            "unprotected": secret,
             "memory": limits.memory_mb << 20, "output": limits.output_mb << 20,
             "disk": limits.disk_mb << 20, "processes": limits.processes,
             "cpu": int(limits.timeout) + 5}
+
+
+LIBRARIES = ("numpy", "torch", "matplotlib", "pandas", "IPython")
+
+
+def _library_folders() -> set[str]:
+    """Folders the libraries student code uses are installed in (wherever sys.path found
+    them, e.g. through a .pth file)."""
+    import importlib.util
+
+    out = set()
+    for name in LIBRARIES:
+        spec = importlib.util.find_spec(name)
+        if spec is not None and spec.origin:
+            out.add(os.path.realpath(os.path.dirname(os.path.dirname(spec.origin))))
+    return out
+
+
+def protect(plan: dict) -> dict:
+    """As root, before any student code runs: make the plan's secret paths root-owned and
+    private (directories 0700, files 0600) and every folder above the exposed Python
+    installation traversable (o+x, until ``restore``), so a student uid reads the
+    libraries and nothing of the grader. Secret folders inside a source checkout (a pyproject.toml above them) or
+    holding the Python installation are left as they are (a developer's machine: there
+    the mount namespace hides them). Returns the plan with ``protected`` (the paths
+    made private) and ``unprotected``."""
+    if os.geteuid() != 0:
+        return plan
+    done, left = [], []
+    for top in plan["secret"]:
+        if _in_checkout(top) or any(_within(e, top) for e in plan["expose"]):
+            left.append(top)
+            continue
+        for folder, dirs, files in os.walk(top):
+            for name, mode in [(folder, 0o700), *((os.path.join(folder, f), 0o600)
+                                                   for f in files)]:
+                if not os.path.islink(name):
+                    os.chown(name, 0, 0)
+                    os.chmod(name, mode)
+        done.append(top)
+    restore = _unlist(plan)
+    for path in plan["expose"]:
+        parts = path.split("/")
+        for depth in range(2, len(parts) + 1):
+            folder = "/".join(parts[:depth])
+            mode = os.stat(folder).st_mode & 0o7777
+            if not mode & 0o001:
+                restore.setdefault(folder, mode)
+                os.chmod(folder, mode | 0o001)
+    return {**plan, "protected": done, "unprotected": left, "restore": restore}
+
+
+def _unlist(plan: dict) -> dict[str, int]:
+    """Outside the system folders nothing can be listed by others while grading: the
+    folders leading to the Python installation or the temporary folder keep only o+x,
+    the other top-level folders lose o+r and o+x. Returns the modes to restore."""
+    import tempfile
+
+    needed = [*plan["expose"], os.path.realpath(tempfile.gettempdir())]
+    restore = {}
+    for top in plan["hide"]:
+        if any(_within(top, s) for s in plan["secret"]):
+            continue
+        below = [p for p in needed if _within(p, top)]
+        chain = {"/".join(p.split("/")[:depth]) for p in below
+                 for depth in range(2, len(p.split("/")) + 1)} - set(plan["expose"])
+        for folder, mode in [(top, 0o001 if below else 0), *((c, 0o001) for c in chain)]:
+            before = os.stat(folder).st_mode & 0o7777
+            after = (before & ~0o005) | mode
+            if after != before:
+                restore.setdefault(folder, before)
+                os.chmod(folder, after)
+    return restore
+
+
+def restore(plan: dict) -> None:
+    """Undo ``protect``'s changes to other folders' modes (the secret paths stay private)."""
+    for folder, mode in plan.get("restore", {}).items():
+        try:
+            os.chmod(folder, mode)
+        except OSError:
+            pass
+
+
+def _in_checkout(path: str) -> bool:
+    parts = path.split("/")
+    return any(os.path.exists("/".join(parts[:depth]) + "/pyproject.toml")
+               for depth in range(2, len(parts) + 1))
 
 
 def _within(path: str, root: str) -> bool:
@@ -108,6 +216,8 @@ def confine(plan: dict) -> dict:
     uid, gid = os.geteuid(), os.getegid()
     attempts = [(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC, "root")] if uid == 0 else []
     attempts.append((CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC, "user"))
+    if not plan.get("namespaces", True):
+        attempts, info["namespaces"] = [], "forbidden"
     for flags, mode in attempts:
         for net in (CLONE_NEWNET, 0):
             if _libc.unshare(ctypes.c_int(flags | net)) == 0:
@@ -166,18 +276,23 @@ def enter(plan: dict, info: dict, workdir: str) -> None:
                f"size={plan['disk']},mode=0700{owner}")
     elif student_uid is not None:
         os.chown(workdir, student_uid, student_uid)
-    _set_limits(plan, info)
+    _set_limits(plan, info, student_uid is not None)
     if student_uid is not None:
         os.setgroups([])
         os.setresgid(student_uid, student_uid, student_uid)
         os.setresuid(student_uid, student_uid, student_uid)
         info["identity"] = f"uid {student_uid}"
+        if info["filesystem"] == "open" and plan["protected"]:
+            left = len(plan["unprotected"])
+            info["filesystem"] = "grader files root-only (permissions)" + \
+                (f", except {left} folder(s) of a source checkout" if left else "")
     elif info["mode"] == "user":
         _drop_capabilities()
         info["identity"] = "no capabilities"
     else:
         info["identity"] = "grader's user"
     _prctl(PR_SET_NO_NEW_PRIVS, 1)
+    info["seccomp"] = install_seccomp_filter()
     os.setsid()  # a process group of its own: kill(0, ...) reaches nothing outside
     set_parent_death_signal()
     if os.getppid() != parent:
@@ -191,17 +306,90 @@ def enter(plan: dict, info: dict, workdir: str) -> None:
     os.chdir(workdir)
 
 
+# ----------------------------------------------------------------------------- seccomp
+# A classic-BPF filter over struct seccomp_data {int nr; u32 arch; u64 ip; u64 args[6]}:
+# EPERM for new user namespaces (unshare/clone with CLONE_NEWUSER), setns and sockets other
+# than AF_UNIX (no network even without a network namespace); ENOSYS for clone3, whose
+# flags a filter cannot read (libc falls back to clone). x86_64 only; elsewhere none.
+SYSCALLS_X86_64 = {"clone": 56, "socket": 41, "unshare": 272, "setns": 308, "clone3": 435}
+AUDIT_ARCH_X86_64, X32_SYSCALL_BIT = 0xC000003E, 0x40000000
+PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 22, 2
+SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO = 0x7FFF0000, 0x00050000
+BPF_LD_ABS, BPF_JEQ, BPF_JGE, BPF_JSET, BPF_RET = 0x20, 0x15, 0x35, 0x45, 0x06
+EPERM, ENOSYS, AF_UNIX = 1, 38, 1
+OFFSET_NR, OFFSET_ARCH, OFFSET_ARG0 = 0, 4, 16
+
+
+class _SockFilter(ctypes.Structure):
+    _fields_ = [("code", ctypes.c_uint16), ("jt", ctypes.c_uint8), ("jf", ctypes.c_uint8),
+                ("k", ctypes.c_uint32)]
+
+
+class _SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(_SockFilter))]
+
+
+def seccomp_program() -> list[tuple[int, int, int, int]]:
+    """The filter as (code, jt, jf, k); jumps are resolved from the labels below."""
+    n = SYSCALLS_X86_64
+    program = [
+        (BPF_LD_ABS, 0, 0, OFFSET_ARCH), (BPF_JEQ, 0, "deny", AUDIT_ARCH_X86_64),
+        (BPF_LD_ABS, 0, 0, OFFSET_NR), (BPF_JGE, "deny", 0, X32_SYSCALL_BIT),
+        (BPF_JEQ, "nosys", 0, n["clone3"]), (BPF_JEQ, "deny", 0, n["setns"]),
+        (BPF_JEQ, "flags", 0, n["unshare"]), (BPF_JEQ, "flags", 0, n["clone"]),
+        (BPF_JEQ, "domain", 0, n["socket"]), (BPF_RET, 0, 0, SECCOMP_RET_ALLOW),
+        "flags", (BPF_LD_ABS, 0, 0, OFFSET_ARG0), (BPF_JSET, "deny", 0, CLONE_NEWUSER),
+        (BPF_RET, 0, 0, SECCOMP_RET_ALLOW),
+        "domain", (BPF_LD_ABS, 0, 0, OFFSET_ARG0), (BPF_JEQ, 0, "deny", AF_UNIX),
+        (BPF_RET, 0, 0, SECCOMP_RET_ALLOW),
+        "deny", (BPF_RET, 0, 0, SECCOMP_RET_ERRNO | EPERM),
+        "nosys", (BPF_RET, 0, 0, SECCOMP_RET_ERRNO | ENOSYS),
+    ]
+    labels, index = {}, 0
+    for item in program:
+        if isinstance(item, str):
+            labels[item] = index
+        else:
+            index += 1
+    out = []
+    for item in (i for i in program if not isinstance(i, str)):
+        code, jt, jf, k = item
+        at = len(out) + 1  # jumps count from the next instruction
+        out.append((code, labels[jt] - at if isinstance(jt, str) else jt,
+                    labels[jf] - at if isinstance(jf, str) else jf, k))
+    return out
+
+
+def install_seccomp_filter() -> str:
+    """Install the filter on this process (inherited by its children; needs no_new_privs
+    or CAP_SYS_ADMIN); return what holds, for the isolation record."""
+    import platform
+
+    if platform.machine() != "x86_64":
+        return f"none ({platform.machine()})"
+    program = seccomp_program()
+    filters = (_SockFilter * len(program))(*[_SockFilter(*i) for i in program])
+    prog = _SockFprog(len(program), filters)
+    if _libc.prctl(PR_SET_SECCOMP, ctypes.c_ulong(SECCOMP_MODE_FILTER), ctypes.byref(prog),
+                   ctypes.c_ulong(0), ctypes.c_ulong(0)) != 0:
+        return f"none ({os.strerror(ctypes.get_errno())})"
+    return "no user namespaces, setns or network sockets"
+
+
 def set_parent_death_signal() -> None:
     """This process gets SIGKILL when its parent dies (cleared by identity changes)."""
     _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
-def _set_limits(plan: dict, info: dict) -> None:
+def _set_limits(plan: dict, info: dict, own_uid: bool) -> None:
     limits = {"core": 0, "fsize": plan["output"], "cpu": plan["cpu"], "nofile": 256}
     if not plan["gpu"]:  # CUDA reserves huge address ranges; GPU runs rely on the timeout
         limits["as"] = _address_space() + plan["memory"]
-    if info["mode"] != "none":  # counted per sandbox (own uid or user namespace)
-        limits["nproc"] = plan["processes"]
+    if info["mode"] != "none" or own_uid:  # counted per sandbox (own uid or user namespace)
+        # without a pids cgroup the per-process address-space cap is the only memory
+        # bound: fewer processes keep the total (nproc x (preloaded + memory)) small
+        limits["nproc"] = plan["processes"] if "pids" in info.get("cgroup", "") \
+            else min(plan["processes"], NPROC_WITHOUT_CGROUP)
     for name, value in limits.items():
         hard = value + 5 if name == "cpu" else value
         resource.setrlimit(getattr(resource, f"RLIMIT_{name.upper()}"), (value, hard))

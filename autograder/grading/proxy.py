@@ -273,6 +273,12 @@ class Session:
                 "isolation": {str(k): v if type(v) is str else json.dumps(v)[:200]
                               for k, v in isolation.items()} if type(isolation) is dict else {}}
 
+    def output(self) -> str:
+        """The tail of the student's printed output (never for students: it can echo
+        hidden inputs)."""
+        reply, _ = self._request({"op": "output"}, [], "the student's output")
+        return reply["ok"] if type(reply.get("ok")) is str else ""
+
     def describe(self, names) -> dict:
         """Student globals as the checks get them: data, proxies or handles."""
         reply, blobs = self._request({"op": "describe", "names": list(names)}, [],

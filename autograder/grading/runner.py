@@ -22,22 +22,25 @@ from autograder.grading.results import Result, case_record
 from autograder.grading.submissions import Submission
 
 MAX_STARTS = 4
+OUTPUT_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
 class Limits:
     """Per-submission limits. ``timeout``: wall-clock seconds the student's code may take
-    (notebook and every call from the checks); one case may use at most a quarter of it."""
+    (notebook and every call from the checks); one case may use at most ``case_seconds``
+    of it (default: a quarter)."""
 
     timeout: float = 120.0
     memory_mb: int = 2048     # address space on top of the preloaded libraries
     output_mb: int = 16       # largest file (its printed output included) it may write
     disk_mb: int = 256        # its temporary working directory
     processes: int = 64
+    case_seconds: float | None = None
 
     @property
     def case_timeout(self) -> float:
-        return self.timeout / 4
+        return self.case_seconds if self.case_seconds is not None else self.timeout / 4
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,7 @@ class _Grading:
             if self.job.benchmark and self.namespace is not None:
                 self.result.benchmark = dict(self.job.benchmark[1](self.namespace))
             if self.session is not None:
+                self._keep_output()
                 self.session.close()
         self._summarize()
         return outcomes
@@ -119,7 +123,11 @@ class _Grading:
         session.allowance = budget
         try:
             executed = session.execute(self.submission.cells, self.job.files)
-            self.result.notebook_errors = executed["errors"]
+            if self.starts == 1:  # later runs follow hidden cases: their errors are staff-only
+                self.result.notebook_errors = executed["errors"]
+            else:
+                self.result.staff_only.setdefault("later_notebook_errors", []).append(
+                    executed["errors"])
             self.result.isolation = executed["isolation"]
             self.namespace = session.describe(needs)
         except SandboxLost as lost:
@@ -152,6 +160,14 @@ class _Grading:
             return CaseResult(case, False, text)
         finally:
             self.left -= limit - session.allowance
+
+    def _keep_output(self) -> None:
+        """What the student printed, kept for the staff (results/<student>.json) only."""
+        self.session.allowance = OUTPUT_SECONDS
+        try:
+            self.result.staff_only["output"] = self.session.output()
+        except (SandboxLost, KeyError, TypeError):
+            pass
 
     @staticmethod
     def _lost_text(lost: SandboxLost, where: str, limit: float) -> str:

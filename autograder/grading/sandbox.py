@@ -23,6 +23,7 @@ import collections.abc
 import inspect
 import json
 import os
+import select
 import shutil
 import signal
 import socket
@@ -30,7 +31,7 @@ import sys
 import tempfile
 import types
 
-from autograder.grading import isolation
+from autograder.grading import cgroups, isolation
 from autograder.grading.protocol import CannotCross, Channel, decode, encode
 
 PRELOAD = ("numpy", "torch", "matplotlib", "matplotlib.pyplot", "pandas",
@@ -38,6 +39,7 @@ PRELOAD = ("numpy", "torch", "matplotlib", "matplotlib.pyplot", "pandas",
 CELL_MAGICS_RUN = ("time", "capture")  # cell magics whose body runs; others are skipped
 MESSAGE_CHARS = 2000
 MAX_HANDLES = 100_000
+OUTPUT_TAIL = 64 << 10
 
 
 # ----------------------------------------------------------------------------- fork server
@@ -72,34 +74,68 @@ def serve_forks(control: socket.socket) -> None:
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # sessions are reaped automatically
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the grader's to handle
     control.send(b'{"ready": true}')
-    while True:
-        message, fds, _, _ = socket.recv_fds(control, 1 << 20, 2)
-        if not message:
-            return
-        request = json.loads(message)
-        pid = os.fork()
-        if pid == 0:
-            control.close()
-            _session(request["plan"], *fds)
-        for fd in fds:
-            os.close(fd)
-        try:
-            pidfds = [os.pidfd_open(pid)]
-        except (AttributeError, OSError):
-            pidfds = []
-        socket.send_fds(control, [json.dumps({"pid": pid}).encode()], pidfds)
-        for fd in pidfds:
-            os.close(fd)
+    groups: dict[int, cgroups.Group] = {}  # pidfd of a live session -> its cgroups
+    try:
+        while True:
+            message, fds, _, _ = socket.recv_fds(control, 1 << 20, 2)
+            if not message:
+                return
+            _release_ended(groups)
+            plan = json.loads(message)["plan"]
+            group = _session_group(plan)
+            pid = os.fork()
+            if pid == 0:
+                control.close()
+                _session(plan, group, *fds)
+            for fd in fds:
+                os.close(fd)
+            try:
+                pidfds = [os.pidfd_open(pid)]
+            except (AttributeError, OSError):
+                pidfds = []
+            socket.send_fds(control, [json.dumps({"pid": pid}).encode()], pidfds)
+            if pidfds and group is not None:
+                groups[pidfds[0]] = group
+            else:
+                for fd in pidfds:
+                    os.close(fd)
+    finally:
+        _release_ended(groups, every=True)
 
 
-def _session(plan: dict, data_fd: int, status_fd: int) -> None:
-    """Session parent: confine, fork the student process, report how it ended."""
+def _session_group(plan: dict) -> cgroups.Group | None:
+    """Cgroups capping the memory and processes of the whole submission, where permitted
+    (the session parent counts as one process). Memory: a quarter above the per-process
+    cap, so one process that allocates too much gets a MemoryError, not a kill."""
+    if os.geteuid() != 0:
+        return None
+    return cgroups.Group(memory=plan["memory"] * 5 // 4, pids=plan["processes"] + 1)
+
+
+def _release_ended(groups: dict, every: bool = False) -> None:
+    """Kill what is left in the cgroups of ended sessions (all of them: ``every``) and
+    remove the groups."""
+    ended = list(groups) if every else select.select(list(groups), [], [], 0)[0]
+    for fd in ended:
+        group = groups.pop(fd)
+        group.kill_all()
+        group.close()
+        os.close(fd)
+
+
+def _session(plan: dict, group, data_fd: int, status_fd: int) -> None:
+    """Session parent: enter the submission's cgroups, confine, fork the student process,
+    report how it ended."""
     code = 1
     try:
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         isolation.set_parent_death_signal()
         _close_fds_except(data_fd, status_fd)
+        if group is not None:
+            group.enter()
         info = isolation.confine(plan)
+        info["cgroup"] = ", ".join(group.capped) if group is not None and group.capped \
+            else "none"
         sealed = info["filesystem"] == "sealed"
         workdir = isolation.WORKDIR if sealed else tempfile.mkdtemp(prefix="advopt-sandbox-")
         pid = os.fork()
@@ -213,6 +249,7 @@ class Session:
 
     def __init__(self, channel: Channel, info: dict):
         self.channel, self.info = channel, info
+        self.workdir = os.getcwd()
         self.namespace = {"__name__": "__main__", "__builtins__": builtins,
                           "display": _nothing}
         self.namespace["get_ipython"] = lambda: _Shell(self.namespace)
@@ -388,6 +425,22 @@ class Session:
         if torch is not None and torch.cuda.is_available() and torch.cuda.is_initialized():
             torch.cuda.synchronize()
         return {"ok": None}
+
+    def op_output(self, header, blobs, out) -> dict:
+        """The tail of what the student's code printed (for the course staff only)."""
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except Exception:
+                pass
+        try:
+            with open(os.path.join(self.workdir, "output.txt"), "rb") as f:
+                f.seek(0, os.SEEK_END)
+                f.seek(max(0, f.tell() - OUTPUT_TAIL))
+                text = f.read().decode(errors="replace")
+        except OSError:
+            text = ""
+        return {"ok": text}
 
     def op_getattr(self, header, blobs, out) -> dict:
         try:

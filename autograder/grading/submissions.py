@@ -82,6 +82,14 @@ def discover(folder) -> list[Submission]:
     return out
 
 
+def read_folder(folder: Path, student: str) -> Submission:
+    """The one submission in ``folder`` (a notebook, else a grader.export() zip)."""
+    paths = _candidates(Path(folder))
+    if not paths:
+        raise InputError(f"{folder}: no notebook (.ipynb) or grader.export() zip submitted")
+    return read(Path(folder), student, paths)
+
+
 def read(folder: Path, student: str, paths: list[Path], meta: dict | None = None) -> Submission:
     """The submission of ``student`` among candidate files ``paths`` (valid or not)."""
     notebooks = [p for p in paths if p.suffix == ".ipynb"]

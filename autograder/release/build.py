@@ -70,24 +70,26 @@ def _offline_build_possible() -> bool:
     return (int(major), int(minor)) >= (70, 1)
 
 
-def _copy_sources(project: Path, target: Path) -> None:
-    """pyproject.toml, README and the top-level packages of ``project``, nothing else
-    (no stale build/ or egg-info, so the wheel holds exactly the current sources)."""
+def _copy_sources(project: Path, target: Path, exclude: tuple[str, ...]) -> None:
+    """pyproject.toml, README and the top-level packages of ``project`` but ``exclude``,
+    nothing else (no stale build/ or egg-info, so the wheel holds exactly the current
+    sources)."""
     target.mkdir()
     for item in sorted(project.iterdir()):
         if item.is_file() and (item.name == "pyproject.toml" or item.name.startswith("README")):
             shutil.copy(item, target / item.name)
-        elif item.is_dir() and (item / "__init__.py").exists():
+        elif item.is_dir() and (item / "__init__.py").exists() and item.name not in exclude:
             shutil.copytree(item, target / item.name,
                             ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
 
 
-def build_wheel(project: Path, dest: Path) -> Path:
-    """A normalised wheel of ``project`` (grading code, checks, solutions) in ``dest``."""
+def build_wheel(project: Path, dest: Path, exclude: tuple[str, ...] = ()) -> Path:
+    """A normalised wheel of ``project`` (grading code and checks) in ``dest``, without
+    the top-level packages ``exclude`` (the reference solutions)."""
     dest.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         source, out = Path(tmp) / "src", Path(tmp) / "out"
-        _copy_sources(project, source)
+        _copy_sources(project, source, exclude)
         cmd = [sys.executable, "-m", "pip", "wheel", str(source), "--no-deps", "-q", "-w", str(out)]
         if _offline_build_possible():
             cmd.append("--no-build-isolation")
@@ -122,19 +124,39 @@ def normalise_zip(source: Path, target: Path, edits: dict[str, Callable] | None 
     tmp.replace(target)
 
 
+ENGINES = ("sealed", "otter")
+
+
+def _otter_line(lines: list[str]) -> int:
+    return next(i for i, line in enumerate(lines) if "run_otter.py" in line)
+
+
 def with_gradescope_hooks(run_autograder: bytes, env: dict[str, str], after: str) -> bytes:
     """Otter's run_autograder script with ``env`` exported before Otter runs and the shell
     command ``after`` run once Otter has written results.json."""
     lines = run_autograder.decode().rstrip("\n").split("\n")
-    i = next(i for i, line in enumerate(lines) if "run_otter.py" in line)
+    i = _otter_line(lines)
     exports = [f"export {key}={shlex.quote(value)}" for key, value in env.items()]
     return "\n".join([*lines[:i], *exports, lines[i], *([after] if after else []),
                       *lines[i + 1:]]).encode() + b"\n"
 
 
-def gradescope_edits(assignment: Assignment) -> dict[str, Callable]:
-    """Zip edits the assignment asks for (GRADESCOPE_ENV, GRADESCOPE_AFTER of its checks
-    module, e.g. the MNIST leaderboard)."""
+def with_sealed_grader(run_autograder: bytes, checks: str) -> bytes:
+    """Otter's run_autograder script grading with ``python -m autograder.gradescope``
+    (the sealed grader) instead of Otter's in-kernel run."""
+    lines = run_autograder.decode().rstrip("\n").split("\n")
+    lines[_otter_line(lines)] = f"python -m autograder.gradescope {shlex.quote(checks)}"
+    return "\n".join(lines).encode() + b"\n"
+
+
+def gradescope_edits(assignment: Assignment, engine: str = "sealed") -> dict[str, Callable]:
+    """Zip edits: the sealed grader as run_autograder (engine "sealed"), or Otter's with
+    the hooks the assignment asks for (engine "otter": GRADESCOPE_ENV, GRADESCOPE_AFTER
+    of its checks module, e.g. the MNIST leaderboard)."""
+    if engine not in ENGINES:
+        raise ReleaseError(f"unknown grading engine {engine!r}; choose one of {ENGINES}")
+    if engine == "sealed":
+        return {"run_autograder": lambda data: with_sealed_grader(data, assignment.checks)}
     module = assignment.checks_module()
     env, after = getattr(module, "GRADESCOPE_ENV", {}), getattr(module, "GRADESCOPE_AFTER", "")
     if not env and not after:
@@ -203,10 +225,11 @@ def render_html(notebook: Path, target: Path) -> None:
 
 
 def build(assignment: Assignment, dest: Path, wheel: Path,
-          site: Path | None = None) -> dict[str, Path]:
+          site: Path | None = None, engine: str = "sealed") -> dict[str, Path]:
     """Build ``dest`` (= dist/<name>) from the master; return the paths of the outputs.
 
-    ``site``: the grading wheel installed, for Otter to test the solution (None: no test).
+    ``site``: the grading wheel installed, for Otter to test the solution (None: no test);
+    ``engine``: what the zip's run_autograder grades with (ENGINES).
     """
     if not assignment.master.exists():
         raise ReleaseError(f"no master notebook at {assignment.master}")
@@ -228,7 +251,7 @@ def build(assignment: Assignment, dest: Path, wheel: Path,
         for item in (out / "student").iterdir():
             shutil.copy(item, dest / "student" / item.name)
         normalise_zip(next((out / "autograder").glob("*.zip")), paths["zip"],
-                      gradescope_edits(assignment))
+                      gradescope_edits(assignment, engine))
         shutil.copy(out / "autograder" / notebook.name, paths["solution"])
     for key in ("student", "solution"):
         normalise_notebook(paths[key])

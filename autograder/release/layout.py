@@ -46,6 +46,12 @@ class Assignment:
                    project=root)
 
     @property
+    def solutions_package(self) -> str:
+        """Top-level package of the reference solutions in ``project`` (kept out of the
+        grading wheel)."""
+        return self.solutions.resolve().relative_to(self.project.resolve()).parts[0]
+
+    @property
     def public_file(self) -> str:
         """File name of the public checks next to the student notebook."""
         return public_module_name(self.name) + ".py"

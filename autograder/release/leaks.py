@@ -12,14 +12,23 @@ students see by design (the public checks, support files such as the data loader
 master's prose and figure cells).
 In a notebook, what is scanned is every string a student can read: cell sources, outputs
 and metadata (Otter's doctest prompts removed).
+
+The autograder zip and the grading wheel inside it (everything Gradescope installs) must
+hold no reference solution (``scan_zip``): no module of the solutions package, and no
+function whose canonical form (``canonical``: its AST without docstring, function name
+or the names of its arguments and locals) equals one of the solutions'. Lines are not
+compared there: checks legitimately write the same formulas.
 """
 from __future__ import annotations
 
 import ast
+import copy
 import hashlib
 import inspect
+import io
 import re
-from pathlib import Path
+import zipfile
+from pathlib import Path, PurePosixPath
 
 import nbformat
 
@@ -28,6 +37,7 @@ from autograder.release.build import ReleaseError, write_json
 from autograder.release.layout import Assignment
 
 MIN_LENGTH = 16
+MIN_FUNCTION_NODES = 12   # smaller functions (``return x``) are too common to be evidence
 
 
 def _normalise(line: str) -> str:
@@ -52,7 +62,23 @@ def public_lines(assignment: Assignment) -> set[str]:
     for cell, _, block in fmt.walk(nbformat.read(assignment.master, as_version=4)):
         if block not in ("solution", "tests"):
             lines += cell.source.split("\n")
+        elif skip and cell.cell_type == "code":  # a solution cell: its stub stays
+            lines += _outside_solution_markers(cell.source)
     return {_normalise(line) for line in lines}
+
+
+def _outside_solution_markers(source: str) -> list[str]:
+    """Lines of a solution code cell that the student notebook keeps (signature,
+    docstring): those outside ``# BEGIN/END SOLUTION`` and not ending in ``# SOLUTION``."""
+    kept, inside = [], False
+    for line in source.split("\n"):
+        if line.strip().startswith("# BEGIN SOLUTION"):
+            inside = True
+        elif line.strip().startswith("# END SOLUTION"):
+            inside = False
+        elif not inside and not line.rstrip().endswith("# SOLUTION"):
+            kept.append(line)
+    return kept
 
 
 def solution_lines(assignment: Assignment) -> set[str]:
@@ -146,6 +172,78 @@ def scan(assignment: Assignment, student_dir: Path) -> dict:
         "hidden_source_lines_checked": len(hidden_lines),
         "leaks": leaks,
     }
+
+
+def canonical(function: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
+    """A function's AST without docstring and with its name, argument names and local
+    names replaced by their order of appearance (``v0``, ``v1``, ...)."""
+    node = copy.deepcopy(function)
+    if ast.get_docstring(node):
+        node.body = node.body[1:] or [ast.Pass()]
+    node.name, node.decorator_list, node.returns = "_", [], None
+    local = {}
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.arg):
+            sub.annotation = None
+            sub.arg = local.setdefault(sub.arg, f"v{len(local)}")
+        elif isinstance(sub, ast.Name) and isinstance(sub.ctx, (ast.Store, ast.Del)):
+            local.setdefault(sub.id, f"v{len(local)}")
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Name) and sub.id in local:
+            sub.id = local[sub.id]
+    return ast.dump(node, annotate_fields=False)
+
+
+def _functions(source: str) -> list[tuple[str, str]]:
+    """(name, canonical form) of every function (nested ones too) large enough to count."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return []
+    return [(node.name, canonical(node)) for node in ast.walk(tree)
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+            and sum(1 for _ in ast.walk(node)) >= MIN_FUNCTION_NODES]
+
+
+def solution_functions(assignment: Assignment) -> dict[str, str]:
+    """{canonical form: "file:function"} of every function of the solutions package."""
+    package = assignment.project / assignment.solutions_package
+    out = {}
+    for path in sorted(package.rglob("*.py")):
+        for name, form in _functions(path.read_text()):
+            out.setdefault(form, f"{path.relative_to(assignment.project)}:{name}")
+    return out
+
+
+def _archive_files(data: bytes, prefix: str):
+    """(path, bytes) of every file in a zip, and of every wheel or zip inside it."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for info in archive.infolist():
+            if info.is_dir():
+                continue
+            content, path = archive.read(info), f"{prefix}{info.filename}"
+            yield path, content
+            if info.filename.endswith((".whl", ".zip")):
+                yield from _archive_files(content, f"{path}!/")
+
+
+def scan_zip(assignment: Assignment, zip_path: Path) -> dict:
+    """Scan the autograder zip and the wheels in it for solution modules and functions."""
+    package = assignment.solutions_package
+    functions = solution_functions(assignment)
+    leaks, scanned = [], 0
+    for path, content in _archive_files(zip_path.read_bytes(), ""):
+        scanned += 1
+        parts = PurePosixPath(path.rsplit("!/", 1)[-1]).parts
+        if parts and (parts[0] == package or parts[0] == f"{package}.py"):
+            leaks.append({"file": path, "kind": "solutions module", "text": package})
+        if path.endswith(".py"):
+            source = content.decode("utf-8", errors="replace")
+            leaks += [{"file": path, "kind": "solution function",
+                       "text": f"{name} = {functions[form]}"}
+                      for name, form in _functions(source) if form in functions]
+    return {"zip": zip_path.name, "zip_files_scanned": scanned,
+            "solution_functions_checked": len(functions), "leaks": leaks}
 
 
 def require_clean(report: dict, path: Path) -> None:

@@ -1,13 +1,16 @@
 """Checks of a built release: scores through the zip, the student notebook, determinism.
 
-Notebooks are graded the way Gradescope does, through the released zip; the grading code
+Notebooks are graded the way Gradescope does, through the released zip: the zip's own
+``run_autograder`` in an ``/autograder``-style folder (``gradescope_grade``; the sealed
+grader), or ``otter run`` (``otter_grade``; Otter's in-kernel path). The grading code
 comes only from the wheel inside the zip, installed into a folder that becomes the
-PYTHONPATH of ``otter run`` (what Gradescope's setup installs, minus the dependencies,
-which this environment already has).
+PYTHONPATH (what Gradescope's setup installs, minus the dependencies, which this
+environment already has).
 """
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -83,6 +86,78 @@ def otter_grade(zip_path: Path, notebook: Path, site: Path,
     return scores, usage
 
 
+def gradescope_root(zip_path: Path, submission: Path, root: Path) -> Path:
+    """An ``/autograder``-style folder: source/ (the unpacked zip), submission/ (holding
+    ``submission``, a notebook or an exported zip), results/."""
+    with zipfile.ZipFile(zip_path) as zf:
+        zf.extractall(root / "source")
+    (root / "submission").mkdir()
+    (root / "results").mkdir()
+    shutil.copy(submission, root / "submission" / submission.name)
+    return root
+
+
+# Gradescope's run_autograder activates Otter's mamba environment first; here the
+# environment is the caller's Python, so `mamba` does nothing.
+_MAMBA_STUB = "#!/bin/sh\nexit 0\n"
+
+
+def run_autograder_env(root: Path, site: Path | None, python: Path = Path(sys.executable),
+                       extra: dict | None = None) -> dict:
+    """Environment in which ``root/source/run_autograder`` runs with ``python``."""
+    stub = root / "stub-bin"
+    stub.mkdir(exist_ok=True)
+    (stub / "mamba").write_text(_MAMBA_STUB)
+    (stub / "mamba").chmod(0o755)
+    env = {**subprocess_env(site), "ADVOPT_GRADESCOPE_ROOT": str(root), **(extra or {})}
+    env["PATH"] = os.pathsep.join([str(stub), str(python.parent), env.get("PATH", "")])
+    return env
+
+
+def scores_of(results: dict) -> dict[str, tuple]:
+    """{question: (score, max_score)} of a Gradescope results.json (tests named "qN: ...")."""
+    out: dict[str, tuple] = {}
+    for test in results["tests"]:
+        if test.get("max_score") is None:
+            continue
+        question = test["name"].split(":")[0]
+        score, maximum = out.get(question, (0.0, 0.0))
+        out[question] = (score + test["score"], maximum + test["max_score"])
+    return out
+
+
+def gradescope_grade(zip_path: Path, notebook: Path, site: Path,
+                     measure: dict | None = None) -> tuple[dict[str, tuple], dict | None, dict]:
+    """Grade one notebook (or exported zip) with the zip's own ``run_autograder``.
+
+    Returns ({question: (score, max_score)}, resource usage when measured, results.json).
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        root = gradescope_root(zip_path, notebook, Path(tmp) / "autograder")
+        cmd = ["bash", str(root / "source" / "run_autograder")]
+        env = run_autograder_env(root, site)
+        usage = None
+        if measure:
+            usage = resources.measure(cmd, cwd=root, env=env, **measure)
+            if usage["exit_code"] != 0:
+                raise ReleaseError(f"run_autograder on {notebook.name} under Gradescope's "
+                                   f"limits failed (exit {usage['exit_code']}):\n"
+                                   f"{usage['output_tail']}")
+        else:
+            run(cmd, cwd=root, env=env, what=f"run_autograder on {notebook.name}",
+                timeout=resources.TIME_LIMIT)
+        results = json.loads((root / "results" / "results.json").read_text())
+    return scores_of(results), usage, results
+
+
+def grade_with(engine: str, zip_path: Path, notebook: Path, site: Path,
+               measure: dict | None = None) -> tuple[dict[str, tuple], dict | None]:
+    """Grade through the zip the way its run_autograder does for ``engine``."""
+    if engine == "otter":
+        return otter_grade(zip_path, notebook, site, measure)
+    return gradescope_grade(zip_path, notebook, site, measure)[:2]
+
+
 def require_full_marks(scores: dict[str, tuple]) -> None:
     missing = {q: s for q, s in scores.items() if s[0] != s[1]}
     if not scores or missing:
@@ -123,10 +198,11 @@ def execute_student_notebook(notebook: Path, timeout: int = 300) -> None:
             raise ReleaseError(f"the untouched student notebook crashes:\n{str(e)[-2000:]}")
 
 
-def require_deterministic(assignment: Assignment, dest: Path, scratch: Path) -> None:
+def require_deterministic(assignment: Assignment, dest: Path, scratch: Path,
+                          engine: str = "sealed") -> None:
     """A second build (wheel included) from the same inputs gives byte-identical files."""
-    wheel = build_wheel(assignment.project, scratch / "wheels")
-    build(assignment, scratch / assignment.name, wheel)
+    wheel = build_wheel(assignment.project, scratch / "wheels", (assignment.solutions_package,))
+    build(assignment, scratch / assignment.name, wheel, engine=engine)
     differ = []
     for folder in ("student", "autograder", "solutions"):
         first = digest(dest / folder)

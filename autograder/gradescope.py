@@ -1,0 +1,169 @@
+"""Gradescope's entry point: grade the one submission of an autograder run with the sealed
+grader of ``make grade`` and write Gradescope's results.json.
+
+    python -m autograder.gradescope ASSIGNMENT        (the release's run_autograder)
+
+Layout (Gradescope's; the root is ``$ADVOPT_GRADESCOPE_ROOT``, default ``/autograder``)::
+
+    ROOT/submission/   what the student uploaded: a grader.export() zip or a notebook
+    ROOT/source/       the unpacked autograder zip (never visible to student code)
+    ROOT/results/      results.json (Gradescope's format) and, for the TA, the full
+                       result (``results/<student>.json``: every message and all captured
+                       output)
+
+Only the notebook is read from the submission (as JSON; nothing unpickled or
+extracted). Student code runs in its own sandboxed process (autograder.grading); the
+checks and expected values stay in this process.
+
+results.json holds ``score``, ``execution_time``, ``output`` (status and the points per
+question), ``tests`` (one per case: ``name``, ``score``, ``max_score``, ``visibility``,
+and for failed public cases their message) and, for assignments with a benchmark, the
+``leaderboard``. Hidden cases are listed by name and score only, with the visibility
+``$ADVOPT_HIDDEN_VISIBILITY`` (default ``after_published``: shown once the instructor
+publishes grades; ``hidden``: never shown to students); their messages, which can
+quote hidden inputs, are never in results.json.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+from autograder.cases import questions
+from autograder.grading import isolation, results
+from autograder.grading.batch import load_assignment, secret_paths, support_files
+from autograder.grading.proxy import ForkServer
+from autograder.grading.runner import Job, Limits, grade
+from autograder.grading.submissions import InputError, Submission, read_folder
+
+ROOT_ENV = "ADVOPT_GRADESCOPE_ROOT"
+VISIBILITY_ENV = "ADVOPT_HIDDEN_VISIBILITY"
+HIDDEN_VISIBILITIES = ("after_published", "hidden", "after_due_date")
+STUDENT = "submission"
+TIMEOUT_ENV = "ADVOPT_GRADESCOPE_TIMEOUT"
+# Gradescope stops an autograder after 10 minutes by default: the student's code may use
+# 9 of them ($ADVOPT_GRADESCOPE_TIMEOUT), one case (the mnist benchmark: 240 s budget) at
+# most half.
+TIMEOUT = 540.0
+
+
+def limits_for(checks_module) -> Limits:
+    """Sandbox limits inside the assignment's Gradescope container."""
+    from autograder.release.resources import limits_of
+
+    container_mb = limits_of(checks_module)["memory_limit"] >> 20
+    # the grader, the fork server and their libraries take about 512 MB of the container
+    memory_mb = max(container_mb // 4, container_mb - 1024)
+    try:
+        timeout = float(os.environ.get(TIMEOUT_ENV, TIMEOUT))
+    except ValueError:
+        raise InputError(f"${TIMEOUT_ENV} must be a number of seconds") from None
+    return Limits(timeout=timeout, case_seconds=timeout / 2, memory_mb=memory_mb)
+
+
+def hidden_visibility() -> str:
+    value = os.environ.get(VISIBILITY_ENV, HIDDEN_VISIBILITIES[0])
+    if value not in HIDDEN_VISIBILITIES:
+        raise InputError(f"${VISIBILITY_ENV}={value!r}: choose one of {HIDDEN_VISIBILITIES}")
+    return value
+
+
+def grade_submission(assignment: str, root: Path) -> dict:
+    """Grade ROOT/submission; write ROOT/results/results.json; return its content."""
+    module = load_assignment(assignment)
+    if "torch" in sys.modules:  # as in make grade: the checks' reference runs on one thread
+        sys.modules["torch"].set_num_threads(1)
+    visibility = hidden_visibility()
+    out = root / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    submission = _submission(root / "submission")
+    limits = limits_for(module)
+    measurement = _leaderboard_file(module, out)
+    plan = isolation.protect(isolation.make_plan(
+        secret_paths(module, root / "source", out, root / "submission"), limits,
+        uid=isolation.student_uid_base()))
+    job = Job(tuple(module.CASES), support_files(module), plan, limits, fingerprint="")
+    try:
+        with ForkServer() as server:
+            result = grade(submission, job, server)
+    finally:
+        isolation.restore(plan)
+    results.save(out, result)
+    report = results_json(result, questions(module.CASES), visibility)
+    if measurement is not None and measurement.exists():
+        report["leaderboard"] = _leaderboard_module(module).entries(
+            json.loads(measurement.read_text()))
+    (out / "results.json").write_text(json.dumps(report, indent=1))
+    return report
+
+
+def _submission(folder: Path) -> Submission:
+    if not folder.is_dir():
+        raise InputError(f"{folder}: no submission folder")
+    return read_folder(folder, STUDENT)
+
+
+def _leaderboard_file(module, out: Path) -> Path | None:
+    """Where the benchmark check writes its measurement (assignments with MEASUREMENT)."""
+    if not hasattr(module, "MEASUREMENT"):
+        return None
+    path = out / Path(module.MEASUREMENT).name
+    for key in getattr(module, "GRADESCOPE_ENV", {}):
+        os.environ[key] = str(path)
+    return path
+
+
+def _leaderboard_module(module):
+    import importlib
+
+    return importlib.import_module(f"{module.__name__}.leaderboard")
+
+
+def results_json(result, points: dict[str, float], visibility: str) -> dict:
+    """Gradescope's results.json of one graded result (see the module docstring)."""
+    tests = []
+    for case in result.cases:
+        test = {"name": f"{case['question']}: {case['name']}", "score": case["score"],
+                "max_score": case["points"],
+                "visibility": visibility if case["hidden"] else "visible"}
+        if case["hidden"]:
+            test["output"] = "passed" if case["passed"] else "failed"
+        else:
+            test["output"] = "passed" if case["passed"] else case["message"]
+        tests.append(test)
+    scores = result.scores()
+    lines = [f"Status: {result.status}",
+             *([f"What went wrong: {result.detail}"] if result.status != "graded" else []),
+             *[f"cell {e['cell']} raised: {e['error'][:300]}" for e in result.notebook_errors],
+             "", "Points per question (hidden tests count once grades are published):",
+             *[f"  {q}: {scores.get(q, 0):g} / {m:g}" for q, m in points.items()],
+             f"  total: {result.total:g} / {sum(points.values()):g}"]
+    return {"score": result.total, "execution_time": round(result.seconds, 1),
+            "output": "\n".join(lines), "stdout_visibility": "hidden", "tests": tests}
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) != 1:
+        print(__doc__, file=sys.stderr)
+        return 2
+    started = time.monotonic()
+    root = Path(os.environ.get(ROOT_ENV, "/autograder"))
+    try:
+        report = grade_submission(argv[0], root)
+    except InputError as e:  # no gradable submission: say so to the student
+        (root / "results").mkdir(parents=True, exist_ok=True)
+        (root / "results" / "results.json").write_text(json.dumps(
+            {"score": 0, "output": f"Not graded: {e}", "tests": []}, indent=1))
+        print(f"autograder: {e}", file=sys.stderr)
+        return 0
+    maximum = sum(t["max_score"] for t in report["tests"])
+    print(f"Total Score: {report['score']:.3f} / {maximum:.3f} "
+          f"(graded in {time.monotonic() - started:.1f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
