@@ -77,18 +77,26 @@ def test_cell(points: float, hidden: bool, body: str) -> str:
     return f'""" # BEGIN TEST CONFIG\n{config}\n""" # END TEST CONFIG\n{body}'
 
 
-def solution_code_lines(code: str) -> list[str]:
-    """Lines of a master code cell that are solution: between ``# BEGIN SOLUTION`` and
-    ``# END SOLUTION`` lines, or ending in ``# SOLUTION``."""
-    out, inside = [], False
+def split_solution_code(code: str) -> tuple[list[str], list[str]]:
+    """(solution lines, stub lines) of a master code cell: solution lines lie between
+    ``# BEGIN SOLUTION`` and ``# END SOLUTION`` lines or end in ``# SOLUTION``; the stub
+    lines (signature, docstring) are what the student notebook keeps."""
+    solution, stub, inside = [], [], False
     for line in code.split("\n"):
         if line.strip().startswith(BEGIN_SOLUTION):
             inside = True
         elif line.strip().startswith(END_SOLUTION):
             inside = False
         elif inside or line.rstrip().endswith(SOLUTION_LINE):
-            out.append(line)
-    return out
+            solution.append(line)
+        else:
+            stub.append(line)
+    return solution, stub
+
+
+def solution_code_lines(code: str) -> list[str]:
+    """Lines of a master code cell that are solution (see ``split_solution_code``)."""
+    return split_solution_code(code)[0]
 
 
 def defined_names(code: str) -> set[str]:

@@ -1,4 +1,4 @@
-"""The checks judge by SPEC.md alone: no module of the two assignments' checks imports
+"""The checks judge by docs/spec.md alone: no module of the two assignments' checks imports
 ``solutions`` (the grading wheel does not ship the reference solutions)."""
 import ast
 from pathlib import Path

@@ -48,7 +48,7 @@ SIGNATURES = {
     "sample_beta": ("low", "high", "size", "rng"),
     "lr_decay": ("lr0", "epoch", "decay_rate"),
 }
-"""SPEC.md's parameter names of every stub, to name the arguments of a call in messages."""
+"""The specified parameter names of every stub, to name the arguments of a call in messages."""
 
 
 def summary(value):

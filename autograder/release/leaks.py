@@ -62,23 +62,9 @@ def public_lines(assignment: Assignment) -> set[str]:
     for cell, _, block in fmt.walk(nbformat.read(assignment.master, as_version=4)):
         if block not in ("solution", "tests"):
             lines += cell.source.split("\n")
-        elif skip and cell.cell_type == "code":  # a solution cell: its stub stays
-            lines += _outside_solution_markers(cell.source)
+        elif block == "solution" and cell.cell_type == "code":  # its stub stays
+            lines += fmt.split_solution_code(cell.source)[1]
     return {_normalise(line) for line in lines}
-
-
-def _outside_solution_markers(source: str) -> list[str]:
-    """Lines of a solution code cell that the student notebook keeps (signature,
-    docstring): those outside ``# BEGIN/END SOLUTION`` and not ending in ``# SOLUTION``."""
-    kept, inside = [], False
-    for line in source.split("\n"):
-        if line.strip().startswith("# BEGIN SOLUTION"):
-            inside = True
-        elif line.strip().startswith("# END SOLUTION"):
-            inside = False
-        elif not inside and not line.rstrip().endswith("# SOLUTION"):
-            kept.append(line)
-    return kept
 
 
 def solution_lines(assignment: Assignment) -> set[str]:

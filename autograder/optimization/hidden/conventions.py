@@ -1,4 +1,4 @@
-"""Hidden checks of SPEC.md's conventions for every numpy stub, from one table.
+"""Hidden checks of docs/spec.md's conventions for every numpy stub, from one table.
 
 ``STUBS`` knows, per function, how to build valid inputs (arguments at non-default values),
 which inputs are arrays and which results are float arrays. Each stub's case then checks,
