@@ -12,7 +12,10 @@ import grading_notebooks as nbs
 from autograder import gradescope
 from autograder.grading.results import Result
 from autograder.grading.submissions import InputError
+from autograder.optimization import CASES
 from autograder.release.build import with_sealed_grader
+
+FULL = sum(c.points for c in CASES)
 
 POINTS = {"q1": 2.0}
 
@@ -71,7 +74,7 @@ def test_an_exported_zip_gets_full_marks_and_its_log_is_never_unpickled(tmp_path
     monkeypatch.setenv(gradescope.ROOT_ENV, str(tmp_path))
     assert gradescope.main(["optimization"]) == 0
     report = json.loads((tmp_path / "results" / "results.json").read_text())
-    assert report["score"] == 53 and len(report["tests"]) == 53
+    assert report["score"] == FULL and len(report["tests"]) == len(CASES)
     assert {t["visibility"] for t in report["tests"]} == {"visible", "after_published"}
     assert not marker.exists()
     full = json.loads((tmp_path / "results" / "results" / "submission.json").read_text())
@@ -102,10 +105,9 @@ def test_printed_output_is_kept_for_staff_and_never_shown(tmp_path, monkeypatch)
     shown = (tmp_path / "results" / "results.json").read_text()
     full = json.loads((tmp_path / "results" / "results" / "submission.json").read_text())
     assert "ECHO" in full["staff_only"]["output"]
-    assert "ECHO" not in shown and json.loads(shown)["score"] == 53
+    assert "ECHO" not in shown and json.loads(shown)["score"] == FULL
     from autograder.grading import feedback
     from autograder.grading.results import Result
-    from autograder.optimization import CASES
     from autograder.cases import questions
     assert "ECHO" not in feedback.render(Result(**full), questions(CASES))
 
