@@ -3,13 +3,15 @@
 those of `otter run` through the released autograder zip (tests/test_mutants_otter.py)."""
 import json
 import re
+from dataclasses import replace
 
 import grading_notebooks as nbs
 from autograder.cases import run_case
 from autograder.grading.batch import grade_folder
+from autograder.grading.results import MESSAGE_CHARS, case_record
 from autograder.grading.runner import Limits
 from autograder.optimization import CASES
-from mutant_harness import load_variants
+from mutant_harness import load_variants, student_namespace
 
 VARIANTS = load_variants()
 
@@ -38,6 +40,11 @@ def shape(message: str) -> str:
     return re.sub(r"\d+(\.\d+)?", "#", message)
 
 
+def outcome(record: dict) -> tuple:
+    """What a case record says: passed, and its message up to numbers."""
+    return record["passed"], shape(record["message"])
+
+
 def test_sealed_results_equal_the_direct_path_case_by_case(tmp_path):
     folder, out = tmp_path / "submissions", tmp_path / "graded"
     folder.mkdir()
@@ -56,9 +63,24 @@ def test_sealed_results_equal_the_direct_path_case_by_case(tmp_path):
             (out / "results" / f"round{i:02d}.json").read_text())["cases"]}
         namespace = direct_namespace(cells)
         for case in CASES:
-            direct = run_case(case, namespace)
             got = sealed[case.id]
-            if (got["passed"], shape(got["message"])) != (direct.passed, shape(direct.message)):
+            direct = case_record(case, run_case(case, namespace))  # recorded as the sealed one
+            if outcome(got) != outcome(direct):
                 mismatches.append(f"round {i} {case.id}: sealed {got['passed']} "
-                                  f"{got['message']!r}, direct {direct.passed} {direct.message!r}")
+                                  f"{got['message']!r}, direct {direct['passed']} "
+                                  f"{direct['message']!r}")
     assert not mismatches, "\n".join(mismatches)
+
+
+def test_records_keep_a_message_that_lists_several_problems_whole():
+    """The conventions check of a float64, list-refusing batchnorm_forward names three
+    problems (over 1000 characters); the record keeps all of them. Only a message past
+    MESSAGE_CHARS is cut, and the record says so."""
+    variant = next(v for v in VARIANTS if v.id == "batchnorm_forward.wrong_float64_result")
+    case = next(c for c in CASES if c.name == "batchnorm_forward_follows_the_conventions")
+    result = run_case(case, student_namespace(variant))
+    assert not result.passed and len(result.message.splitlines()) == 3
+    assert case_record(case, result)["message"] == result.message
+    long = replace(result, message="x" * (MESSAGE_CHARS + 5))
+    assert case_record(case, long)["message"] == \
+        "x" * MESSAGE_CHARS + " ... (cut: 5 more characters)"

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 STATUSES = ("graded", "timeout", "error", "invalid")
+MESSAGE_CHARS = 8000  # a case message kept whole: a check lists every problem it found
 
 
 @dataclass
@@ -55,8 +56,17 @@ def case_record(case, result) -> dict:
     """JSON form of an autograder.cases.CaseResult."""
     return {"id": case.id, "question": case.question, "name": case.name,
             "points": case.points, "score": result.score, "passed": result.passed,
-            "hidden": case.hidden, "message": result.message[:1000],
+            "hidden": case.hidden, "message": recorded_message(result.message),
             "diagnosis": [dict(d) for d in result.diagnosis]}
+
+
+def recorded_message(message: str) -> str:
+    """``message`` as a record keeps it: whole up to MESSAGE_CHARS characters (student
+    exception texts inside are already bounded by the sandbox), longer ones cut there
+    with a note saying so."""
+    if len(message) <= MESSAGE_CHARS:
+        return message
+    return f"{message[:MESSAGE_CHARS]} ... (cut: {len(message) - MESSAGE_CHARS} more characters)"
 
 
 def path(out: Path, student: str) -> Path:
