@@ -5,9 +5,10 @@ not the checks' own computing, so a busy grading machine does not cost students 
 
 Public cases run before hidden ones, so no hidden input has reached the student process
 when public checks (whose messages students read) look at its values. A case whose
-student call runs past its time limit fails, the process is replaced (the notebook runs
-again) and later cases that need the function that hung fail without running. A process
-that dies is replaced too, a few times at most. The submission's time budget covers
+student call runs past its time limit or ends the process fails, the process is replaced
+(the notebook runs again) and later cases that need the function that hung or killed it
+fail without running: one broken function costs one restart, never the other functions'
+cases. The process is started a few times at most; the submission's time budget covers
 everything; what it cannot reach fails with the reason.
 """
 from __future__ import annotations
@@ -155,8 +156,9 @@ class _Grading:
             self.session = None
             text = self._lost_text(lost, lost.target, limit)
             self._problem(_status(lost), f"{case.id}: {text}")
-            if lost.kind == "timeout":
-                self.poisoned.setdefault(lost.target, f"{lost.target} ran out of time in {case.id}")
+            what = {"timeout": "ran out of time", "died": "ended the student process"}
+            if lost.kind in what:
+                self.poisoned.setdefault(lost.target, f"{lost.target} {what[lost.kind]} in {case.id}")
             return CaseResult(case, False, text)
         finally:
             self.left -= limit - session.allowance

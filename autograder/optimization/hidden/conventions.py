@@ -14,14 +14,23 @@ and reports every one that fails:
 - array-likes: every array input given as a (nested) list gives the same results (not
   for minibatches: SPEC Q1 names the types it works for, arrays and tensors, kept as such).
 
+The conventions are checked only once the stub's values case (``Stub.values``) passes:
+they are credited only to a function whose values are right (a placeholder answer such
+as ``np.zeros_like(x)`` follows every convention).
+
 Stubs without array inputs (init_layer, training_memory, the samplers, lr_decay) have
 no case here; their own checks cover their arguments.
 """
+import inspect
 from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 
+from autograder.optimization.hidden import (
+    q1_minibatches as q1, q3_dropout as q3, q4_batchnorm as q4, q5_optimizers as q5,
+    q6_softmax as q6, right_values_first,
+)
 from autograder.optimization.public import assert_close, describe_call, invoke
 
 N, D, C = 16, 7, 5
@@ -39,14 +48,16 @@ def _labels(seed, n=N, c=C):
 class Stub:
     """inputs(functions, dtype): the arguments in SPEC order (a dict), float arrays in
     ``dtype``; arrays: the names of the array inputs; outputs(result): numeric results by
-    name; float32_outputs: those that follow the input dtype; decides: for mixed inputs,
-    (inputs given in float32, outputs that must then be float32); array_likes: whether
-    lists must be accepted."""
+    name; float32_outputs: those that follow the input dtype; values: the check of the
+    stub's values (its parameters among the conventions case's); decides: for mixed
+    inputs, (inputs given in float32, outputs that must then be float32); array_likes:
+    whether lists must be accepted."""
 
     inputs: Callable[[dict, type], dict]
     arrays: tuple[str, ...]
     outputs: Callable[[object], dict]
     float32_outputs: tuple[str, ...]
+    values: Callable[..., None]
     decides: tuple[tuple[str, ...], tuple[str, ...]] | None = None
     array_likes: bool = True
 
@@ -78,52 +89,58 @@ STUBS = {
         ("X", "y"),
         lambda r: {"X batches": np.concatenate([np.asarray(b[0]) for b in r]),
                    "y batches": np.concatenate([np.asarray(b[1]) for b in r])},
-        ("X batches",), array_likes=False),
+        ("X batches",), values=q1.keeps_every_sample_once, array_likes=False),
     "dropout_forward": Stub(
         lambda f, dt: {"x": _normal(5, 40, 30).astype(dt), "p": 0.3, "training": True,
                        "rng": np.random.default_rng(6)},
-        ("x",), lambda r: {"out": r[0], "mask": r[1]}, ("out",)),
+        ("x",), lambda r: {"out": r[0], "mask": r[1]}, ("out",), values=q3.forward_applies_the_mask),
     "dropout_backward": Stub(
         lambda f, dt: {"dout": _normal(7, 40, 30).astype(dt),
                        "mask": ((np.random.default_rng(8).random((40, 30)) >= 0.3) / 0.7).astype(dt)},
-        ("dout", "mask"), lambda r: {"dx": r}, ("dx",), decides=(("dout",), ("dx",))),
+        ("dout", "mask"), lambda r: {"dx": r}, ("dx",), values=q3.backward_multiplies_by_the_mask,
+        decides=(("dout",), ("dx",))),
     "batchnorm_forward": Stub(
         lambda f, dt: _batchnorm_inputs(dt),
         ("x", "gamma", "beta", "running_mean", "running_var"),
         lambda r: {"out": r[0], "new_running_mean": r[2], "new_running_var": r[3]},
-        ("out", "new_running_mean", "new_running_var"), decides=(("x",), ("out",))),
+        ("out", "new_running_mean", "new_running_var"), values=q4.training_forward_matches_torch,
+        decides=(("x",), ("out",))),
     "batchnorm_backward": Stub(
         _batchnorm_backward_inputs, ("dout",),
-        lambda r: {"dx": r[0], "dgamma": r[1], "dbeta": r[2]}, ("dx", "dgamma", "dbeta")),
+        lambda r: {"dx": r[0], "dgamma": r[1], "dbeta": r[2]}, ("dx", "dgamma", "dbeta"),
+        values=q4.backward_matches_autograd),
     "momentum_step": Stub(
         lambda f, dt: {"w": _normal(9, 3, 4).astype(dt), "dw": _normal(10, 3, 4).astype(dt),
                        "v": _normal(11, 3, 4).astype(dt), "lr": 0.1, "beta": 0.8},
-        ("w", "dw", "v"), lambda r: {"w": r[0], "v": r[1]}, ("w", "v")),
+        ("w", "dw", "v"), lambda r: {"w": r[0], "v": r[1]}, ("w", "v"),
+        values=q5.momentum_matches_torch_sgd),
     "rmsprop_step": Stub(
         lambda f, dt: {"w": _normal(12, 3, 4).astype(dt), "dw": _normal(13, 3, 4).astype(dt),
                        "s": np.abs(_normal(14, 3, 4)).astype(dt), "lr": 0.01, "beta": 0.9,
                        "eps": 1e-3},
-        ("w", "dw", "s"), lambda r: {"w": r[0], "s": r[1]}, ("w", "s")),
+        ("w", "dw", "s"), lambda r: {"w": r[0], "s": r[1]}, ("w", "s"), values=q5.rmsprop_matches_torch),
     "adam_step": Stub(
         lambda f, dt: {"w": _normal(15, 3, 4).astype(dt), "dw": _normal(16, 3, 4).astype(dt),
                        "m": _normal(17, 3, 4).astype(dt), "v": np.abs(_normal(18, 3, 4)).astype(dt),
                        "t": 3, "lr": 0.01, "beta1": 0.8, "beta2": 0.95, "eps": 1e-3},
-        ("w", "dw", "m", "v"), lambda r: {"w": r[0], "m": r[1], "v": r[2]}, ("w", "m", "v")),
+        ("w", "dw", "m", "v"), lambda r: {"w": r[0], "m": r[1], "v": r[2]}, ("w", "m", "v"),
+        values=q5.adam_matches_torch),
     "ema": Stub(
         lambda f, dt: {"values": (5.0 + _normal(19, 20)).astype(dt), "beta": 0.8,
                        "bias_correction": True},
-        ("values",), lambda r: {"v": r}, ("v",)),
+        ("values",), lambda r: {"v": r}, ("v",), values=q5.ema_matches_the_recurrence),
     "softmax": Stub(
-        lambda f, dt: {"z": (3 * _normal(20, 6, C)).astype(dt)}, ("z",), lambda r: {"s": r}, ("s",)),
+        lambda f, dt: {"z": (3 * _normal(20, 6, C)).astype(dt)}, ("z",), lambda r: {"s": r}, ("s",),
+        values=q6.softmax_matches_torch),
     "softmax_jacobian": Stub(
         lambda f, dt: {"s": _softmax_of(_normal(21, C)).astype(dt)}, ("s",), lambda r: {"J": r},
-        ("J",)),
+        ("J",), values=q6.jacobian_matches_autograd),
     "cross_entropy": Stub(
         lambda f, dt: {"z": (3 * _normal(22, N, C)).astype(dt), "y": _labels(23)},
-        ("z", "y"), lambda r: {"loss": r}, ()),
+        ("z", "y"), lambda r: {"loss": r}, (), values=q6.cross_entropy_matches_torch),
     "cross_entropy_grad": Stub(
         lambda f, dt: {"z": (3 * _normal(24, N, C)).astype(dt), "y": _labels(25)},
-        ("z", "y"), lambda r: {"dz": r}, ("dz",)),
+        ("z", "y"), lambda r: {"dz": r}, ("dz",), values=q6.cross_entropy_grad_matches_autograd),
 }
 
 
@@ -194,8 +211,10 @@ def applies(part, stub):
 
 
 def conventions(name, functions):
-    """Run every convention on stub ``name``; raise one AssertionError listing each failure."""
+    """Run every convention on stub ``name`` once its values case passes; raise one
+    AssertionError listing each failure."""
     stub, problems = STUBS[name], []
+    right_values_first(stub.values, *(functions[p] for p in inspect.signature(stub.values).parameters))
     for part in (p for p in PARTS if applies(p, stub)):
         try:
             problems += part(name, functions, stub)

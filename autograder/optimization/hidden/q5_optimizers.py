@@ -2,6 +2,7 @@
 import numpy as np
 import torch
 
+from autograder.optimization.hidden import right_values_first
 from autograder.optimization.public import all_of, as_numpy, assert_close, assert_raises, call, invoke
 
 STEPS, SHAPE = 12, (3, 4)
@@ -79,9 +80,10 @@ def adam_rejects_step_zero(adam_step):
 
 
 def steps_leave_inputs_unchanged(momentum_step, rmsprop_step, adam_step):
-    """No step modifies w, dw or its state in place; each step gets its own arrays, so a
-    change is blamed on the function that made it."""
-    def unchanged(step, names, extra=()):
+    """No step modifies w, dw or its state in place (credited once the step's values are
+    right); each step gets its own arrays, so a change is blamed on the function that made it."""
+    def unchanged(step, values_check, names, extra=()):
+        right_values_first(values_check, step)
         rng = np.random.default_rng(8)
         arrays = [rng.normal(size=SHAPE) for _ in names]
         arrays[-1] = np.abs(arrays[-1])
@@ -91,9 +93,9 @@ def steps_leave_inputs_unchanged(momentum_step, rmsprop_step, adam_step):
         assert as_numpy(result[0]).shape == SHAPE, f"{what} should return the new w first"
         changed = [n for n, a, b in zip(names, arrays, copies) if not np.array_equal(a, b)]
         assert not changed, f"{what} modified {', '.join(changed)} in place"
-    all_of(lambda: unchanged(momentum_step, ("w", "dw", "v"), (0.1,)),
-           lambda: unchanged(rmsprop_step, ("w", "dw", "s"), (0.1,)),
-           lambda: unchanged(adam_step, ("w", "dw", "m", "v"), (3,)))
+    all_of(lambda: unchanged(momentum_step, momentum_matches_torch_sgd, ("w", "dw", "v"), (0.1,)),
+           lambda: unchanged(rmsprop_step, rmsprop_matches_torch, ("w", "dw", "s"), (0.1,)),
+           lambda: unchanged(adam_step, adam_matches_torch, ("w", "dw", "m", "v"), (3,)))
 
 
 def _ema_reference(values, beta, bias_correction):
