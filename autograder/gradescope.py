@@ -34,7 +34,7 @@ from pathlib import Path
 from autograder.cases import questions
 from autograder.grading import isolation, results
 from autograder.grading.batch import load_assignment, secret_paths, support_files
-from autograder.grading.proxy import ForkServer
+from autograder.grading.process import ForkServer
 from autograder.grading.runner import Job, Limits, grade
 from autograder.grading.submissions import InputError, Submission, read_folder
 

@@ -16,6 +16,7 @@ import adversarial
 import grading_notebooks as nbs
 from autograder.grading import isolation
 from autograder.grading.cli import main
+from autograder.grading.process import TimeBudget
 from autograder.grading.batch import fork_server
 from autograder.grading.runner import Limits
 from autograder.optimization import CASES
@@ -38,10 +39,10 @@ class Marker:
 
 def sealed() -> bool:
     """Whether student processes are confined on this machine (namespaces permitted)."""
-    session = fork_server().spawn(isolation.make_plan([ROOT], Limits(), None))
-    session.allowance = 60
-    info = session.execute([], {})["isolation"]
-    session.close()
+    process = fork_server().spawn(isolation.make_plan([ROOT], Limits(), None))
+    with process.charged_to(TimeBudget(60)):
+        info = process.execute([], {})["isolation"]
+    process.close()
     return info.get("filesystem") == "sealed" and info.get("pid") == "private"
 
 

@@ -13,21 +13,21 @@ from test_grading_sandbox import run, server  # noqa: F401  (fixtures)
 
 
 def test_staged_values_reach_student_functions_as_themselves(run):  # noqa: F811
-    ns, session = run("def scale(x):\n    x.mul_(2)\n    return float(x.sum())\n"
+    ns, process = run("def scale(x):\n    x.mul_(2)\n    return float(x.sum())\n"
                       "def same(a, b):\n    return a is b", "scale", "same")
     data = torch.ones(1000, 784)
-    X, again = session.stage(data, data)
+    X, again = process.stage(data, data)
     assert isinstance(X, Remote) and isinstance(again, Remote)
     assert ns["scale"](X) == 2 * 784_000 and ns["scale"](X) == 4 * 784_000, "kept over there"
     assert torch.equal(data, torch.ones(1000, 784)), "staged data is not written back"
     assert ns["same"](X, X) and not ns["same"](X, again)
-    session.synchronize()  # no CUDA in the student process: returns at once
+    process.synchronize()  # no CUDA in the student process: returns at once
 
 
 def test_staged_arguments_are_not_copied_for_write_back():
     """Write-back compares an argument's bytes before and after a call: for the 60,000
     staged images that would be two copies inside the timed fit."""
-    student = sandbox.Session(channel=None, info={})
+    student = sandbox.StudentServer(channel=None, info={})
     staged, other = torch.ones(3, 784), torch.ones(3, 784)
     blobs: list = []
     student.op_stage({"values": student.encode([staged], blobs)}, blobs, [])

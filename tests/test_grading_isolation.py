@@ -7,7 +7,7 @@ import pytest
 
 from autograder.grading import isolation
 from autograder.grading.batch import fork_server
-from autograder.grading.proxy import SandboxLost
+from autograder.grading.process import SandboxLost, TimeBudget
 from autograder.grading.runner import Limits
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0 or os.uname().machine != "x86_64",
@@ -49,15 +49,15 @@ def test_without_namespaces_the_student_uid_reaches_nothing_of_the_grader(tmp_pa
     assert plan["protected"] == [str(secret)]
     assert (secret.stat().st_mode & 0o777, (secret / "hidden.py").stat().st_mode & 0o777) == \
         (0o700, 0o600)
-    session = fork_server().spawn(plan)
+    process = fork_server().spawn(plan)
     try:
-        session.allowance = 60
-        executed = session.execute([{"index": 0, "source": f"SECRET = {str(secret)!r}\n" + PROBE}],
-                                   {})
-        assert executed["errors"] == []
-        seen = session.describe(NAMES)
+        with process.charged_to(TimeBudget(60)):
+            executed = process.execute(
+                [{"index": 0, "source": f"SECRET = {str(secret)!r}\n" + PROBE}], {})
+            assert executed["errors"] == []
+            seen = process.describe(NAMES)
     finally:
-        session.close()
+        process.close()
         isolation.restore(plan)
     info = executed["isolation"]
     assert info["namespaces"] == "forbidden" and info["mode"] == "none"
@@ -109,15 +109,15 @@ def test_seccomp_denies_user_namespaces_setns_and_network(tmp_path, monkeypatch)
     monkeypatch.setenv(isolation.FORBID_ENV, "1")
     plan = isolation.make_plan([tmp_path], Limits(timeout=30, memory_mb=1024),
                                uid=1_900_000_000)
-    session = fork_server().spawn(plan)
+    process = fork_server().spawn(plan)
     try:
-        session.allowance = 60
-        executed = session.execute([{"index": 0, "source": SECCOMP_PROBE}], {})
-        assert executed["errors"] == []
-        seen = session.describe(("new_user_ns", "setns", "network", "unix", "child",
-                                 "fork_status"))
+        with process.charged_to(TimeBudget(60)):
+            executed = process.execute([{"index": 0, "source": SECCOMP_PROBE}], {})
+            assert executed["errors"] == []
+            seen = process.describe(("new_user_ns", "setns", "network", "unix", "child",
+                                     "fork_status"))
     finally:
-        session.close()
+        process.close()
     assert executed["isolation"]["seccomp"] == "no user namespaces, setns or network sockets"
     assert (seen["new_user_ns"], seen["setns"], seen["network"]) == (1, 1, "denied")
     assert (seen["unix"], seen["child"], seen["fork_status"]) == ("AF_UNIX", 0, 7)
@@ -141,15 +141,15 @@ codes = [os.waitstatus_to_exitcode(os.waitpid(k, 0)[1]) for k in kids]
 def test_memory_is_capped_for_the_whole_submission(tmp_path):
     """4 children x 150 MB: each within the per-process cap, together over --memory."""
     plan = isolation.make_plan([tmp_path], Limits(timeout=30, memory_mb=300), uid=1_900_000_000)
-    session = fork_server().spawn(plan)
+    process = fork_server().spawn(plan)
     try:
-        session.allowance = 60
-        executed = session.execute([{"index": 0, "source": FORK_AND_ALLOCATE}], {})
-        if "memory" not in executed["isolation"]["cgroup"]:
-            pytest.skip("no memory cgroup can be made here")
-        codes = session.describe(["codes"])["codes"]
+        with process.charged_to(TimeBudget(60)):
+            executed = process.execute([{"index": 0, "source": FORK_AND_ALLOCATE}], {})
+            if "memory" not in executed["isolation"]["cgroup"]:
+                pytest.skip("no memory cgroup can be made here")
+            codes = process.describe(["codes"])["codes"]
     except SandboxLost:  # the kernel chose the student's main process
         return
     finally:
-        session.close()
+        process.close()
     assert -9 in codes, codes

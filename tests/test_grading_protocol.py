@@ -119,3 +119,26 @@ def test_channel_limits_and_deadlines():
     e.sendall(struct.pack("<I", 5) + b"{nope")
     with pytest.raises(ProtocolError):
         Channel(f).recv(time.monotonic() + 1)
+
+
+def test_every_operation_is_tabled_and_served(monkeypatch):
+    """Each Op has a row in protocol's table and a handler in the student process; an
+    unknown operation gets a ``fail`` reply, not a crash of the student process."""
+    import sys
+
+    from autograder.grading import protocol
+    from autograder.grading.sandbox import StudentServer
+
+    ops = {v for k, v in vars(protocol.Op).items() if k.isupper()}
+    table = protocol.__doc__.split("op           request fields")[1]
+    assert all(f"\n    {op} " in table for op in ops), "a request missing from the table"
+    ours, theirs = socket.socketpair()
+    server = StudentServer(Channel(theirs), info={})
+    assert set(server.operations) == ops - {protocol.Op.CLOSE}
+    monkeypatch.setitem(sys.modules, "otter", None)  # serve() installs its otter stub
+    grader = Channel(ours)
+    grader.send({"op": "unlink"})
+    grader.send({"op": protocol.Op.CLOSE})
+    server.serve()
+    reply, _ = grader.recv(time.monotonic() + 5)
+    assert list(reply) == [protocol.Reply.FAIL, "blobs"] and "unknown operation" in reply["fail"]

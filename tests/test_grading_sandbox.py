@@ -1,5 +1,6 @@
 """The sandbox boundary: what checks see of student objects, and what student code sees
 of the machine."""
+import contextlib
 import inspect
 import json
 import time
@@ -11,7 +12,8 @@ import torch
 
 from autograder.grading import isolation
 from autograder.grading.batch import fork_server
-from autograder.grading.proxy import Remote, SandboxLost, StudentError
+from autograder.grading.process import GraderError, SandboxLost, TimeBudget
+from autograder.grading.proxy import Remote, StudentError
 from autograder.grading.runner import Limits
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,21 +26,23 @@ def server():
 
 @pytest.fixture
 def run(server, tmp_path):
-    """run(code, *names) -> (namespace of proxies, session): code runs as one cell."""
-    sessions = []
+    """run(code, *names) -> (namespace of proxies, process): code runs as one cell, then
+    calls may take ``deadline`` seconds of student time in all."""
+    processes, budgets = [], contextlib.ExitStack()
     uid = 1_900_000_000 if isolation.os.geteuid() == 0 else None
     plan = isolation.make_plan([ROOT, tmp_path], Limits(timeout=20, memory_mb=512), uid)
 
     def run(code, *names, deadline=20):
-        session = server.spawn(plan)
-        sessions.append(session)
-        session.allowance = deadline
-        executed = session.execute([{"index": 0, "source": code}], {})
+        process = server.spawn(plan)
+        processes.append(process)
+        budgets.enter_context(process.charged_to(TimeBudget(deadline)))
+        executed = process.execute([{"index": 0, "source": code}], {})
         assert executed["errors"] == [], executed["errors"]
-        return session.describe(names), session
+        return process.describe(names), process
     yield run
-    for session in sessions:
-        session.close()
+    budgets.close()
+    for process in processes:
+        process.close()
 
 
 def test_generator_functions_stay_generator_functions(run):
@@ -117,8 +121,8 @@ def test_objects_that_are_not_data_stay_in_the_sandbox(run):
         ns["backward"](object())
 
 
-def test_time_limit_and_death_end_the_session(run):
-    ns, session = run("import time, os\ndef hang():\n    time.sleep(60)\n"
+def test_time_limit_and_death_end_the_student_process(run):
+    ns, process = run("import time, os\ndef hang():\n    time.sleep(60)\n"
                       "def die():\n    os._exit(3)\n", "hang", "die", deadline=2)
     started = time.monotonic()
     with pytest.raises(SandboxLost) as lost:
@@ -129,6 +133,27 @@ def test_time_limit_and_death_end_the_session(run):
     with pytest.raises(SandboxLost) as lost:
         ns["die"]()
     assert lost.value.kind == "died" and "exited with code 3" in lost.value.detail
+
+
+def test_student_time_is_charged_to_an_explicit_budget(server):
+    """Only the time the student process takes is spent, and a request needs a budget."""
+    process = server.spawn(isolation.make_plan([ROOT], Limits(timeout=20, memory_mb=512),
+                                               None))
+    try:
+        with pytest.raises(GraderError, match="outside any time budget"):
+            process.execute([], {})
+        with process.charged_to(TimeBudget(20)) as budget:
+            process.execute([{"index": 0, "source": "import time\ntime.sleep(0.5)\n"
+                                                    "def nap(s):\n    time.sleep(s)\n"}], {})
+            nap = process.describe(["nap"])["nap"]
+            time.sleep(0.5)  # the grader's own time: not spent
+            nap(0.3)
+        assert 0.8 <= budget.spent < 1.3, budget.spent
+        with process.charged_to(TimeBudget(0.2)) as short, pytest.raises(SandboxLost):
+            nap(5)
+        assert short.left <= 0
+    finally:
+        process.close()
 
 
 PROBE = f"""
@@ -160,9 +185,9 @@ def probe():
 
 
 def test_student_code_sees_no_secrets_no_network_no_other_processes(run):
-    ns, session = run(PROBE, "probe")
+    ns, process = run(PROBE, "probe")
     seen = json.loads(ns["probe"]())
-    info = session.execute([], {})["isolation"]
+    info = process.execute([], {})["isolation"]
     if info.get("filesystem") != "sealed":
         pytest.skip(f"namespaces not permitted here: {info}")
     for path in (ROOT / "autograder/optimization/hidden/q5_optimizers.py",

@@ -5,6 +5,7 @@ functions; each replaces the student's function of that name in an otherwise ref
 namespace. Every wrong variant must lose points on its question, every correct one must get
 full marks. (The benchmark question is tested in test_mnist_benchmark.py.)
 """
+import contextlib
 import importlib
 import inspect
 import textwrap
@@ -96,23 +97,25 @@ def sandbox():
     """run(source) -> proxies of the student globals the mnist checks take."""
     from autograder.grading import isolation
     from autograder.grading.batch import fork_server
+    from autograder.grading.process import TimeBudget
     from autograder.grading.runner import Limits
 
     root = Path(__file__).resolve().parent.parent
-    server, sessions = fork_server(), []
+    server, processes, budgets = fork_server(), [], contextlib.ExitStack()
     uid = 1_900_000_000 if isolation.os.geteuid() == 0 else None
     plan = isolation.make_plan([root], Limits(timeout=120, memory_mb=2048), uid)
 
     def run(source):
-        session = server.spawn(plan)
-        sessions.append(session)
-        session.allowance = 120
-        executed = session.execute([{"index": 0, "source": source}], {})
+        process = server.spawn(plan)
+        processes.append(process)
+        budgets.enter_context(process.charged_to(TimeBudget(120)))
+        executed = process.execute([{"index": 0, "source": source}], {})
         assert executed["errors"] == [], executed["errors"]
-        return session.describe(["minibatches", *FUNCTIONS, "BEST_HPARAMS"])
+        return process.describe(["minibatches", *FUNCTIONS, "BEST_HPARAMS"])
     yield run
-    for session in sessions:
-        session.close()
+    budgets.close()
+    for process in processes:
+        process.close()
     server.close()
 
 

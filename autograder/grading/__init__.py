@@ -2,10 +2,13 @@
 the checks run here and only exchange plain data with them. See docs/grading.md.
 
 submissions  find and read submissions (data only), student ids, content hashes
-protocol     the wire format between grader and sandbox (JSON + .npy, no pickle)
-isolation    OS confinement of a student process (namespaces, mounts, limits)
-sandbox      the fork server and the student-side session (runs notebook cells)
-proxy        grader-side session client and the proxies the checks call
+protocol     the wire format between grader and sandbox (JSON + .npy, no pickle) and
+             the table of requests (Op) and replies (Reply)
+isolation    OS confinement of a student process (namespaces, mounts, limits); cgroups
+sandbox      student side: the fork server, StudentServer (answers requests, runs cells)
+process      grader side: ForkServer client, StudentProcess (sends requests, charged to
+             an explicit TimeBudget), SandboxLost
+proxy        what checks get in place of student objects (function proxies, Remote handles)
 runner       grades one submission: cases, time limits, restarts
 diagnosis    names the known mistake behind a failed case (replays MISTAKES on its calls)
 results      per-submission results on disk (written as they finish, resumable)

@@ -20,7 +20,7 @@ from pathlib import Path
 from autograder.cases import questions as question_points
 from autograder.grading import (exports, feedback, gradebook, isolation, leaderboard, report,
                                 results, written)
-from autograder.grading.proxy import ForkServer, GraderError
+from autograder.grading.process import ForkServer, GraderError
 from autograder.grading.results import Result
 from autograder.grading.runner import Job, Limits, grade
 from autograder.grading.submissions import InputError, Submission, discover

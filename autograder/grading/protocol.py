@@ -14,6 +14,27 @@ blob sizes. Values inside a header are JSON with tagged objects:
 
 What cannot be written as data goes through the ``to_ref`` hook (the sandbox keeps it and
 sends a handle; the grader refuses); handles come back through ``from_ref``.
+
+Requests (grader -> student process, ``header["op"]``, constants in :class:`Op`) and the
+reply each gets (keys in :class:`Reply`). ``value``: encoded as above; ``writeback``: the
+arguments the student changed in place, ``[{"path": ["a", i] | ["k", name], "value": ..}]``.
+
+    op           request fields                 reply
+    exec         cells [{index, source}],       {"cell": i} before each cell (progress),
+                 files {name: text}             then ok: {errors: [{cell, error}], isolation}
+    describe     names [str]                    ok: {name: {kind: "missing" | "data" (+ value)
+                                                          | "function" | "generator" (+ name)}}
+    call         target (global name or         ok: value, writeback
+                 {"H": handle}), args, kwargs   | raise: exception description, writeback
+    next         iterator (handle)              ok: item | stop: return value; writeback
+    getattr      target {"H": handle}, name     ok: value | raise
+    stage        values [value]                 ok: {"L": [{"H": handle, "type": ..}]}
+    synchronize  -                              ok: null (the student's GPU work is done)
+    output       -                              ok: the tail of the printed output (text)
+    close        -                              none: the student process exits
+
+Any request may instead get ``fail: text`` (the request itself could not be served: a
+value that cannot cross, an unknown handle or operation).
 """
 from __future__ import annotations
 
@@ -37,6 +58,31 @@ _NPY_PREFIX = len(_NPY_MAGIC) + 2
 _NPY_HEADER = re.compile(rb"\x93NUMPY\x01\x00..\{'descr': '(?P<descr>[^']+)', "
                          rb"'fortran_order': False, 'shape': \((?P<shape>[0-9, ]*)\), \} *\n",
                          re.DOTALL)
+
+
+class Op:
+    """Request operations (``header["op"]``); the module docstring has the table."""
+
+    EXEC = "exec"
+    DESCRIBE = "describe"
+    CALL = "call"
+    NEXT = "next"
+    GETATTR = "getattr"
+    STAGE = "stage"
+    SYNCHRONIZE = "synchronize"
+    OUTPUT = "output"
+    CLOSE = "close"
+
+
+class Reply:
+    """Keys of a reply: its outcome, and what travels with it."""
+
+    OK = "ok"                # the request's result
+    RAISE = "raise"          # student code raised: a description of the exception
+    FAIL = "fail"            # the request could not be served
+    STOP = "stop"            # an iterator is exhausted: its return value
+    PROGRESS = "cell"        # exec: the index of the cell about to run (not a reply)
+    WRITEBACK = "writeback"  # arguments changed in place
 
 
 class ProtocolError(Exception):

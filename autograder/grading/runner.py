@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from autograder.cases import CaseResult, run_case
 from autograder.grading.diagnosis import diagnosed, recording_for
-from autograder.grading.proxy import SandboxLost
+from autograder.grading.process import SandboxLost, TimeBudget
 from autograder.grading.results import Result, case_record
 from autograder.grading.submissions import Submission
 
@@ -80,7 +80,7 @@ class _Grading:
     def __init__(self, submission, job, server, result):
         self.submission, self.job, self.server, self.result = submission, job, server, result
         self.left = job.limits.timeout  # student time left for this submission
-        self.session = self.namespace = None
+        self.student = self.namespace = None  # process.StudentProcess, its globals
         self.starts = 0
         self.poisoned: dict[str, str] = {}
         self.problems: list[tuple[str, str]] = []   # (status, text)
@@ -91,15 +91,15 @@ class _Grading:
         needs = sorted({name for case in self.job.cases for name in case.needs})
         try:
             for case in sorted(self.job.cases, key=lambda c: c.hidden):
-                reason = self._blocked(case) or self._ensure_session(needs)
+                reason = self._blocked(case) or self._ensure_student(needs)
                 outcomes[case.id] = CaseResult(case, False, f"not run: {reason}") if reason \
                     else self._run(case)
         finally:
             if self.job.benchmark and self.namespace is not None:
                 self.result.benchmark = dict(self.job.benchmark[1](self.namespace))
-            if self.session is not None:
+            if self.student is not None:
                 self._keep_output()
-                self.session.close()
+                self.student.close()
         self._summarize()
         return outcomes
 
@@ -114,60 +114,60 @@ class _Grading:
             return f"time limit of {self.job.limits.timeout:g} s per submission exceeded"
         return ""
 
-    def _ensure_session(self, needs) -> str:
-        if self.session is not None:
+    def _ensure_student(self, needs) -> str:
+        if self.student is not None:
             return ""
         if self.starts >= MAX_STARTS:
             return f"the student process ended {self.starts} times"
         self.starts += 1
-        session, budget = self.server.spawn(self.job.plan), self.left
-        session.allowance = budget
+        student, budget = self.server.spawn(self.job.plan), TimeBudget(self.left)
         try:
-            executed = session.execute(self.submission.cells, self.job.files)
-            if self.starts == 1:  # later runs follow hidden cases: their errors are staff-only
-                self.result.notebook_errors = executed["errors"]
-            else:
-                self.result.staff_only.setdefault("later_notebook_errors", []).append(
-                    executed["errors"])
-            self.result.isolation = executed["isolation"]
-            self.namespace = session.describe(needs)
+            with student.charged_to(budget):
+                executed = student.execute(self.submission.cells, self.job.files)
+                if self.starts == 1:  # later runs follow hidden cases: errors are staff-only
+                    self.result.notebook_errors = executed["errors"]
+                else:
+                    self.result.staff_only.setdefault("later_notebook_errors", []).append(
+                        executed["errors"])
+                self.result.isolation = executed["isolation"]
+                self.namespace = student.describe(needs)
         except SandboxLost as lost:
-            session.close()
-            where = f"the notebook (cell {session.cell})" if session.cell is not None \
+            student.close()
+            where = f"the notebook (cell {student.cell})" if student.cell is not None \
                 else "the notebook"
-            self.fatal = self._lost_text(lost, where, budget)
+            self.fatal = self._lost_text(lost, where, budget.seconds)
             self._problem(_status(lost), self.fatal)
             if lost.kind == "setup":
                 self.result.final = False
             return self.fatal
         finally:
-            self.left = session.allowance
-        self.session = session
+            self.left -= budget.spent
+        self.student = student
         return ""
 
     def _run(self, case) -> CaseResult:
-        session, limit = self.session, min(self.job.limits.case_timeout, self.left)
-        session.allowance = limit
+        budget = TimeBudget(min(self.job.limits.case_timeout, self.left))
         try:
-            recording = recording_for(case, self.namespace)
-            return diagnosed(run_case(case, recording.namespace), recording)
+            with self.student.charged_to(budget):
+                recording = recording_for(case, self.namespace)
+                return diagnosed(run_case(case, recording.namespace), recording)
         except SandboxLost as lost:
-            session.close()
-            self.session = None
-            text = self._lost_text(lost, lost.target, limit)
+            self.student.close()
+            self.student = None
+            text = self._lost_text(lost, lost.target, budget.seconds)
             self._problem(_status(lost), f"{case.id}: {text}")
             what = {"timeout": "ran out of time", "died": "ended the student process"}
             if lost.kind in what:
                 self.poisoned.setdefault(lost.target, f"{lost.target} {what[lost.kind]} in {case.id}")
             return CaseResult(case, False, text)
         finally:
-            self.left -= limit - session.allowance
+            self.left -= budget.spent
 
     def _keep_output(self) -> None:
         """What the student printed, kept for the staff (results/<student>.json) only."""
-        self.session.allowance = OUTPUT_SECONDS
         try:
-            self.result.staff_only["output"] = self.session.output()
+            with self.student.charged_to(TimeBudget(OUTPUT_SECONDS)):
+                self.result.staff_only["output"] = self.student.output()
         except (SandboxLost, KeyError, TypeError):
             pass
 

@@ -1,6 +1,7 @@
-"""The student side: a fork server and the session that runs one submission.
+"""The student side: a fork server, and the server of one student process that answers
+the grader's requests (:class:`StudentServer`).
 
-    python -m autograder.grading.sandbox CONTROL_FD      (started by proxy.ForkServer)
+    python -m autograder.grading.sandbox CONTROL_FD      (started by process.ForkServer)
 
 The fork server imports numpy, torch, matplotlib and pandas once and never runs student
 code. For each submission the grader sends it a plan (isolation.make_plan), a connected
@@ -8,10 +9,11 @@ socket and a status pipe; it forks
 
     session parent   confines itself (isolation.confine), forks the student process,
                      waits for it and writes its exit status to the status pipe;
-    student process  PID 1 of its namespaces (isolation.enter), then serves the grader:
-                     runs the notebook cells, describes globals, calls functions,
-                     advances iterators, reads attributes; every value goes through
-                     protocol.encode/decode, objects that are not data stay here as handles.
+    student process  PID 1 of its namespaces (isolation.enter), then serves the grader's
+                     requests (protocol's table): runs the notebook cells, describes
+                     globals, calls functions, advances iterators, reads attributes; every
+                     value goes through protocol.encode/decode, objects that are not data
+                     stay here as handles.
 
 This module imports nothing from the checks: no hidden test or solution exists in these
 processes, and isolation hides their files.
@@ -32,7 +34,7 @@ import tempfile
 import types
 
 from autograder.grading import cgroups, isolation
-from autograder.grading.protocol import CannotCross, Channel, decode, encode
+from autograder.grading.protocol import CannotCross, Channel, Op, Reply, decode, encode
 
 PRELOAD = ("numpy", "torch", "matplotlib", "matplotlib.pyplot", "pandas",
            "IPython.core.inputtransformer2")
@@ -166,14 +168,14 @@ def _student(plan: dict, info: dict, workdir: str, data_fd: int) -> None:
     code = 0
     try:
         isolation.enter(plan, info, workdir)
-        Session(Channel(socket.socket(fileno=data_fd)), info).serve()
+        StudentServer(Channel(socket.socket(fileno=data_fd)), info).serve()
     except BaseException:
         code = 1
     finally:
         os._exit(code)
 
 
-# ----------------------------------------------------------------------------- session
+# ----------------------------------------------------------------------------- requests
 def _nothing(*args, **kwargs):
     return None
 
@@ -244,8 +246,8 @@ def _refuse(value, child):
     raise CannotCross(type(value).__name__)
 
 
-class Session:
-    """Serves one grader connection inside the student process."""
+class StudentServer:
+    """Answers the requests of one grader connection inside the student process."""
 
     def __init__(self, channel: Channel, info: dict):
         self.channel, self.info = channel, info
@@ -256,22 +258,29 @@ class Session:
         self.handles: dict[int, object] = {}
         self.staged: set[int] = set()  # ids of values kept by op_stage (never written back)
         self.watched: dict[int, list] = {}  # iterator handle -> arguments to write back
+        self.operations = {Op.EXEC: self.op_exec, Op.DESCRIBE: self.op_describe,
+                           Op.CALL: self.op_call, Op.NEXT: self.op_next,
+                           Op.GETATTR: self.op_getattr, Op.STAGE: self.op_stage,
+                           Op.SYNCHRONIZE: self.op_synchronize, Op.OUTPUT: self.op_output}
 
     def serve(self) -> None:
         sys.modules["otter"] = _otter_stub()
         while True:
             header, blobs = self.channel.recv()
             op = header.get("op")
-            if op == "close":
+            if op == Op.CLOSE:
                 return
             out: list = []
             try:
-                reply = getattr(self, f"op_{op}")(header, blobs, out)
+                if op not in self.operations:
+                    raise ValueError(f"unknown operation {str(op)[:50]!r}")
+                reply = self.operations[op](header, blobs, out)
             except _StudentRaised as raised:
-                reply = {"raise": _describe_exception(raised.error), "writeback": raised.writeback}
+                reply = {Reply.RAISE: _describe_exception(raised.error),
+                         Reply.WRITEBACK: raised.writeback}
             except Exception as e:  # a value that cannot cross, a bad handle, ...
                 out = []
-                reply = {"fail": f"{type(e).__name__}: {e}"[:MESSAGE_CHARS]}
+                reply = {Reply.FAIL: f"{type(e).__name__}: {e}"[:MESSAGE_CHARS]}
             self.channel.send(reply, out)
 
     # -- handles
@@ -347,7 +356,7 @@ class Session:
             sys.path.insert(0, os.getcwd())
         errors = []
         for cell in header["cells"]:
-            self.channel.send({"cell": cell["index"]})
+            self.channel.send({Reply.PROGRESS: cell["index"]})
             try:
                 code = compile(_transform(cell["source"]), f"<cell {cell['index']}>", "exec")
                 exec(code, self.namespace)
@@ -359,7 +368,7 @@ class Session:
                     stream.flush()
                 except Exception:
                     pass
-        return {"ok": {"errors": errors, "isolation": self.info}}
+        return {Reply.OK: {"errors": errors, "isolation": self.info}}
 
     def op_describe(self, header, blobs, out) -> dict:
         found = {}
@@ -374,7 +383,7 @@ class Session:
                                else "function", "name": label if type(label) is str else name}
             else:
                 found[name] = {"kind": "data", "value": self.encode(value, out)}
-        return {"ok": found}
+        return {Reply.OK: found}
 
     def _target(self, header):
         target = header["target"]
@@ -394,7 +403,7 @@ class Session:
         value = self.encode(result, out)
         if type(value) is dict and "I" in value:
             self.watched[value["I"]] = watched
-        return {"ok": value, "writeback": self._writeback(watched, out)}
+        return {Reply.OK: value, Reply.WRITEBACK: self._writeback(watched, out)}
 
     def op_next(self, header, blobs, out) -> dict:
         handle = header["iterator"]
@@ -403,10 +412,11 @@ class Session:
         try:
             item = next(iterator)
         except StopIteration as stop:
-            return {"stop": self.encode(stop.value, out), "writeback": self._writeback(watched, out)}
+            return {Reply.STOP: self.encode(stop.value, out),
+                    Reply.WRITEBACK: self._writeback(watched, out)}
         except BaseException as e:
             raise _StudentRaised(e, self._writeback(watched, out))
-        return {"ok": self.encode(item, out), "writeback": self._writeback(watched, out)}
+        return {Reply.OK: self.encode(item, out), Reply.WRITEBACK: self._writeback(watched, out)}
 
     def op_stage(self, header, blobs, out) -> dict:
         """Keep the grader's values here and answer with handles (CUDA started first)."""
@@ -418,13 +428,13 @@ class Session:
                 torch.cuda.synchronize(value.device)  # context, cuBLAS handle: not timed
         handles = [{"H": self.keep(v), "type": type(v).__qualname__[:100]} for v in values]
         self.staged.update(id(v) for v in values)
-        return {"ok": {"L": handles}}
+        return {Reply.OK: {"L": handles}}
 
     def op_synchronize(self, header, blobs, out) -> dict:
         torch = sys.modules.get("torch")
         if torch is not None and torch.cuda.is_available() and torch.cuda.is_initialized():
             torch.cuda.synchronize()
-        return {"ok": None}
+        return {Reply.OK: None}
 
     def op_output(self, header, blobs, out) -> dict:
         """The tail of what the student's code printed (for the course staff only)."""
@@ -440,14 +450,14 @@ class Session:
                 text = f.read().decode(errors="replace")
         except OSError:
             text = ""
-        return {"ok": text}
+        return {Reply.OK: text}
 
     def op_getattr(self, header, blobs, out) -> dict:
         try:
             value = getattr(self._target(header), str(header["name"]))
         except BaseException as e:
             raise _StudentRaised(e, [])
-        return {"ok": self.encode(value, out)}
+        return {Reply.OK: self.encode(value, out)}
 
 
 class _StudentRaised(Exception):

@@ -144,7 +144,7 @@ def _train_and_test(build_model, fit, hparams, scramble: Scramble | None = None)
         X_train, y_train, X_test, y_test = X_train[:n], y_train[:n], X_test[:m], y_test[:m]
     scramble = scramble or Scramble.draw(len(X_train))
     images = to_tensors(scramble.test(X_test))  # stays here: the grader evaluates
-    where = getattr(fit, "_advopt_session", None) or _InProcess
+    where = getattr(fit, "_advopt_process", None) or _InProcess
     X, y = where.stage(*to_tensors(*scramble.train(X_train, y_train), dev))
     try:
         start = time.perf_counter()
