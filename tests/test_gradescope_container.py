@@ -209,12 +209,13 @@ def test_sealed_run_autograder_in_a_container_without_privileges(container, tmp_
 
 
 @pytest.mark.skipif(not os.environ.get("ADVOPT_OTTER_FIGURES"),
-                    reason="a measurement (20 otter runs under the limits, about 15 minutes): "
+                    reason="a measurement (20 otter runs under the limits, about 45 minutes: "
+                           "attacks that hang Otter run into the 280 s limit): "
                            "set ADVOPT_OTTER_FIGURES=1")
 def test_otter_engine_figures_for_comparison(container, tmp_path_factory):
     """The old in-kernel path on the same zip (``otter run``): measured, not trusted.
     Opt-in (ADVOPT_OTTER_FIGURES=1): it asserts only the solution's marks and prints the
-    attack table of the weaker path, so CI does not spend a quarter of an hour on it."""
+    attack table of the weaker path, so CI does not spend three quarters of an hour on it."""
     subs = submissions()
     measured = {name: run_otter(container, name, *subs[name])
                 for name in ("solution", "untouched", "import_solutions")}
