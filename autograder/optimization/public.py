@@ -213,6 +213,10 @@ def dropout_basics(dropout_mask, dropout_forward, dropout_backward):
     def backward():
         x = np.arange(6.0).reshape(2, 3)
         assert_close(call(dropout_backward, x, None), x, "dropout_backward(dout, None): dx should equal dout")
+        mask = np.array([[2.0, 0.0, 2.0], [0.0, 2.0, 0.0]])
+        assert_close(call(dropout_backward, x, mask), x * mask,
+                     "dropout_backward(dout, mask) with mask = [[2, 0, 2], [0, 2, 0]]: "
+                     "dx should be dout * mask")
     all_of(mask_values, evaluation, backward)
 
 
@@ -261,6 +265,10 @@ def optimizer_first_steps(momentum_step, rmsprop_step, adam_step, ema):
     def average():
         assert_close(call(ema, [1.0, 1.0, 1.0], 0.9), [1.0, 1.0, 1.0],
                      "ema([1.0, 1.0, 1.0], beta=0.9): a constant sequence, bias-corrected")
+        assert_close(call(ema, [0.0, 1.0], 0.5), [0.0, 2 / 3],
+                     "ema([0.0, 1.0], beta=0.5): v_2 = 0.5 * 0 + 0.5 * 1, divided by 1 - 0.5**2")
+        assert_close(call(ema, [0.0, 1.0], 0.5, bias_correction=False), [0.0, 0.5],
+                     "ema([0.0, 1.0], beta=0.5, bias_correction=False)")
     all_of(momentum, rmsprop, adam, average)
 
 
