@@ -18,7 +18,7 @@ checks and expected values stay in this process.
 results.json holds ``score``, ``execution_time``, ``output`` (status and the points per
 question), ``tests`` (one per case: ``name``, ``score``, ``max_score``, ``visibility``,
 and for failed public cases their message) and, for assignments with a benchmark, the
-``leaderboard``. Hidden cases are listed by name and score only, with the visibility
+``leaderboard`` (its measurement's entries: autograder.measurement.gradescope_entries). Hidden cases are listed by name and score only, with the visibility
 ``$ADVOPT_HIDDEN_VISIBILITY`` (default ``after_published``: shown once the instructor
 publishes grades; ``hidden``: never shown to students); their messages, which can
 quote hidden inputs, are never in results.json.
@@ -37,6 +37,7 @@ from autograder.grading.batch import load_assignment, secret_paths, support_file
 from autograder.grading.process import ForkServer
 from autograder.grading.runner import Job, Limits, grade
 from autograder.grading.submissions import InputError, Submission, read_folder
+from autograder.measurement import gradescope_entries
 
 ROOT_ENV = "ADVOPT_GRADESCOPE_ROOT"
 VISIBILITY_ENV = "ADVOPT_HIDDEN_VISIBILITY"
@@ -80,11 +81,11 @@ def grade_submission(assignment: str, root: Path) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     submission = _submission(root / "submission")
     limits = limits_for(module)
-    measurement = _leaderboard_file(module, out)
     plan = isolation.protect(isolation.make_plan(
         secret_paths(module, root / "source", out, root / "submission"), limits,
         uid=isolation.student_uid_base()))
-    job = Job(tuple(module.CASES), support_files(module), plan, limits, fingerprint="")
+    job = Job(tuple(module.CASES), support_files(module), plan, limits, fingerprint="",
+              benchmark=getattr(module, "BENCHMARK", None))
     try:
         with ForkServer() as server:
             result = grade(submission, job, server)
@@ -92,9 +93,6 @@ def grade_submission(assignment: str, root: Path) -> dict:
         isolation.restore(plan)
     results.save(out, result)
     report = results_json(result, questions(module.CASES), visibility)
-    if measurement is not None and measurement.exists():
-        report["leaderboard"] = _leaderboard_module(module).entries(
-            json.loads(measurement.read_text()))
     (out / "results.json").write_text(json.dumps(report, indent=1))
     return report
 
@@ -103,22 +101,6 @@ def _submission(folder: Path) -> Submission:
     if not folder.is_dir():
         raise InputError(f"{folder}: no submission folder")
     return read_folder(folder, STUDENT)
-
-
-def _leaderboard_file(module, out: Path) -> Path | None:
-    """Where the benchmark check writes its measurement (assignments with MEASUREMENT)."""
-    if not hasattr(module, "MEASUREMENT"):
-        return None
-    path = out / Path(module.MEASUREMENT).name
-    for key in getattr(module, "GRADESCOPE_ENV", {}):
-        os.environ[key] = str(path)
-    return path
-
-
-def _leaderboard_module(module):
-    import importlib
-
-    return importlib.import_module(f"{module.__name__}.leaderboard")
 
 
 def results_json(result, points: dict[str, float], visibility: str) -> dict:
@@ -140,8 +122,11 @@ def results_json(result, points: dict[str, float], visibility: str) -> dict:
              "", "Points per question (hidden tests count once grades are published):",
              *[f"  {q}: {scores.get(q, 0):g} / {m:g}" for q, m in points.items()],
              f"  total: {result.total:g} / {sum(points.values()):g}"]
-    return {"score": result.total, "execution_time": round(result.seconds, 1),
-            "output": "\n".join(lines), "stdout_visibility": "hidden", "tests": tests}
+    report = {"score": result.total, "execution_time": round(result.seconds, 1),
+              "output": "\n".join(lines), "stdout_visibility": "hidden", "tests": tests}
+    if result.benchmark is not None:
+        report["leaderboard"] = gradescope_entries(result.benchmark)
+    return report
 
 
 def main(argv=None) -> int:

@@ -172,10 +172,11 @@ def _grade(found, submissions, out, assignment, limits, jobs, gpu, force, progre
     settings = {"limits": limits.__dict__, "cases": [c.id for c in cases], "gpu": gpu}
     plan = isolation.make_plan(secret_paths(module, submissions, out), limits,
                                uid=isolation.student_uid_base(), gpu=gpu)
-    benchmark = getattr(module, "BENCHMARK", ())
+    benchmark = getattr(module, "BENCHMARK", None)
     job = Job(cases, support_files(module), plan, limits,
               results.fingerprint(grading_files(module), settings),
-              benchmark if benchmark and benchmark[0] in {c.question for c in cases} else ())
+              benchmark if benchmark and benchmark.question in {c.question for c in cases}
+              else None)
     todo = [s for s in found if gpu or force or not _reusable(out, s, job.fingerprint)]
     stopping = threading.Event()
     done, interrupted, failure = 0, False, None
@@ -246,15 +247,18 @@ def _reusable(out: Path, submission: Submission, fingerprint: str) -> bool:
 
 
 def _merge_gpu(stored: Result | None, new: Result) -> Result:
-    """The stored result with the GPU questions' cases replaced by ``new``'s."""
+    """The stored result with the GPU questions' cases and measurement replaced by
+    ``new``'s; what the GPU run kept for the staff is added under "gpu_" names."""
     if stored is None:
         return new
     questions = {c["question"] for c in new.cases}
     keep = [c for c in stored.cases if c["question"] not in questions]
     status = stored.status if stored.status != "graded" else new.status
     detail = "; ".join(d for d in (stored.detail, new.detail and f"GPU: {new.detail}") if d)
+    staff_only = {**stored.staff_only, **{f"gpu_{k}": v for k, v in new.staff_only.items()}}
     return replace(stored, cases=keep + new.cases, status=status, detail=detail,
-                   final=stored.final and new.final, benchmark=new.benchmark)
+                   final=stored.final and new.final, benchmark=new.benchmark,
+                   staff_only=staff_only)
 
 
 def _pending(submission: Submission) -> Result:

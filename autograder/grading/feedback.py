@@ -63,16 +63,17 @@ def render(result, points: dict[str, float]) -> str:
     return "\n".join(lines + _benchmark(result.benchmark))
 
 
-def _benchmark(measured: dict) -> list[str]:
-    """Your measured benchmark run, when the assignment has one."""
-    if not measured:
+def _benchmark(measured) -> list[str]:
+    """Your measured benchmark run (a Measurement), when the assignment has one."""
+    if measured is None:
         return []
-    seconds = measured.get("seconds")
-    timing = "training failed" if seconds is None else f"{seconds:.2f} s of training"
-    return ["## Benchmark", "",
-            f"Test accuracy {100 * measured.get('accuracy', 0.0):.2f} %, {timing} on "
-            f"{measured.get('device', '?')} (torch {measured.get('torch', '?')}): "
-            f"{measured.get('points', 0):g} points.", ""]
+    timing = "training failed" if measured.seconds is None \
+        else f"{measured.seconds:.2f} s of training"
+    lines = ["## Benchmark", "",
+             f"Test accuracy {100 * measured.accuracy:.2f} %, {timing} on "
+             f"{measured.device or '?'} (torch {measured.torch or '?'}): "
+             f"{measured.points:g} points.", ""]
+    return lines + ([f"It does not count: {measured.error}", ""] if measured.error else [])
 
 
 def write_all(out: Path, results, points: dict[str, float]) -> None:

@@ -1,24 +1,23 @@
 """``leaderboard.csv``: the benchmark measurement (Result.benchmark) of every submission
-whose benchmark ran, best first: accuracy descending, then seconds ascending (failed
-runs, without seconds, after those with the same accuracy)."""
+whose benchmark ran, best first (autograder.measurement.Measurement.rank_key): valid runs
+by accuracy then seconds, then the runs that do not count (``error`` says why)."""
 from __future__ import annotations
 
 import csv
 from pathlib import Path
 
-COLUMNS = ("student", "accuracy", "seconds", "device", "points")
+from autograder.measurement import ranked
+
+COLUMNS = ("student", "accuracy", "seconds", "device", "points", "error")
 
 
 def rows(results) -> list[dict]:
     """One row per measured result, sorted best first."""
-    measured = [r for r in results if r.benchmark]
-    ranked = sorted(measured, key=lambda r: (-(r.benchmark.get("accuracy") or 0.0),
-                                             r.benchmark.get("seconds") is None,
-                                             r.benchmark.get("seconds") or 0.0, r.student))
-    return [{"student": r.student, "accuracy": f"{r.benchmark.get('accuracy', 0.0):.4f}",
-             "seconds": "" if r.benchmark.get("seconds") is None else f"{r.benchmark['seconds']:.3f}",
-             "device": r.benchmark.get("device", ""), "points": f"{r.benchmark.get('points', 0):g}"}
-            for r in ranked]
+    return [{"student": r.student, "accuracy": f"{r.benchmark.accuracy:.4f}",
+             "seconds": "" if r.benchmark.seconds is None else f"{r.benchmark.seconds:.3f}",
+             "device": r.benchmark.device, "points": f"{r.benchmark.points:g}",
+             "error": r.benchmark.error}
+            for r in ranked(results, lambda r: r.benchmark)]
 
 
 def write(out: Path, results) -> Path:

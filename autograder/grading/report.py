@@ -8,8 +8,9 @@ Sections, in the order a TA works through them:
                          results JSON; click a column header to sort (inline script, offline)
     common mistakes      per question, the diagnosed mistakes (``case["diagnosis"]``) with the
                          number of students each was diagnosed in
-    leaderboard          when results carry a ``benchmark``: accuracy (desc), then seconds
-                         (asc), and accuracy against training time (``benchmark.png``)
+    leaderboard          when results carry a ``benchmark`` (Measurement): best first
+                         (Measurement.rank_key), and accuracy against training time
+                         (``benchmark.png``)
     score distribution   score histogram, mean % of points per question, status counts,
                          pass rate of every case, slowest submissions
 
@@ -25,6 +26,7 @@ from urllib.parse import quote
 from matplotlib.figure import Figure
 
 from autograder.grading.results import STATUSES
+from autograder.measurement import ranked
 
 SLOWEST = 10
 LABELLED_POINTS = 30  # the benchmark scatter names its points up to this many students
@@ -119,11 +121,8 @@ def status_counts(results) -> dict[str, int]:
 
 
 def leaderboard(results) -> list:
-    """Results with a benchmark, best first: accuracy descending, then seconds ascending."""
-    ranked = [r for r in results if r.benchmark]
-    return sorted(ranked, key=lambda r: (-float(r.benchmark.get("accuracy", 0.0)),
-                                         float(r.benchmark.get("seconds", float("inf"))),
-                                         r.student))
+    """Results with a benchmark measurement, best first (Measurement.rank_key)."""
+    return ranked(results, lambda r: r.benchmark)
 
 
 def _attention_section(results) -> str:
@@ -160,28 +159,32 @@ def _mistakes_section(results, points) -> str:
             + _table(["question", "mistake", "explanation", "students"], rows, numeric=(3,)))
 
 
-def _leaderboard_section(out: Path, ranked) -> str:
+def _leaderboard_section(out: Path, board) -> str:
+    """The ranked table, and accuracy against seconds for the runs that have both."""
+    timed = [r for r in board if r.benchmark.seconds is not None]
+
     def scatter(ax):
-        seconds = [float(r.benchmark.get("seconds", 0.0)) for r in ranked]
-        accuracy = [100 * float(r.benchmark.get("accuracy", 0.0)) for r in ranked]
-        ax.scatter(seconds, accuracy, color="tab:blue")
-        if len(ranked) <= LABELLED_POINTS:
-            for r, x, y in zip(ranked, seconds, accuracy):
+        seconds = [r.benchmark.seconds for r in timed]
+        accuracy = [100 * r.benchmark.accuracy for r in timed]
+        colors = ["tab:blue" if r.benchmark.counts else "tab:gray" for r in timed]
+        ax.scatter(seconds, accuracy, color=colors)
+        if len(timed) <= LABELLED_POINTS:
+            for r, x, y in zip(timed, seconds, accuracy):
                 ax.annotate(r.student, (x, y), xytext=(4, 4), textcoords="offset points",
                             fontsize=8)
         ax.set(xlabel="training time (s)", ylabel="test accuracy (%)",
-               title="Accuracy against training time")
+               title="Accuracy against training time (gray: runs that do not count)")
         ax.margins(0.12)
         ax.grid(alpha=0.3)
 
     image = _figure(out / "benchmark.png", scatter)
-    rows = [[i, r.student, f"{100 * float(r.benchmark.get('accuracy', 0.0)):.2f} %",
-             float(r.benchmark.get("seconds", 0.0)), str(r.benchmark.get("device", "")),
-             str(r.benchmark.get("torch", "")), r.benchmark.get("points", "")]
-            for i, r in enumerate(ranked, 1)]
+    rows = [[i, r.student, f"{100 * r.benchmark.accuracy:.2f} %",
+             "" if r.benchmark.seconds is None else r.benchmark.seconds, r.benchmark.device,
+             r.benchmark.torch, r.benchmark.points, r.benchmark.error]
+            for i, r in enumerate(board, 1)]
     return ("<h2 id=leaderboard>Benchmark leaderboard</h2>"
-            + _table(["rank", "student", "accuracy", "seconds", "device", "torch", "points"],
-                     rows, numeric=(0, 3, 6))
+            + _table(["rank", "student", "accuracy", "seconds", "device", "torch", "points",
+                      "why it does not count"], rows, numeric=(0, 3, 6))
             + f"<p>{_img(image, 'test accuracy against training time')}</p>")
 
 
@@ -267,12 +270,12 @@ def write(out: Path, results, points: dict[str, float]) -> Path:
     maximum = sum(points.values())
     totals = [r.total for r in results]
     mean = sum(totals) / len(totals) if totals else 0.0
-    ranked = leaderboard(results)
+    board = leaderboard(results)
     chips = "".join(f"<span class='status {html.escape(s)}'>{html.escape(s)}: {n}</span>"
                     for s, n in status_counts(results).items() if n)
     sections = [("attention", "Needs attention"), ("students", "Every student"),
                 ("mistakes", "Common mistakes"),
-                *([("leaderboard", "Leaderboard")] if ranked else []),
+                *([("leaderboard", "Leaderboard")] if board else []),
                 ("distribution", "Score distribution")]
     body = [
         "<h1>Grading report</h1>",
@@ -282,7 +285,7 @@ def write(out: Path, results, points: dict[str, float]) -> Path:
         _attention_section(results),
         _students_section(results, points),
         _mistakes_section(results, points),
-        _leaderboard_section(out, ranked) if ranked else "",
+        _leaderboard_section(out, board) if board else "",
         _distribution_section(out, results, points),
     ]
     target = out / "report.html"

@@ -12,6 +12,8 @@ import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from autograder.measurement import Measurement
+
 STATUSES = ("graded", "timeout", "error", "invalid")
 MESSAGE_CHARS = 8000  # a case message kept whole: a check lists every problem it found
 
@@ -22,7 +24,7 @@ class Result:
     points, score, passed, hidden, message, diagnosis: [{"name", "explanation"}] of the known
     mistakes that explain a failed case). ``final`` is False when the grader itself
     failed: the next run grades the submission again. ``benchmark``: the assignment's
-    measured run when it had one (accuracy 0..1, seconds, device, torch, points)."""
+    measured run when it had one (autograder.measurement.Measurement)."""
 
     student: str
     source: str
@@ -38,7 +40,7 @@ class Result:
     final: bool = True
     meta: dict = field(default_factory=dict)
     staff_only: dict = field(default_factory=dict)  # student output; never in feedback
-    benchmark: dict = field(default_factory=dict)
+    benchmark: Measurement | None = None
 
     def scores(self) -> dict[str, float]:
         """Points per question (questions without cases here are absent)."""
@@ -85,8 +87,9 @@ def load(out: Path, student: str) -> Result | None:
     """The stored result of ``student``, or None (absent or unreadable)."""
     try:
         data = json.loads(path(out, student).read_text())
+        data["benchmark"] = Measurement.from_record(data.get("benchmark"))
         return Result(**data)
-    except (OSError, ValueError, TypeError):
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return None
 
 

@@ -14,13 +14,14 @@ everything; what it cannot reach fails with the reason.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from autograder.cases import CaseResult, run_case
 from autograder.grading.diagnosis import diagnosed, recording_for
 from autograder.grading.process import SandboxLost, TimeBudget
 from autograder.grading.results import Result, case_record
 from autograder.grading.submissions import Submission
+from autograder.measurement import BENCHMARK_ARGUMENT, Benchmark, Measurement
 
 MAX_STARTS = 4
 OUTPUT_SECONDS = 2.0
@@ -53,7 +54,7 @@ class Job:
     plan: dict         # isolation.make_plan
     limits: Limits
     fingerprint: str
-    benchmark: tuple = ()  # (question, read): read(namespace) -> its measurement, or {}
+    benchmark: Benchmark | None = None  # measured once per submission, judged by its cases
 
 
 def grade(submission: Submission, job: Job, server) -> Result:
@@ -68,10 +69,9 @@ def grade(submission: Submission, job: Job, server) -> Result:
         return result
     outcomes = _Grading(submission, job, server, result).run()
     result.cases = [case_record(c, outcomes[c.id]) for c in job.cases]
-    if result.benchmark:
-        question = job.benchmark[0]
-        result.benchmark["points"] = sum(c["score"] for c in result.cases
-                                         if c["question"] == question)
+    if result.benchmark is not None:
+        result.benchmark = replace(result.benchmark, points=sum(
+            c["score"] for c in result.cases if c["question"] == job.benchmark.question))
     result.seconds = round(time.monotonic() - started, 3)
     return result
 
@@ -88,25 +88,58 @@ class _Grading:
 
     def run(self) -> dict:
         outcomes = {}
-        needs = sorted({name for case in self.job.cases for name in case.needs})
+        benchmark = self.job.benchmark
+        self.needs = sorted({name for case in self.job.cases for name in case.needs}
+                            - {BENCHMARK_ARGUMENT} | set(benchmark.needs if benchmark else ()))
         try:
             for case in sorted(self.job.cases, key=lambda c: c.hidden):
-                reason = self._blocked(case) or self._ensure_student(needs)
+                if benchmark is not None and case.question == benchmark.question:
+                    outcomes[case.id] = run_case(case, {BENCHMARK_ARGUMENT: self._measured()})
+                    continue
+                reason = self._blocked(case.needs) or self._ensure_student(self.needs)
                 outcomes[case.id] = CaseResult(case, False, f"not run: {reason}") if reason \
                     else self._run(case)
         finally:
-            if self.job.benchmark and self.namespace is not None:
-                self.result.benchmark = dict(self.job.benchmark[1](self.namespace))
-            if self.student is not None:
-                self._keep_output()
-                self.student.close()
+            self._close_student()
         self._summarize()
         return outcomes
 
-    def _blocked(self, case) -> str:
+    def _measured(self) -> Measurement:
+        """The submission's one benchmark measurement, taken on first use in a process
+        of its own (which is closed after: threads it left must not run beside later
+        cases)."""
+        if self.result.benchmark is None:
+            self.result.benchmark = self._measure()
+            self._close_student()
+        return self.result.benchmark
+
+    def _measure(self) -> Measurement:
+        benchmark = self.job.benchmark
+        reason = self._blocked(benchmark.needs) or self._ensure_student(self.needs)
+        if reason:
+            return Measurement.failed(f"not run: {reason}")
+        missing = [n for n in benchmark.needs if n not in self.namespace]
+        if missing:
+            return Measurement.failed(f"not defined: {', '.join(missing)}")
+        budget = TimeBudget(min(self.job.limits.case_timeout, self.left))
+        try:
+            with self.student.charged_to(budget):
+                return benchmark.measure(*(self.namespace[n] for n in benchmark.needs))
+        except SandboxLost as lost:
+            return Measurement.failed(self._lost(lost, budget.seconds, benchmark.question))
+        finally:
+            self.left -= budget.spent
+
+    def _close_student(self) -> None:
+        if self.student is not None:
+            self._keep_output()
+            self.student.close()
+            self.student = None
+
+    def _blocked(self, needs) -> str:
         if self.fatal:
             return self.fatal
-        hung = next((self.poisoned[n] for n in case.needs if n in self.poisoned), "")
+        hung = next((self.poisoned[n] for n in needs if n in self.poisoned), "")
         if hung:
             return hung
         if self.left <= 0:
@@ -152,22 +185,30 @@ class _Grading:
                 recording = recording_for(case, self.namespace)
                 return diagnosed(run_case(case, recording.namespace), recording)
         except SandboxLost as lost:
-            self.student.close()
-            self.student = None
-            text = self._lost_text(lost, lost.target, budget.seconds)
-            self._problem(_status(lost), f"{case.id}: {text}")
-            what = {"timeout": "ran out of time", "died": "ended the student process"}
-            if lost.kind in what:
-                self.poisoned.setdefault(lost.target, f"{lost.target} {what[lost.kind]} in {case.id}")
-            return CaseResult(case, False, text)
+            return CaseResult(case, False, self._lost(lost, budget.seconds, case.id))
         finally:
             self.left -= budget.spent
+
+    def _lost(self, lost: SandboxLost, seconds: float, where: str) -> str:
+        """Close the lost student process, record why, and block the later cases that need
+        the function that hung or ended it; returns the text for the case (or measurement)
+        at ``where``."""
+        self.student.close()
+        self.student = None
+        text = self._lost_text(lost, lost.target, seconds)
+        self._problem(_status(lost), f"{where}: {text}")
+        what = {"timeout": "ran out of time", "died": "ended the student process"}
+        if lost.kind in what:
+            self.poisoned.setdefault(lost.target, f"{lost.target} {what[lost.kind]} in {where}")
+        return text
 
     def _keep_output(self) -> None:
         """What the student printed, kept for the staff (results/<student>.json) only."""
         try:
             with self.student.charged_to(TimeBudget(OUTPUT_SECONDS)):
-                self.result.staff_only["output"] = self.student.output()
+                output = self.student.output()
+            kept = self.result.staff_only.get("output")
+            self.result.staff_only["output"] = f"{kept}\n{output}" if kept else output
         except (SandboxLost, KeyError, TypeError):
             pass
 
