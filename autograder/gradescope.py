@@ -18,10 +18,11 @@ checks and expected values stay in this process.
 results.json holds ``score``, ``execution_time``, ``output`` (status and the points per
 question), ``tests`` (one per case: ``name``, ``score``, ``max_score``, ``visibility``,
 and for failed public cases their message) and, for assignments with a benchmark, the
-``leaderboard`` (its measurement's entries: autograder.measurement.gradescope_entries). Hidden cases are listed by name and score only, with the visibility
-``$ADVOPT_HIDDEN_VISIBILITY`` (default ``after_published``: shown once the instructor
-publishes grades; ``hidden``: never shown to students); their messages, which can
-quote hidden inputs, are never in results.json.
+``leaderboard`` (the entries of the graded result's measurement,
+autograder.measurement.gradescope_entries). Hidden cases are listed by name and score
+only, with the visibility ``$ADVOPT_HIDDEN_VISIBILITY`` (default ``after_published``:
+shown once the instructor publishes grades; ``hidden``: never shown to students); their
+messages, which can quote hidden inputs, are never in results.json.
 """
 from __future__ import annotations
 

@@ -52,7 +52,8 @@ def test_reference_and_broken_submissions_then_the_gpu_question(tmp_path, small_
     (folder / "empty.ipynb").write_bytes(nbs.notebook([IMPORTS]))
     cheat = answers()
     (folder / "thread.ipynb").write_bytes(nbs.notebook(cheat[:-1] + [CHEAT, cheat[-1]]))
-    (folder / "raises.ipynb").write_bytes(nbs.notebook(cheat[:-1] + [attacks.FIT_RAISES, cheat[-1]]))
+    (folder / "raises.ipynb").write_bytes(nbs.notebook(cheat[:-1] + [attacks.FIT_RAISES,
+                                                                     cheat[-1]]))
     (folder / "stage.ipynb").write_bytes(nbs.notebook(cheat[:-1] + [attacks.STAGE_REPLACED,
                                                                     cheat[-1]]))
     grade_folder(folder, out, assignment="mnist", limits=LIMITS, progress=False)

@@ -4,11 +4,12 @@
 and the four threshold cases below (1 + 1 + 1 + 2 points) judge its Measurement:
 
 1. A secret :class:`Transform` is drawn in the grading process (``secrets``): a random
-   invertible nonlinear map of the 784 pixels, a relabelling of the 10 classes and a
-   shuffle of the training images. Student code trains on transformed images and labels.
-   An MLP learns the transformed task as well as the plain one (its first layers adapt
-   to any smooth invertible input map); weights trained elsewhere score chance, and
-   recovering the map from the data's statistics fails (tests/benchmark_attacks.py).
+   nonlinear map of the 784 pixels (rotation, sine with random phases, rotation), a
+   relabelling of the 10 classes and a shuffle of the training images. Student code
+   trains on transformed images and labels. An MLP learns the transformed task about as
+   well as the plain one; weights trained elsewhere score chance, and recovering the map
+   from the data's statistics fails (tests/benchmark_attacks.py has the attacks and
+   prints the measured figures).
 2. Before the clock: the device is prepared in the student process (CUDA context), with
    nothing of the grader's there yet.
 3. On the clock, everything from the data's departure to the trained state's arrival:
@@ -52,6 +53,7 @@ SUBSET: tuple[int, int] | None = None   # (training, test) images; None: all (60
 MAX_PARAMETERS = 10_000_000
 MAX_HIDDEN_LAYERS = 32
 EVALUATION_BATCH = 1000     # test images per forward pass of the evaluation
+GAIN = 1.5                  # radians of the transform's sine per unit of a pixel projection
 
 
 def device() -> str:
@@ -66,16 +68,19 @@ def device_name(dev: str) -> str:
 class Transform:
     """The secret transform of one benchmark run.
 
-    An image x (784 pixels, standardized as ``mnist.data.to_tensors`` does) becomes
-    ``(mix_out @ tanh(gain * (mix_in @ x) + shift) - center) / scale``: two random rotations
-    of the pixel space around an elementwise tanh, each output standardized over the
-    training images. ``classes``: (10,) the new label of each digit; ``order``: (N,) the
-    order of the training images.
+    An image x (784 values, standardized as ``mnist.data.to_tensors`` makes them) becomes
+    ``mix_out @ sin(GAIN * mix_in @ x + phase)``, each of the 784 outputs then standardized
+    over the training images: two random rotations of the pixel space around an
+    elementwise sine with random phases. The sine folds every projection of the image
+    (GAIN: about 1.5 radians per standard deviation), so the transformed images keep
+    little that is a linear function of the pixels: second-order statistics, which
+    recover any linear transform, find only that little (tests/benchmark_attacks.py).
+    ``classes``: (10,) the new label of each digit; ``order``: (N,) the order of the
+    training images.
     """
 
     mix_in: np.ndarray     # (784, 784) orthogonal
-    gain: float
-    shift: np.ndarray      # (784,)
+    phase: np.ndarray      # (784,) in [0, 2 pi)
     mix_out: np.ndarray    # (784, 784) orthogonal
     classes: np.ndarray
     order: np.ndarray
@@ -85,15 +90,17 @@ class Transform:
         """A fresh transform for ``n`` training images from the operating system's entropy
         (``seed``: reproducible, for tests and measurements only)."""
         rng = np.random.default_rng(secrets.randbits(128) if seed is None else seed)
-        return cls(_rotation(rng), 1.0, rng.standard_normal(784), _rotation(rng),
-                   rng.permutation(10), rng.permutation(n))
+        return cls(_rotation(rng), rng.uniform(0, 2 * np.pi, 784).astype(np.float32),
+                   _rotation(rng), rng.permutation(10), rng.permutation(n))
 
     def images(self, images) -> np.ndarray:
         """uint8 images (N, 28, 28) -> float32 (N, 784), transformed, not yet standardized."""
         x = (np.asarray(images, np.float32).reshape(len(images), -1) / 255.0 - MEAN) / STD
-        inner = x @ self.mix_in.T.astype(np.float32)
-        np.tanh(self.gain * inner + self.shift.astype(np.float32), out=inner)
-        return inner @ self.mix_out.T.astype(np.float32)
+        inner = x @ self.mix_in.T
+        inner *= GAIN
+        inner += self.phase
+        np.sin(inner, out=inner)
+        return inner @ self.mix_out.T
 
     def train(self, images, labels) -> tuple[np.ndarray, np.ndarray, tuple]:
         """Training images and labels as student code gets them: transformed, standardized,
@@ -114,9 +121,9 @@ class Transform:
 
 
 def _rotation(rng) -> np.ndarray:
-    """A uniformly random (Haar) orthogonal 784 x 784 matrix."""
+    """A uniformly random (Haar) orthogonal 784 x 784 matrix, float32."""
     q, r = np.linalg.qr(rng.standard_normal((784, 784)))
-    return q * np.sign(np.diag(r))
+    return (q * np.sign(np.diag(r))).astype(np.float32)
 
 
 class _InProcess:
