@@ -26,7 +26,7 @@ import nbformat
 
 from autograder import otter_format as fmt
 from autograder.cases import Case
-from autograder.measurement import BENCHMARK_ARGUMENT, Benchmark
+from autograder.measurement import BENCHMARK_ARGUMENT
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -55,16 +55,19 @@ def solution_source(fn) -> str:
                      + [f"{indent}{fmt.END_SOLUTION}"])
 
 
-def test_cell_source(case: Case, assignment: str, benchmark: Benchmark | None = None,
-                     first: bool = False) -> str:
-    """Otter test cell running one case (points and visibility in its TEST CONFIG). A case
-    of the ``benchmark``'s question judges the measurement the question's ``first`` case
-    takes (Otter runs a question's cases in order, in the notebook's globals)."""
+def test_cell_source(case: Case, assignment: str) -> str:
+    """Otter test cell running one case (points and visibility in its TEST CONFIG). The
+    first case of the assignment's BENCHMARK question also takes the measurement that
+    every case of the question judges (Otter runs them in order, in the notebook's
+    globals)."""
     module = case.check.__module__
     if module == f"autograder.{assignment}.public":
         module = fmt.public_module_name(assignment)
     body = f"from {module} import {case.name}\n{case.name}({', '.join(case.needs)})"
-    if first and benchmark is not None and case.question == benchmark.question:
+    checks = importlib.import_module(f"autograder.{assignment}")
+    benchmark = getattr(checks, "BENCHMARK", None)
+    if benchmark is not None and case == next(
+            (c for c in checks.CASES if c.question == benchmark.question), None):
         measure = benchmark.measure
         body = (f"from {measure.__module__} import {measure.__name__}\n{BENCHMARK_ARGUMENT} = "
                 f"{measure.__name__}({', '.join(benchmark.needs)})\n{body}")
@@ -90,8 +93,7 @@ def _defined_function(cell) -> str | None:
 def synced(nb, assignment: str):
     """A copy of ``nb`` with solution and test cells regenerated."""
     solutions = _solution_functions(assignment)
-    checks = importlib.import_module(f"autograder.{assignment}")
-    cases, benchmark = checks.CASES, getattr(checks, "BENCHMARK", None)
+    cases = importlib.import_module(f"autograder.{assignment}").CASES
     out, question, in_tests = [], None, False
     for cell in nb.cells:
         marker = fmt.marker(cell)
@@ -99,10 +101,8 @@ def synced(nb, assignment: str):
             question = fmt.block_config(cell)["name"]
         if marker.startswith(fmt.END_TESTS):
             in_tests = False
-            ours = [c for c in cases if c.question == question]
-            out.extend(nbformat.v4.new_code_cell(
-                test_cell_source(c, assignment, benchmark, first=i == 0))
-                for i, c in enumerate(ours))
+            out.extend(nbformat.v4.new_code_cell(test_cell_source(c, assignment))
+                       for c in cases if c.question == question)
         if in_tests:
             continue
         if marker.startswith(fmt.BEGIN_TESTS):

@@ -57,6 +57,27 @@ def test_the_cases_judge_one_measurement():
     assert sum(r.score for r in results.values()) < 5, "3000 images cannot give 98 %"
 
 
+def test_otter_test_cells_measure_once_in_the_first_case():
+    """The --engine otter zip runs the master notebook's test cells in the student's
+    globals, in order: the first q6 cell takes the measurement, every cell judges it."""
+    from autograder.notebooks import test_cell_source
+
+    calls = []
+
+    def counting_fit(*args):
+        calls.append(args)
+        return reference.fit(*args)
+
+    namespace = {"build_model": reference.build_model, "fit": counting_fit,
+                 "BEST_HPARAMS": QUICK}
+    for case in QUESTION:
+        try:
+            exec(test_cell_source(case, "mnist"), namespace)
+        except AssertionError:
+            pass
+    assert len(calls) == 1 and namespace[BENCHMARK_ARGUMENT].counts
+
+
 def test_the_test_set_never_reaches_student_code():
     seen = []
 
