@@ -32,9 +32,10 @@ import time
 from pathlib import Path
 
 from autograder.cases import questions
-from autograder.grading import isolation, results
+from autograder.grading import results
+from autograder.grading.sandbox import isolation
 from autograder.grading.batch import load_assignment, secret_paths, support_files
-from autograder.grading.process import ForkServer
+from autograder.grading.sandbox.process import ForkServer
 from autograder.grading.runner import Job, Limits, grade
 from autograder.grading.submissions import InputError, Submission, read_folder
 

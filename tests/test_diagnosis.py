@@ -19,7 +19,7 @@ import grading_notebooks as nbs
 from autograder.cases import Case, CaseResult, run_case
 from autograder.grading import diagnosis
 from autograder.grading.batch import grade_folder
-from autograder.grading.feedback import render
+from autograder.grading.outputs.feedback import render
 from autograder.grading.results import Result, case_record
 from autograder.grading.runner import Limits
 from autograder.optimization import CASES

@@ -106,7 +106,7 @@ def test_printed_output_is_kept_for_staff_and_never_shown(tmp_path, monkeypatch)
     full = json.loads((tmp_path / "results" / "results" / "submission.json").read_text())
     assert "ECHO" in full["staff_only"]["output"]
     assert "ECHO" not in shown and json.loads(shown)["score"] == FULL
-    from autograder.grading import feedback
+    from autograder.grading.outputs import feedback
     from autograder.grading.results import Result
     from autograder.cases import questions
     assert "ECHO" not in feedback.render(Result(**full), questions(CASES))

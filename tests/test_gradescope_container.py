@@ -29,7 +29,7 @@ import pytest
 import adversarial
 import grading_notebooks as nbs
 from autograder import gradescope
-from autograder.grading import isolation
+from autograder.grading.sandbox import isolation
 from autograder.grading.batch import grade_folder
 from autograder.grading.runner import Limits
 from autograder.optimization import CASES

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import adversarial
 import grading_notebooks as nbs
-from autograder.grading import isolation
-from autograder.grading.cli import main
-from autograder.grading.process import TimeBudget
+from autograder.grading.sandbox import isolation
+from autograder.grading.grade_command import main
+from autograder.grading.sandbox.process import TimeBudget
 from autograder.grading.batch import fork_server
 from autograder.grading.runner import Limits
 from autograder.optimization import CASES

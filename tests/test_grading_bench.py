@@ -3,7 +3,7 @@
 import nbformat
 import pytest
 
-from autograder.grading import bench
+from autograder.grading import throughput_bench
 from autograder.optimization import CASES
 
 FULL = sum(c.points for c in CASES)
@@ -17,11 +17,12 @@ def test_otter_loop_and_sealed_grader_agree(released, tmp_path):
     folder = tmp_path / "submissions"
     folder.mkdir()
     notebooks = []
-    for i, nb in enumerate(bench.variants(solution, student, 2)):
+    for i, nb in enumerate(throughput_bench.variants(solution, student, 2)):
         notebooks.append(folder / f"s{i}.ipynb")
         nbformat.write(nb, notebooks[-1])
-    _, ours = bench.sealed(folder, tmp_path / "graded", "optimization", jobs=2)
-    _, theirs = bench.otter_loop(released / "autograder/optimization-autograder.zip", notebooks)
+    _, ours = throughput_bench.sealed(folder, tmp_path / "graded", "optimization", jobs=2)
+    zip_path = released / "autograder/optimization-autograder.zip"
+    _, theirs = throughput_bench.otter_loop(zip_path, notebooks)
     assert sum(ours[0].values()) == FULL  # every fourth variant is the full solution
     assert sum(ours[1].values()) < FULL
     assert [{q: float(s) for q, s in t.items()} for t in theirs] == \

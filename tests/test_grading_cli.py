@@ -10,7 +10,7 @@ import grading_notebooks as nbs
 from autograder.cases import run_case
 from autograder.grading import batch
 from autograder.grading.batch import grade_folder
-from autograder.grading.cli import main
+from autograder.grading.grade_command import main
 from autograder.grading.runner import Limits
 from autograder.optimization import CASES
 from mutant_harness import load_variants, student_namespace
@@ -137,5 +137,5 @@ def test_fingerprint_covers_every_module_the_checks_import():
              if ROOT in p.parents}
     assert {"autograder/optimization/hidden/q1_minibatches.py", "autograder/cases.py",
             "autograder/mnist/hidden/q6_benchmark.py", "autograder/mnist/data.py",
-            "autograder/grading/sandbox.py"} <= files
-    assert "autograder/bench.py" not in files  # loaded modules only, not a folder list
+            "autograder/grading/sandbox/server.py"} <= files
+    assert "autograder/pipeline_bench.py" not in files  # loaded modules only, not a folder list

@@ -5,9 +5,10 @@ import time
 import torch
 
 import grading_notebooks as nbs
-from autograder.grading import batch, sandbox
+from autograder.grading import batch
+from autograder.grading.sandbox import server
 from autograder.grading.batch import grade_folder
-from autograder.grading.proxy import Remote
+from autograder.grading.sandbox.proxy import Remote
 from autograder.grading.runner import Limits
 from test_grading_sandbox import run, server  # noqa: F401  (fixtures)
 
@@ -27,7 +28,7 @@ def test_staged_values_reach_student_functions_as_themselves(run):  # noqa: F811
 def test_staged_arguments_are_not_copied_for_write_back():
     """Write-back compares an argument's bytes before and after a call: for the 60,000
     staged images that would be two copies inside the timed fit."""
-    student = sandbox.StudentServer(channel=None, info={})
+    student = server.StudentServer(channel=None, info={})
     staged, other = torch.ones(3, 784), torch.ones(3, 784)
     blobs: list = []
     student.op_stage({"values": student.encode([staged], blobs)}, blobs, [])

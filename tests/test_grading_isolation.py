@@ -5,9 +5,9 @@ import os
 
 import pytest
 
-from autograder.grading import isolation
+from autograder.grading.sandbox import isolation
 from autograder.grading.batch import fork_server
-from autograder.grading.process import SandboxLost, TimeBudget
+from autograder.grading.sandbox.process import SandboxLost, TimeBudget
 from autograder.grading.runner import Limits
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0 or os.uname().machine != "x86_64",

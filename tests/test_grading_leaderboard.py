@@ -4,7 +4,7 @@ import csv
 from pathlib import Path
 
 from autograder import gpu_check
-from autograder.grading import feedback, leaderboard
+from autograder.grading.outputs import feedback, leaderboard
 from autograder.grading.results import Result
 
 

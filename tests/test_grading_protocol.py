@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from autograder.grading.protocol import (CannotCross, Channel, ChannelClosed, ChannelTimeout,
-                                         ProtocolError, decode, encode)
+from autograder.grading.sandbox.protocol import (CannotCross, Channel, ChannelClosed,
+                                                 ChannelTimeout, ProtocolError, decode, encode)
 
 
 def refuse(value, child):
@@ -126,8 +126,8 @@ def test_every_operation_is_tabled_and_served(monkeypatch):
     unknown operation gets a ``fail`` reply, not a crash of the student process."""
     import sys
 
-    from autograder.grading import protocol
-    from autograder.grading.sandbox import StudentServer
+    from autograder.grading.sandbox import protocol
+    from autograder.grading.sandbox.server import StudentServer
 
     ops = {v for k, v in vars(protocol.Op).items() if k.isupper()}
     table = protocol.__doc__.split("op           request fields")[1]

@@ -11,7 +11,8 @@ import pytest
 
 import grading_notebooks as nbs
 from autograder.cases import questions
-from autograder.grading import exports, feedback, report, results
+from autograder.grading import results
+from autograder.grading.outputs import exports, feedback, report
 from autograder.grading.batch import grade_folder
 from autograder.grading.results import Result
 from autograder.grading.runner import Limits

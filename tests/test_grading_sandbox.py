@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 import torch
 
-from autograder.grading import isolation
+from autograder.grading.sandbox import isolation
 from autograder.grading.batch import fork_server
-from autograder.grading.process import GraderError, SandboxLost, TimeBudget
-from autograder.grading.proxy import Remote, StudentError
+from autograder.grading.sandbox.process import GraderError, SandboxLost, TimeBudget
+from autograder.grading.sandbox.proxy import Remote, StudentError
 from autograder.grading.runner import Limits
 
 ROOT = Path(__file__).resolve().parent.parent

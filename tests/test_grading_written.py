@@ -9,8 +9,8 @@ import pytest
 
 import grading_notebooks as nbs
 from autograder import otter_format
-from autograder.grading import written
-from autograder.grading.cli import main
+from autograder.grading.outputs import written
+from autograder.grading.grade_command import main
 from autograder.grading.submissions import discover
 from autograder.optimization import CASES
 

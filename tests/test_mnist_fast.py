@@ -8,7 +8,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from autograder import bench
+from autograder import pipeline_bench
 from autograder.mnist.data import load_mnist, to_tensors
 from solutions.mnist.fast import FastTrainer, accuracy, adam, fast_fit, seed_mlp, set_lr, sgd
 
@@ -69,16 +69,16 @@ def test_learns_mnist_and_schedules_the_learning_rate(small):
 
 
 def test_bench_prints_one_table_and_writes_json(small, monkeypatch, tmp_path, capsys):
-    monkeypatch.setattr(bench, "load_mnist", lambda: small)
-    monkeypatch.setattr(bench, "MAX_EPOCHS_TO_TARGET", 2)
+    monkeypatch.setattr(pipeline_bench, "load_mnist", lambda: small)
+    monkeypatch.setattr(pipeline_bench, "MAX_EPOCHS_TO_TARGET", 2)
     out = tmp_path / "bench.json"
-    assert bench.main(["--seeds", "2", "--probe", "0.05", "--json", str(out)]) == 0
+    assert pipeline_bench.main(["--seeds", "2", "--probe", "0.05", "--json", str(out)]) == 0
     text = capsys.readouterr().out
     assert "no GPU found" in text or "cuda" in text.lower()
     for label in ("One epoch", "Batch-size sweep", "Time to 98.0%", "faster", "Targets on one H100"):
         assert label in text
     result = json.loads(out.read_text())
-    assert set(result["sweep"]) == {str(b) for b in bench.SWEEP}
+    assert set(result["sweep"]) == {str(b) for b in pipeline_bench.SWEEP}
     assert result["sweep_speedup"] == pytest.approx(
         result["sweep_dataloader_s"] / result["sweep_reference_s"])
     assert result["time_to_98"]["seeds"] == 2 and len(result["time_to_98"]["seconds"]) == 2
@@ -87,7 +87,7 @@ def test_bench_prints_one_table_and_writes_json(small, monkeypatch, tmp_path, ca
 
 def test_bench_rejects_bad_options(capsys):
     with pytest.raises(SystemExit):
-        bench.main(["--seeds", "0"])
+        pipeline_bench.main(["--seeds", "0"])
     assert "--seeds must be >= 1" in capsys.readouterr().err
 
 

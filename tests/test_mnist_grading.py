@@ -17,7 +17,7 @@ from test_grading_cli import read_gradebook
 from autograder.grading.runner import Limits
 from autograder.mnist import CASES, GPU_QUESTIONS
 from autograder.mnist.data import load_mnist
-from autograder.grading.written import questions as written_questions
+from autograder.grading.outputs.written import questions as written_questions
 from autograder.mnist.hidden import q6_benchmark as q6
 
 IMPORTS = ("import numpy as np\nimport pandas as pd\nimport torch\nimport torch.nn as nn\n"

@@ -95,9 +95,9 @@ def test_corpus_covers_every_function():
 @pytest.fixture(scope="module")
 def sandbox():
     """run(source) -> proxies of the student globals the mnist checks take."""
-    from autograder.grading import isolation
+    from autograder.grading.sandbox import isolation
     from autograder.grading.batch import fork_server
-    from autograder.grading.process import TimeBudget
+    from autograder.grading.sandbox.process import TimeBudget
     from autograder.grading.runner import Limits
 
     root = Path(__file__).resolve().parent.parent

@@ -18,11 +18,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from autograder.cases import questions as question_points
-from autograder.grading import (exports, feedback, gradebook, isolation, leaderboard, report,
-                                results, written)
-from autograder.grading.process import ForkServer, GraderError
+from autograder.grading import results
+from autograder.grading.outputs import (exports, feedback, gradebook, leaderboard, report,
+                                        written)
 from autograder.grading.results import Result
 from autograder.grading.runner import Job, Limits, grade
+from autograder.grading.sandbox import isolation
+from autograder.grading.sandbox.process import ForkServer, GraderError
 from autograder.grading.submissions import InputError, Submission, discover
 
 
@@ -108,10 +110,11 @@ print(json.dumps(sorted({m.__file__ for m in list(sys.modules.values())
 
 
 def grading_files(module) -> list[Path]:
-    """Source files whose change makes stored results stale: the grader's own modules and
-    every module of the project's packages (autograder, the assignment's, solutions) that
-    importing the assignment's CASES loads, found in a fresh interpreter (so what this
-    process happens to have loaded does not count)."""
+    """Source files whose change makes stored results stale: the grader's own modules (every
+    .py under autograder/grading/, subpackages included) and every module of the project's
+    packages (autograder, the assignment's, solutions) that importing the assignment's CASES
+    loads, found in a fresh interpreter (so what this process happens to have loaded does not
+    count)."""
     import json
     import subprocess
 
@@ -124,7 +127,7 @@ def grading_files(module) -> list[Path]:
     if proc.returncode != 0:
         raise InputError(f"importing {module.__name__} failed:\n{proc.stderr[-2000:]}")
     loaded = [Path(f) for f in json.loads(proc.stdout)]
-    return sorted({*Path(__file__).parent.glob("*.py"), *loaded})
+    return sorted({*Path(__file__).parent.rglob("*.py"), *loaded})
 
 
 def grade_folder(submissions, out, assignment: str = "optimization", limits: Limits = Limits(),

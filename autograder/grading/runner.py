@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from autograder.cases import CaseResult, run_case
 from autograder.grading.diagnosis import diagnosed, recording_for
-from autograder.grading.process import SandboxLost, TimeBudget
+from autograder.grading.sandbox.process import SandboxLost, TimeBudget
 from autograder.grading.results import Result, case_record
 from autograder.grading.submissions import Submission
 

@@ -1,7 +1,7 @@
 """The student side: a fork server, and the server of one student process that answers
 the grader's requests (:class:`StudentServer`).
 
-    python -m autograder.grading.sandbox CONTROL_FD      (started by process.ForkServer)
+    python -m autograder.grading.sandbox.server CONTROL_FD      (started by process.ForkServer)
 
 The fork server imports numpy, torch, matplotlib and pandas once and never runs student
 code. For each submission the grader sends it a plan (isolation.make_plan), a connected
@@ -33,8 +33,8 @@ import sys
 import tempfile
 import types
 
-from autograder.grading import cgroups, isolation
-from autograder.grading.protocol import CannotCross, Channel, Op, Reply, decode, encode
+from autograder.grading.sandbox import cgroups, isolation
+from autograder.grading.sandbox.protocol import CannotCross, Channel, Op, Reply, decode, encode
 
 PRELOAD = ("numpy", "torch", "matplotlib", "matplotlib.pyplot", "pandas",
            "IPython.core.inputtransformer2")

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from autograder.grading.gradebook import cell, write_csv
+from autograder.grading.outputs.gradebook import cell, write_csv
 
 CANVAS_IDENTITY = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
 CANVAS_POINTS_POSSIBLE = "    Points Possible"  # Canvas reads this row as the assignment's points

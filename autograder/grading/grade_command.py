@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from autograder.grading.process import GraderError
+from autograder.grading.sandbox.process import GraderError
 from autograder.grading.runner import Limits
 from autograder.grading.submissions import InputError
 

@@ -1,6 +1,6 @@
 """``make bench-grading``: the sealed grader against looping ``otter run``, side by side.
 
-    python -m autograder.grading.bench [--n 50] [--jobs 2] [--assignment optimization]
+    python -m autograder.grading.throughput_bench [--n 50] [--jobs 2] [--assignment optimization]
 
 Builds N submissions from the released notebooks (dist/<assignment>/, built first when
 missing): the solution and copies of it with some answers left unfilled as in the

@@ -24,11 +24,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.grading.protocol import (CannotCross, Channel, ChannelTimeout, Op,
-                                         ProtocolError, Reply)
-from autograder.grading.proxy import (StudentError, Unreadable, decode_reply, encode_request,
-                                      function_proxy, generator_proxy, student_exception,
-                                      write_back)
+from autograder.grading.sandbox.protocol import (CannotCross, Channel, ChannelTimeout, Op,
+                                                 ProtocolError, Reply)
+from autograder.grading.sandbox.proxy import (StudentError, Unreadable, decode_reply,
+                                              encode_request, function_proxy, generator_proxy,
+                                              student_exception, write_back)
 
 SANDBOX_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
                "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1"}
@@ -65,16 +65,16 @@ class TimeBudget:
 
 # ----------------------------------------------------------------------------- fork server
 class ForkServer:
-    """The sandbox fork server process (``python -m autograder.grading.sandbox``)."""
+    """The sandbox fork server process (``python -m autograder.grading.sandbox.server``)."""
 
     def __init__(self):
         self.control, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        root = str(Path(__file__).resolve().parents[2])
+        root = str(Path(__file__).resolve().parents[3])
         paths = [root, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
         env = {**os.environ, **SANDBOX_ENV, "PYTHONPATH": os.pathsep.join(paths)}
         self.log = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "autograder.grading.sandbox", str(child.fileno())],
+            [sys.executable, "-m", "autograder.grading.sandbox.server", str(child.fileno())],
             pass_fds=[child.fileno()], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             stderr=self.log, env=env, start_new_session=True, cwd="/")
         child.close()

@@ -21,7 +21,7 @@ import sys
 
 import numpy as np
 
-from autograder.grading.protocol import CannotCross, ProtocolError, decode, encode
+from autograder.grading.sandbox.protocol import CannotCross, ProtocolError, decode, encode
 
 BUILTIN_EXCEPTIONS = {name: cls for name, cls in vars(builtins).items()
                       if isinstance(cls, type) and issubclass(cls, Exception)}
