@@ -1,63 +1,22 @@
 """The mnist checks tell wrong implementations from right ones (direct path).
 
-Variants live in tests/mutants_mnist/<student name>.py as ``correct_*`` / ``wrong_*``
-functions; each replaces the student's function of that name in an otherwise reference
-namespace. Every wrong variant must lose points on its question, every correct one must get
-full marks. (The benchmark question is tested in test_mnist_benchmark.py.)
+The corpus (tests/mutants_mnist/) is loaded by tests/support/mnist_variants.py. Every wrong
+variant must lose points on its question, every correct one must get full marks. (The
+benchmark question is tested in test_mnist_benchmark.py.)
 """
 import contextlib
-import importlib
-import inspect
-import textwrap
 from collections import Counter
 from pathlib import Path
 
-import nbformat
 import pytest
 import torch
 
 import solutions.mnist as reference
 from autograder.cases import run_case
 from autograder.mnist import CASES
+from mnist_variants import FUNCTIONS, HELPERS, VARIANTS, graded_helpers, score, student_source
 
-IMPORTS = ("import numpy as np\nimport pandas as pd\nimport torch\nimport torch.nn as nn\n"
-           "import torch.nn.functional as F")
-NOTEBOOK = Path(__file__).resolve().parent.parent / "assignments" / "mnist" / "mnist.ipynb"
-HELPERS = ("accuracy",)   # notebook functions the prompts invite students to call
 NEEDS_A_GPU = {"fit.wrong_hard_codes_cpu"}   # caught only where "cuda" can be tried
-FUNCTIONS = {"build_model": "q2", "fit": "q3", "random_search": "q4"}
-
-
-def graded_helpers() -> list[str]:
-    """Sources of the notebook's graded (not otter_ignore) cells that define the helpers its
-    prompts invite students to call, e.g. ``accuracy(model, X, y)`` in random_search."""
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    return [cell.source for cell in nb.cells if cell.cell_type == "code"
-            and "otter_ignore" not in cell.metadata.get("tags", [])
-            and any(f"def {helper}(" in cell.source for helper in HELPERS)]
-
-
-def load_variants():
-    out = []
-    for name, question in FUNCTIONS.items():
-        module = importlib.import_module(f"mutants_mnist.{name}")
-        for helper in ("minibatches", "build_model", "fit"):   # what student code may call
-            setattr(module, helper, getattr(reference, helper))
-        for source in graded_helpers():
-            exec(compile(source, "<notebook helpers>", "exec"), vars(module))
-        out += [(name, question, variant, fn) for variant, fn in vars(module).items()
-                if inspect.isfunction(fn) and variant.startswith(("correct_", "wrong_"))]
-    return out
-
-
-VARIANTS = load_variants()
-
-
-def score(name, question, fn):
-    namespace = {**{n: getattr(reference, n) for n in reference.__all__}, name: fn}
-    results = [run_case(c, namespace) for c in CASES if c.question == question]
-    return (sum(r.score for r in results), sum(r.case.points for r in results),
-            [f"{r.case.name}: {r.message}" for r in results if not r.passed])
 
 
 @pytest.mark.parametrize("name, question, variant, fn", VARIANTS,
@@ -100,7 +59,7 @@ def sandbox():
     from autograder.grading.sandbox.process import TimeBudget
     from autograder.grading.runner import Limits
 
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     server, processes, budgets = fork_server(), [], contextlib.ExitStack()
     uid = 1_900_000_000 if isolation.os.geteuid() == 0 else None
     plan = isolation.make_plan([root], Limits(timeout=120, memory_mb=2048), uid)
@@ -117,16 +76,6 @@ def sandbox():
     for process in processes:
         process.close()
     server.close()
-
-
-def student_source(name, variant):
-    """A notebook's code in one cell: the reference answers, then the variant's module (its
-    helpers included) with the variant as ``name``."""
-    answers = [textwrap.dedent(inspect.getsource(getattr(reference, n)))
-               for n in ("minibatches", "build_model", "fit", "random_search")]
-    module = importlib.import_module(f"mutants_mnist.{name}")
-    return "\n\n".join([IMPORTS, *answers, f"BEST_HPARAMS = {reference.BEST_HPARAMS!r}",
-                        *graded_helpers(), inspect.getsource(module), f"{name} = {variant}"])
 
 
 SEALED = [v for v in VARIANTS if v[0] == "build_model" or v[2].startswith("correct_")]

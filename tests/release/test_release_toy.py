@@ -16,7 +16,7 @@ from autograder.release.__main__ import release
 from autograder.release.build import ReleaseError
 from autograder.release.layout import Assignment
 
-FIXTURE = Path(__file__).parent / "fixtures" / "toy_assignment"
+FIXTURE = Path(__file__).parents[1] / "fixtures" / "toy_assignment"
 TOY = Assignment(name="toy", master=FIXTURE / "toy.ipynb",
                  public=FIXTURE / "toygrader" / "public.py",
                  solutions=FIXTURE / "toysolutions", checks="toygrader.cases", project=FIXTURE)

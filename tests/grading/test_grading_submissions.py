@@ -12,14 +12,6 @@ from autograder.grading.submissions import InputError, discover, parse_notebook
 NOTEBOOK = nbs.notebook(nbs.student_cells())
 
 
-class Marker:
-    def __init__(self, path):
-        self.path = path
-
-    def __reduce__(self):
-        return (Path.touch, (Path(self.path),))
-
-
 def export_zip(path: Path, notebook: bytes, extra: dict) -> None:
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("optimization.ipynb", notebook)
@@ -30,7 +22,7 @@ def export_zip(path: Path, notebook: bytes, extra: dict) -> None:
 def test_plain_folder_zip_and_subfolders(tmp_path):
     (tmp_path / "alice.ipynb").write_bytes(NOTEBOOK)
     marker = tmp_path / "unpickled"
-    export_zip(tmp_path / "bob.zip", NOTEBOOK, {".OTTER_LOG": pickle.dumps(Marker(str(marker))),
+    export_zip(tmp_path / "bob.zip", NOTEBOOK, {".OTTER_LOG": pickle.dumps(nbs.Marker(str(marker))),
                                                 "extra.py": b"import os"})
     (tmp_path / "carol").mkdir()
     (tmp_path / "carol" / "work.ipynb").write_bytes(NOTEBOOK)

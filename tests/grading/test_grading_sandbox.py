@@ -1,6 +1,5 @@
 """The sandbox boundary: what checks see of student objects, and what student code sees
 of the machine."""
-import contextlib
 import inspect
 import json
 import time
@@ -11,38 +10,13 @@ import pytest
 import torch
 
 from autograder.grading.sandbox import isolation
-from autograder.grading.batch import fork_server
 from autograder.grading.sandbox.process import GraderError, SandboxLost, TimeBudget
 from autograder.grading.sandbox.proxy import Remote, StudentError
 from autograder.grading.runner import Limits
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(scope="module")
-def server():
-    return fork_server()
-
-
-@pytest.fixture
-def run(server, tmp_path):
-    """run(code, *names) -> (namespace of proxies, process): code runs as one cell, then
-    calls may take ``deadline`` seconds of student time in all."""
-    processes, budgets = [], contextlib.ExitStack()
-    uid = 1_900_000_000 if isolation.os.geteuid() == 0 else None
-    plan = isolation.make_plan([ROOT, tmp_path], Limits(timeout=20, memory_mb=512), uid)
-
-    def run(code, *names, deadline=20):
-        process = server.spawn(plan)
-        processes.append(process)
-        budgets.enter_context(process.charged_to(TimeBudget(deadline)))
-        executed = process.execute([{"index": 0, "source": code}], {})
-        assert executed["errors"] == [], executed["errors"]
-        return process.describe(names), process
-    yield run
-    budgets.close()
-    for process in processes:
-        process.close()
 
 
 def test_generator_functions_stay_generator_functions(run):

@@ -13,11 +13,11 @@ import inspect
 import pkgutil
 import textwrap
 
-import nbformat
 import numpy as np
 from dataclasses import dataclass
 
 import solutions.optimization as reference
+from autograder.cases import run_case
 from autograder.optimization import CASES
 from autograder.otter_format import defined_names
 
@@ -101,3 +101,11 @@ def rounds(variants):
         by_question.setdefault(v.question, []).append(v)
     depth = max(len(vs) for vs in by_question.values())
     return [[vs[i] for vs in by_question.values() if i < len(vs)] for i in range(depth)]
+
+
+def score(variant):
+    """(points, max points, failure messages) of ``variant`` on its question."""
+    namespace = student_namespace(variant)
+    results = [run_case(c, namespace) for c in CASES if c.question == variant.question]
+    return (sum(r.score for r in results), sum(r.case.points for r in results),
+            [f"{r.case.name}: {r.message}" for r in results if not r.passed])

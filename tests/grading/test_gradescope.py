@@ -4,7 +4,6 @@ import json
 import os
 import pickle
 import zipfile
-from pathlib import Path
 
 import pytest
 
@@ -56,21 +55,13 @@ def test_run_autograder_line_is_replaced_by_the_sealed_grader():
                                    "python -m autograder.gradescope autograder.optimization"]
 
 
-class Marker:
-    def __init__(self, path):
-        self.path = path
-
-    def __reduce__(self):
-        return (Path.touch, (Path(self.path),))
-
-
 @pytest.mark.slow
 def test_an_exported_zip_gets_full_marks_and_its_log_is_never_unpickled(tmp_path, monkeypatch):
     marker = tmp_path / "unpickled"
     (tmp_path / "submission").mkdir()
     with zipfile.ZipFile(tmp_path / "submission" / "export.zip", "w") as archive:
         archive.writestr("optimization.ipynb", nbs.notebook(nbs.solution_cells()))
-        archive.writestr(".OTTER_LOG", pickle.dumps(Marker(str(marker))))
+        archive.writestr(".OTTER_LOG", pickle.dumps(nbs.Marker(str(marker))))
     monkeypatch.setenv(gradescope.ROOT_ENV, str(tmp_path))
     assert gradescope.main(["optimization"]) == 0
     report = json.loads((tmp_path / "results" / "results.json").read_text())

@@ -34,7 +34,6 @@ from autograder.grading.batch import grade_folder
 from autograder.grading.runner import Limits
 from autograder.optimization import CASES
 from autograder.release import resources, verify
-from test_grading_adversarial import Marker, expected_total
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(os.geteuid() != 0, reason="Gradescope grades as root")]
@@ -81,7 +80,7 @@ def _submission(folder: Path, name: str, data: bytes, archive: bool) -> Path:
     path = folder / f"{name}.zip"
     with zipfile.ZipFile(path, "w") as zf:
         zf.writestr("optimization.ipynb", data)
-        zf.writestr(".OTTER_LOG", pickle.dumps(Marker(str(folder / "unpickled"))))
+        zf.writestr(".OTTER_LOG", pickle.dumps(nbs.Marker(str(folder / "unpickled"))))
     return path
 
 
@@ -143,7 +142,7 @@ def submissions() -> dict[str, tuple[bytes, bool]]:
 
 def expected(name: str) -> float:
     attacks = {a.name: a for a in adversarial.load()}
-    return FULL if name == "solution" else expected_total(attacks[name]) \
+    return FULL if name == "solution" else adversarial.expected_total(attacks[name]) \
         if name in attacks else 0.0
 
 

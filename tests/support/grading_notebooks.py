@@ -4,14 +4,16 @@ Shaped like the released notebook: Otter's init cell, one answer cell per functi
 the Q7 numbers), ``grader.check`` cells, an ``otter_ignore`` plotting cell and the export
 cell, so that the grader meets everything a real submission holds. Written answers are
 blocks as Otter 7 writes them into the student notebook (checked against a release in
-tests/test_grading_written.py).
+tests/grading/test_grading_written.py).
 """
 from __future__ import annotations
 
 import ast
+import csv
 import inspect
 import json
 import textwrap
+from pathlib import Path
 
 import solutions.optimization as reference
 from autograder.otter_format import ANSWER_TAG, IGNORE_TAG, defined_names
@@ -77,3 +79,19 @@ def _markdown(source: str, tags=()) -> dict:
 def _cell(source: str, tags=()) -> dict:
     return {"cell_type": "code", "execution_count": None,
             "metadata": {"tags": list(tags)} if tags else {}, "outputs": [], "source": source}
+
+
+def read_gradebook(out):
+    """OUT/gradebook.csv as {student: row}."""
+    with open(out / "gradebook.csv", newline="") as f:
+        return {row["student"]: row for row in csv.DictReader(f)}
+
+
+class Marker:
+    """Unpickling this creates a file: proof that the grader unpickled .OTTER_LOG."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def __reduce__(self):
+        return (Path.touch, (Path(self.path),))

@@ -64,7 +64,7 @@ def test_helpers_a_prompt_names_exist_when_grading():
     cell that grading runs (not tagged otter_ignore)."""
     import re
     from pathlib import Path
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     for assignment in ("optimization", "mnist"):
         nb = nbformat.read(root / "assignments" / assignment / f"{assignment}.ipynb", as_version=4)
         invited = {m for c in nb.cells if c.cell_type == "markdown"

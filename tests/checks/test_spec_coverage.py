@@ -1,7 +1,7 @@
 """docs/spec-coverage.md is current, and every clause has a case and a killing mutant.
 
 Regenerate the file with ``ADVOPT_WRITE_COVERAGE=1 .venv/bin/python -m pytest
-tests/test_spec_coverage.py``.
+tests/checks/test_spec_coverage.py``.
 """
 import os
 from pathlib import Path
@@ -10,7 +10,7 @@ from autograder.mnist import CASES as MNIST_CASES
 from autograder.optimization import CASES as OPTIMIZATION_CASES
 from spec_coverage import clauses, killers, render
 
-DOC = Path(__file__).resolve().parents[1] / "docs" / "spec-coverage.md"
+DOC = Path(__file__).resolve().parents[2] / "docs" / "spec-coverage.md"
 
 
 def test_every_clause_names_an_existing_case():

@@ -1,6 +1,6 @@
 """The sealed grader gives the scores of the other grading paths on the mutant corpus
 (tests/mutants/, issue 1): case by case those of the direct path, question by question
-those of `otter run` through the released autograder zip (tests/test_mutants_otter.py)."""
+those of `otter run` through the released autograder zip (tests/checks/test_mutants_otter.py)."""
 import json
 import re
 from dataclasses import replace

@@ -6,14 +6,13 @@ import torch
 
 import grading_notebooks as nbs
 from autograder.grading import batch
-from autograder.grading.sandbox import server
+from autograder.grading.sandbox.server import StudentServer
 from autograder.grading.batch import grade_folder
 from autograder.grading.sandbox.proxy import Remote
 from autograder.grading.runner import Limits
-from test_grading_sandbox import run, server  # noqa: F401  (fixtures)
 
 
-def test_staged_values_reach_student_functions_as_themselves(run):  # noqa: F811
+def test_staged_values_reach_student_functions_as_themselves(run):
     ns, process = run("def scale(x):\n    x.mul_(2)\n    return float(x.sum())\n"
                       "def same(a, b):\n    return a is b", "scale", "same")
     data = torch.ones(1000, 784)
@@ -28,7 +27,7 @@ def test_staged_values_reach_student_functions_as_themselves(run):  # noqa: F811
 def test_staged_arguments_are_not_copied_for_write_back():
     """Write-back compares an argument's bytes before and after a call: for the 60,000
     staged images that would be two copies inside the timed fit."""
-    student = server.StudentServer(channel=None, info={})
+    student = StudentServer(channel=None, info={})
     staged, other = torch.ones(3, 784), torch.ones(3, 784)
     blobs: list = []
     student.op_stage({"values": student.encode([staged], blobs)}, blobs, [])
@@ -55,8 +54,8 @@ def test_gpu_questions_grade_one_submission_at_a_time(tmp_path, monkeypatch):
             running.remove(submission)
     monkeypatch.setattr(batch, "grade", watched)
     limits = Limits(timeout=20)
-    grade_folder(folder, out, "tests.grading_fixture", limits, jobs=4, progress=False)
+    grade_folder(folder, out, "tests.support.grading_fixture", limits, jobs=4, progress=False)
     assert max(most) > 1, "CPU questions keep their parallelism"
     most.clear()
-    grade_folder(folder, out, "tests.grading_fixture", limits, jobs=4, gpu=True, progress=False)
+    grade_folder(folder, out, "tests.support.grading_fixture", limits, jobs=4, gpu=True, progress=False)
     assert max(most) == 1 and len(most) == 4

@@ -15,8 +15,7 @@ import pytest
 from autograder.grading.batch import grade_folder
 from autograder.grading.runner import Limits
 from autograder.release import verify
-from mutant_harness import load_variants, replace_answers, rounds
-from test_mutants import score
+from mutant_harness import load_variants, replace_answers, rounds, score
 
 pytestmark = pytest.mark.slow
 

@@ -13,7 +13,6 @@ import grading_notebooks as nbs
 import solutions.mnist as reference
 from autograder.grading.batch import grade_folder
 from autograder.gpu_check import CHEAT
-from test_grading_cli import read_gradebook
 from autograder.grading.runner import Limits
 from autograder.mnist import CASES, GPU_QUESTIONS
 from autograder.mnist.data import load_mnist
@@ -51,7 +50,7 @@ def test_reference_and_broken_submissions_then_the_gpu_question(tmp_path, small_
     cheat = answers()
     (folder / "thread.ipynb").write_bytes(nbs.notebook(cheat[:-1] + [CHEAT, cheat[-1]]))
     grade_folder(folder, out, assignment="mnist", limits=LIMITS, progress=False)
-    rows = read_gradebook(out)
+    rows = nbs.read_gradebook(out)
     code = sum(c.points for c in CASES)
     without_gpu = sum(c.points for c in CASES if c.question not in GPU_QUESTIONS)
     written = sum(q.points for q in written_questions("mnist"))
@@ -61,7 +60,7 @@ def test_reference_and_broken_submissions_then_the_gpu_question(tmp_path, small_
     assert int(rows["broken"]["q2"]) < 4 and rows["empty"]["total"] == "0"
 
     grade_folder(folder, out, assignment="mnist", limits=LIMITS, gpu=True, progress=False)
-    rows = read_gradebook(out)
+    rows = nbs.read_gradebook(out)
     measured = int(rows["ref"]["q6"])
     assert 1 <= measured < 5, "3000 images: above 90 %, below 98 %"
     assert rows["ref"]["total"] == f"{without_gpu + measured:g}"

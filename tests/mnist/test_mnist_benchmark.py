@@ -146,8 +146,6 @@ def test_the_zip_runs_the_leaderboard_after_otter():
 
 @pytest.mark.gpu
 def test_gpu_path_trains_on_the_gpu():
-    if not torch.cuda.is_available():
-        pytest.skip("no CUDA device")
     measured = q6.measure(reference.build_model, reference.fit, QUICK)
     assert measured["device"] == "cuda" and measured["budget_s"] == q6.GPU_BUDGET_S
 

@@ -3,7 +3,6 @@ Gradescope exports."""
 import csv
 import html
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -135,7 +134,7 @@ def test_canvas_download_gives_canvas_ids_in_canvas_csv(tmp_path):
         nbs.notebook(["def double(x):\n    return 2 * x"]))
     (folder / "roeric_777_901_fixture.ipynb").write_bytes(
         nbs.notebook(["def double(x):\n    return x"]))
-    grade_folder(folder, out, "tests.grading_fixture", Limits(timeout=30, memory_mb=1024),
+    grade_folder(folder, out, "tests.support.grading_fixture", Limits(timeout=30, memory_mb=1024),
                  progress=False)
     rows = read_csv(out / "canvas.csv")
     assert rows[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "fixture"]

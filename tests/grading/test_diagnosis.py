@@ -7,7 +7,7 @@ Leave-one-out: the library's mistake functions are written independently of test
 often a second implementation of the same mistake is recognized. Figures are printed and
 written to dist/diagnosis/leave-one-out.json:
 
-    .venv/bin/python -m pytest tests/test_diagnosis.py -q -s -k leave_one_out
+    .venv/bin/python -m pytest tests/grading/test_diagnosis.py -q -s -k leave_one_out
 """
 import json
 from pathlib import Path

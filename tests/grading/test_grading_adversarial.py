@@ -21,20 +21,10 @@ from autograder.grading.batch import fork_server
 from autograder.grading.runner import Limits
 from autograder.optimization import CASES
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ATTACKS = adversarial.load()
 TIMEOUT = 20  # seconds per submission; a case may use a quarter of it
 HIDDEN_FILE = ROOT / "autograder/optimization/hidden/q5_optimizers.py"
-
-
-class Marker:
-    """Unpickling this creates a file: proof that the grader unpickled .OTTER_LOG."""
-
-    def __init__(self, path):
-        self.path = path
-
-    def __reduce__(self):
-        return (Path.touch, (Path(self.path),))
 
 
 def sealed() -> bool:
@@ -44,12 +34,6 @@ def sealed() -> bool:
         info = process.execute([], {})["isolation"]
     process.close()
     return info.get("filesystem") == "sealed" and info.get("pid") == "private"
-
-
-def expected_total(attack) -> float:
-    if attack.base == "student" or attack.loses == "all":
-        return 0.0
-    return sum(c.points for c in CASES if not set(c.needs) & attack.loses)
 
 
 def grade_everything(work: Path) -> dict:
@@ -66,7 +50,7 @@ def grade_everything(work: Path) -> dict:
         if attack.archive:
             with zipfile.ZipFile(folder / f"{attack.name}.zip", "w") as archive:
                 archive.writestr("optimization.ipynb", data)
-                archive.writestr(".OTTER_LOG", pickle.dumps(Marker(str(marker))))
+                archive.writestr(".OTTER_LOG", pickle.dumps(nbs.Marker(str(marker))))
         else:
             (folder / f"{attack.name}.ipynb").write_bytes(data)
     (folder / "honest.ipynb").write_bytes(nbs.notebook(nbs.solution_cells()))
@@ -101,7 +85,7 @@ def test_hostile_submissions_earn_only_what_their_honest_code_earns(tmp_path):
     wrong = []
     for attack in graded["attacks"]:
         row = rows[attack.name]
-        total, expected = float(row["total"]), expected_total(attack)
+        total, expected = float(row["total"]), adversarial.expected_total(attack)
         cases = json.loads((graded["out"] / "results" / f"{attack.name}.json").read_text())["cases"]
         if total > expected or len(cases) != len(CASES) or graded["sealed"] and (
                 total != expected or row["status"] != attack.status):

@@ -1,5 +1,4 @@
 """``advopt grade`` end to end: outputs, scores, resume, reruns, GPU merge, bad input."""
-import csv
 import json
 import zipfile
 from pathlib import Path
@@ -20,12 +19,7 @@ TOTAL = f"{sum(c.points for c in CASES):g}"   # full marks of the optimization a
 WRONG = next(v for v in load_variants() if v.id == "adam_step.wrong_eps_inside_sqrt")
 LIMITS = Limits(timeout=30, memory_mb=1024)
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def read_gradebook(out):
-    with open(out / "gradebook.csv", newline="") as f:
-        return {row["student"]: row for row in csv.DictReader(f)}
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -49,7 +43,7 @@ def test_grading_writes_every_output_with_correct_scores(folder, tmp_path, capsy
     out = tmp_path / "graded"
     assert main([str(folder), "--out", str(out), "--quiet", "--timeout", "30"]) == 0
     assert "5 submissions (4 graded, 1 invalid)" in capsys.readouterr().out
-    rows = read_gradebook(out)
+    rows = nbs.read_gradebook(out)
     assert list(rows["alice"]) == ["student", *(f"q{i}" for i in range(1, 9)), "q2_written",
                                    "q4_written", "q6_written", "total", "max",
                                    "status", "detail"]
@@ -82,7 +76,7 @@ def test_reruns_reuse_results_and_resume_after_an_interruption(folder, tmp_path,
     monkeypatch.setattr(batch, "grade", interrupted)
     first = grade_folder(folder, out, limits=LIMITS, jobs=1, progress=False)
     assert first.interrupted
-    assert read_gradebook(out)["carol"]["detail"].startswith("not graded yet")
+    assert nbs.read_gradebook(out)["carol"]["detail"].startswith("not graded yet")
     monkeypatch.setattr(batch, "grade", real_grade)
     kept = {p.name for p in (out / "results").glob("*.json")}
     assert "alice.json" in kept and "carol.json" not in kept
@@ -93,7 +87,7 @@ def test_reruns_reuse_results_and_resume_after_an_interruption(folder, tmp_path,
     assert third.graded_now == 0 and (out / "gradebook.csv").read_bytes() == gradebook
     (folder / "bob.ipynb").write_bytes(nbs.notebook(nbs.solution_cells()))
     fourth = grade_folder(folder, out, limits=LIMITS, progress=False)
-    assert fourth.graded_now == 1 and read_gradebook(out)["bob"]["total"] == TOTAL
+    assert fourth.graded_now == 1 and nbs.read_gradebook(out)["bob"]["total"] == TOTAL
 
 
 def test_gpu_questions_are_merged_into_the_gradebook(tmp_path):
@@ -103,13 +97,13 @@ def test_gpu_questions_are_merged_into_the_gradebook(tmp_path):
                                                       "def speed():\n    return 5"]))
     (folder / "slow.ipynb").write_bytes(nbs.notebook(["def double(x):\n    return x\n"
                                                       "def speed():\n    return 0"]))
-    args = [str(folder), "--out", str(out), "--assignment", "tests.grading_fixture", "--quiet"]
+    args = [str(folder), "--out", str(out), "--assignment", "tests.support.grading_fixture", "--quiet"]
     assert main(args + ["--gpu"]) == 2  # nothing to merge into yet
     assert main(args) == 0
-    rows = read_gradebook(out)
+    rows = nbs.read_gradebook(out)
     assert (rows["fast"]["q1"], rows["fast"]["q2"], rows["fast"]["max"]) == ("1", "", "3")
     assert main(args + ["--gpu"]) == 0
-    rows = read_gradebook(out)
+    rows = nbs.read_gradebook(out)
     assert (rows["fast"]["q1"], rows["fast"]["q2"], rows["fast"]["total"]) == ("1", "2", "3")
     assert (rows["slow"]["q1"], rows["slow"]["q2"], rows["slow"]["total"]) == ("0", "0", "0")
 

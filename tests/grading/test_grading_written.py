@@ -119,11 +119,6 @@ def test_pseudonyms_are_kept_and_new_students_numbered_after(tmp_path):
     assert {s: again[s] for s in first} == first and again["aaron"] == "student 04"
 
 
-def read_gradebook(out):
-    with open(out / "gradebook.csv", newline="") as f:
-        return {row["student"]: row for row in csv.DictReader(f)}
-
-
 def test_cli_pages_sheet_and_merge_end_to_end(tmp_path, capsys):
     """alice: solution and two answers; bob: unfilled, answers reordered; carol: broken."""
     folder = tmp_path / "submissions"
@@ -136,7 +131,7 @@ def test_cli_pages_sheet_and_merge_end_to_end(tmp_path, capsys):
     out = tmp_path / "graded"
     args = [str(folder), "--out", str(out), "--quiet", "--timeout", "30"]
     assert main(args) == 0
-    rows = read_gradebook(out)
+    rows = nbs.read_gradebook(out)
     assert (rows["alice"]["total"], rows["alice"]["max"], rows["alice"]["q2_written"]) == \
         (f"{CODE:g}", MAX, "")
     q2 = (out / "written" / "q2_written.html").read_text()
@@ -159,7 +154,7 @@ def test_cli_pages_sheet_and_merge_end_to_end(tmp_path, capsys):
     sheet(out / "manual.csv", [["student", "q2_written", "q4_written", "q6_written"],
                                ["alice", "2", "0.5", ""], ["bob", "1", "", "2"]])
     assert main(args + ["--manual", str(out / "manual.csv")]) == 0
-    rows = read_gradebook(out)
+    rows = nbs.read_gradebook(out)
     assert [rows["alice"][k] for k in ("q2_written", "q4_written", "q6_written", "total")] == \
         ["2", "0.5", "", f"{CODE + 2.5:g}"]
     assert (rows["bob"]["total"], rows["bob"]["max"]) == ("3", MAX)

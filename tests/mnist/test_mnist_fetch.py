@@ -18,7 +18,7 @@ import pytest
 
 from autograder.mnist import data
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 LOADER = ROOT / "autograder" / "mnist" / "data.py"   # run as a script, as students run it
 
 

@@ -93,8 +93,6 @@ def test_bench_rejects_bad_options(capsys):
 
 @pytest.mark.gpu
 def test_cuda_graphs_train_like_eager_steps(small):
-    if not torch.cuda.is_available():
-        pytest.skip("no CUDA device")
     X, y = to_tensors(small[0], small[1], "cuda")
     results = []
     for graphs in (False, True):
@@ -111,8 +109,6 @@ def test_cuda_graphs_train_like_eager_steps(small):
 
 @pytest.mark.gpu
 def test_graphed_adam_with_schedule_reaches_high_accuracy(small):
-    if not torch.cuda.is_available():
-        pytest.skip("no CUDA device")
     X, y = to_tensors(small[0], small[1], "cuda")
     X_test, y_test = to_tensors(small[2], small[3], "cuda")
     torch.manual_seed(0)

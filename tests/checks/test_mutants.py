@@ -8,21 +8,11 @@ from collections import Counter
 
 import pytest
 
-from autograder.cases import run_case
-from autograder.optimization import CASES
-from mutant_harness import load_variants, student_namespace
+from mutant_harness import load_variants, score
 
 import solutions.optimization as reference
 
 VARIANTS = load_variants()
-
-
-def score(variant):
-    """(points, max points, failure messages) of ``variant`` on its question."""
-    namespace = student_namespace(variant)
-    results = [run_case(c, namespace) for c in CASES if c.question == variant.question]
-    return (sum(r.score for r in results), sum(r.case.points for r in results),
-            [f"{r.case.name}: {r.message}" for r in results if not r.passed])
 
 
 @pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: v.id)
