@@ -31,12 +31,13 @@ import sys
 import time
 from pathlib import Path
 
+from autograder.assignment import Assignment, load_assignment
 from autograder.cases import questions
 from autograder.grading import results
+from autograder.grading.job import make_job
+from autograder.grading.runner import Limits, grade
 from autograder.grading.sandbox import isolation
-from autograder.grading.batch import load_assignment, secret_paths, support_files
 from autograder.grading.sandbox.process import ForkServer
-from autograder.grading.runner import Job, Limits, grade
 from autograder.grading.submissions import InputError, Submission, read_folder
 
 ROOT_ENV = "ADVOPT_GRADESCOPE_ROOT"
@@ -50,11 +51,11 @@ TIMEOUT_ENV = "ADVOPT_GRADESCOPE_TIMEOUT"
 TIMEOUT = 540.0
 
 
-def limits_for(checks_module) -> Limits:
+def limits_for(assignment: Assignment) -> Limits:
     """Sandbox limits inside the assignment's Gradescope container."""
     from autograder.release.resources import limits_of
 
-    container_mb = limits_of(checks_module)["memory_limit"] >> 20
+    container_mb = limits_of(assignment)["memory_limit"] >> 20
     # the grader, the fork server and their libraries take about 512 MB of the container
     memory_mb = max(container_mb // 4, container_mb - 1024)
     try:
@@ -73,29 +74,24 @@ def hidden_visibility() -> str:
 
 def grade_submission(assignment: str, root: Path) -> dict:
     """Grade ROOT/submission; write ROOT/results/results.json; return its content."""
-    module = load_assignment(assignment)
-    if "torch" in sys.modules:  # as in make grade: the checks' reference runs on one thread
-        sys.modules["torch"].set_num_threads(1)
+    contract = load_assignment(assignment)
     visibility = hidden_visibility()
     out = root / "results"
     out.mkdir(parents=True, exist_ok=True)
     submission = _submission(root / "submission")
-    limits = limits_for(module)
-    measurement = _leaderboard_file(module, out)
-    plan = isolation.protect(isolation.make_plan(
-        secret_paths(module, root / "source", out, root / "submission"), limits,
-        uid=isolation.student_uid_base()))
-    job = Job(tuple(module.CASES), support_files(module), plan, limits, fingerprint="")
+    limits = limits_for(contract)
+    measurement = _leaderboard_file(contract, out)
+    job = make_job(contract, contract.cases, limits,
+                   [root / "source", out, root / "submission"], protect=True, measured=False)
     try:
         with ForkServer() as server:
             result = grade(submission, job, server)
     finally:
-        isolation.restore(plan)
+        isolation.restore(job.plan)
     results.save(out, result)
-    report = results_json(result, questions(module.CASES), visibility)
+    report = results_json(result, questions(contract.cases), visibility)
     if measurement is not None and measurement.exists():
-        report["leaderboard"] = _leaderboard_module(module).entries(
-            json.loads(measurement.read_text()))
+        report["leaderboard"] = contract.leaderboard_entries(json.loads(measurement.read_text()))
     (out / "results.json").write_text(json.dumps(report, indent=1))
     return report
 
@@ -106,20 +102,14 @@ def _submission(folder: Path) -> Submission:
     return read_folder(folder, STUDENT)
 
 
-def _leaderboard_file(module, out: Path) -> Path | None:
+def _leaderboard_file(assignment: Assignment, out: Path) -> Path | None:
     """Where the benchmark check writes its measurement (assignments with MEASUREMENT)."""
-    if not hasattr(module, "MEASUREMENT"):
+    if assignment.measurement is None:
         return None
-    path = out / Path(module.MEASUREMENT).name
-    for key in getattr(module, "GRADESCOPE_ENV", {}):
+    path = out / Path(assignment.measurement).name
+    for key in assignment.gradescope_env:
         os.environ[key] = str(path)
     return path
-
-
-def _leaderboard_module(module):
-    import importlib
-
-    return importlib.import_module(f"{module.__name__}.leaderboard")
 
 
 def results_json(result, points: dict[str, float], visibility: str) -> dict:

@@ -25,6 +25,7 @@ from pathlib import Path
 import nbformat
 
 from autograder import otter_format as fmt
+from autograder.assignment import load_assignment
 from autograder.cases import Case
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,13 +33,6 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def master_path(assignment: str) -> Path:
     return ROOT / "assignments" / assignment / f"{assignment}.ipynb"
-
-
-def support_files(checks_module) -> dict[str, Path]:
-    """Extra files students keep next to the notebook besides the public checks:
-    ``SUPPORT_FILES`` of the assignment's checks module ({file name: module import path})."""
-    return {name: Path(importlib.util.find_spec(module).origin)
-            for name, module in getattr(checks_module, "SUPPORT_FILES", {}).items()}
 
 
 def solution_source(fn) -> str:
@@ -82,7 +76,7 @@ def _defined_function(cell) -> str | None:
 def synced(nb, assignment: str):
     """A copy of ``nb`` with solution and test cells regenerated."""
     solutions = _solution_functions(assignment)
-    cases = importlib.import_module(f"autograder.{assignment}").CASES
+    cases = load_assignment(assignment).cases
     out, question, in_tests = [], None, False
     for cell in nb.cells:
         marker = fmt.marker(cell)

@@ -8,22 +8,20 @@ again. The gradebook, feedback and report are rebuilt from all saved results at 
 from __future__ import annotations
 
 import atexit
-import importlib
-import importlib.util
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from autograder.assignment import Assignment, load_assignment
 from autograder.cases import questions as question_points
 from autograder.grading import results
 from autograder.grading.outputs import (exports, feedback, gradebook, leaderboard, report,
                                         written)
 from autograder.grading.results import Result
-from autograder.grading.runner import Job, Limits, grade
-from autograder.grading.sandbox import isolation
+from autograder.grading.job import make_job
+from autograder.grading.runner import Limits, grade
 from autograder.grading.sandbox.process import ForkServer, GraderError
 from autograder.grading.submissions import InputError, Submission, discover
 
@@ -52,82 +50,20 @@ class Summary:
                 f"{self.mean:.2f} / {self.max_points:g}; outputs in {self.out}")
 
 
-def load_assignment(name: str):
-    """The module holding the assignment's CASES: ``autograder.<name>``, or a dotted path."""
-    module_name = name if "." in name else f"autograder.{name}"
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as e:
-        if e.name and module_name.startswith(e.name):
-            raise InputError(f"unknown assignment {name!r} (no module {module_name})") from None
-        raise
-    if not getattr(module, "CASES", None):
-        raise InputError(f"assignment {name!r} defines no CASES")
-    return module
+@dataclass(frozen=True)
+class Options:
+    """One ``grade_folder`` run: what it grades, where it writes, how (see its docstring)."""
 
-
-def support_files(module) -> dict[str, str]:
-    """Files students have next to their notebook, as released: the public checks and the
-    assignment's SUPPORT_FILES (e.g. the MNIST loader)."""
-    from autograder.notebooks import support_files as extra_files
-    from autograder.otter_format import public_module_name
-
-    files = {name: path.read_text() for name, path in extra_files(module).items()}
-    spec = importlib.util.find_spec(f"{module.__name__}.public") \
-        if hasattr(module, "__path__") else None
-    if spec is None or not spec.origin:
-        return files
-    return {f"{public_module_name(_assignment_name(module))}.py": Path(spec.origin).read_text(),
-            **files}
-
-
-def _assignment_name(module) -> str:
-    return getattr(module, "NAME", module.__name__.rsplit(".", 1)[-1])
-
-
-def secret_paths(module, *folders) -> list[str]:
-    """What student code must not see: grading code, solutions, the repository, data."""
-    import autograder
-
-    paths = [Path(module.__file__).parent, Path(autograder.__file__).parent, *folders]
-    spec = importlib.util.find_spec("solutions")
-    if spec is not None and spec.submodule_search_locations:
-        paths += list(spec.submodule_search_locations)
-    root = Path(autograder.__file__).resolve().parent.parent
-    if (root / "pyproject.toml").exists():
-        paths.append(root)
-    return [str(p) for p in paths]
-
-
-_LOADED_FILES = """
-import importlib, json, sys
-path, name, tops = json.loads(sys.argv[1])
-sys.path[:] = path
-importlib.import_module(name)
-print(json.dumps(sorted({m.__file__ for m in list(sys.modules.values())
-                         if m.__name__.split(".")[0] in tops and getattr(m, "__file__", None)})))
-"""
-
-
-def grading_files(module) -> list[Path]:
-    """Source files whose change makes stored results stale: the grader's own modules (every
-    .py under autograder/grading/, subpackages included) and every module of the project's
-    packages (autograder, the assignment's, solutions) that importing the assignment's CASES
-    loads, found in a fresh interpreter (so what this process happens to have loaded does not
-    count)."""
-    import json
-    import subprocess
-
-    import autograder
-
-    tops = sorted({"autograder", "solutions", module.__name__.split(".")[0]})
-    argument = json.dumps([sys.path, module.__name__, tops])
-    proc = subprocess.run([sys.executable, "-c", _LOADED_FILES, argument], capture_output=True,
-                          text=True, timeout=300, cwd=Path(autograder.__file__).parent.parent)
-    if proc.returncode != 0:
-        raise InputError(f"importing {module.__name__} failed:\n{proc.stderr[-2000:]}")
-    loaded = [Path(f) for f in json.loads(proc.stdout)]
-    return sorted({*Path(__file__).parent.rglob("*.py"), *loaded})
+    submissions: Path
+    out: Path
+    assignment: str = "optimization"
+    limits: Limits = Limits()
+    jobs: int = 2
+    gpu: bool = False
+    force: bool = False
+    progress: bool = True
+    manual: Path | None = None
+    anonymous: bool = False
 
 
 def grade_folder(submissions, out, assignment: str = "optimization", limits: Limits = Limits(),
@@ -138,13 +74,13 @@ def grade_folder(submissions, out, assignment: str = "optimization", limits: Lim
     ``manual``: a filled manual.csv of written scores, checked before anything is graded;
     ``anonymous``: pseudonyms on the written-answer pages (written.py)."""
     started = time.monotonic()
-    submissions, out = Path(submissions), Path(out)
-    found = discover(submissions)
-    marking = written.Marking.start(_assignment_name(load_assignment(assignment)), out, found,
-                                    manual, anonymous)
+    options = Options(Path(submissions), Path(out), assignment, limits, jobs, gpu, force,
+                      progress, manual, anonymous)
+    found = discover(options.submissions)
+    contract = load_assignment(assignment)
+    marking = written.Marking.start(contract.name, options.out, found, manual, anonymous)
     server = fork_server()  # starts now, imports its libraries while we import ours
-    return _grade(found, submissions, out, assignment, limits, jobs, gpu, force, progress,
-                  server, started, marking)
+    return _grade(options, contract, found, marking, server, started)
 
 
 _server: ForkServer | None = None
@@ -160,43 +96,38 @@ def fork_server() -> ForkServer:
     return _server
 
 
-def _grade(found, submissions, out, assignment, limits, jobs, gpu, force, progress, server,
-           started, marking) -> Summary:
-    module = load_assignment(assignment)
-    if "torch" in sys.modules:  # checks run tiny tensor ops: thread pools only add latency
-        sys.modules["torch"].set_num_threads(1)
-    gpu_questions = set(getattr(module, "GPU_QUESTIONS", ()))
+def _grade(options: Options, assignment: Assignment, found: list[Submission],
+           marking: written.Marking, server: ForkServer, started: float) -> Summary:
+    out, gpu, limits = options.out, options.gpu, options.limits
+    gpu_questions = set(assignment.gpu_questions)
     if gpu and not gpu_questions:
-        raise InputError(f"assignment {assignment!r} has no GPU questions (GPU_QUESTIONS)")
+        raise InputError(f"assignment {options.assignment!r} has no GPU questions "
+                         "(GPU_QUESTIONS)")
     if gpu and not (out / "gradebook.csv").exists():
         raise InputError(f"{out / 'gradebook.csv'}: not found; grade without --gpu first")
-    cases = tuple(c for c in module.CASES if (c.question in gpu_questions) == gpu)
+    cases = tuple(c for c in assignment.cases if (c.question in gpu_questions) == gpu)
     out.mkdir(parents=True, exist_ok=True)
     settings = {"limits": limits.__dict__, "cases": [c.id for c in cases], "gpu": gpu}
-    plan = isolation.make_plan(secret_paths(module, submissions, out), limits,
-                               uid=isolation.student_uid_base(), gpu=gpu)
-    benchmark = getattr(module, "BENCHMARK", ())
-    job = Job(cases, support_files(module), plan, limits,
-              results.fingerprint(grading_files(module), settings),
-              benchmark if benchmark and benchmark[0] in {c.question for c in cases} else ())
-    todo = [s for s in found if gpu or force or not _reusable(out, s, job.fingerprint)]
+    job = make_job(assignment, cases, limits, [options.submissions, out], gpu=gpu, settings=settings)
+    todo = [s for s in found
+            if gpu or options.force or not _reusable(out, s, job.fingerprint)]
     stopping = threading.Event()
     done, interrupted, failure = 0, False, None
     try:
-        done = _run(todo, job, server, out, jobs, gpu, progress, stopping)
+        done = _run(todo, job, server, out, options.jobs, gpu, options.progress, stopping)
     except (KeyboardInterrupt, GraderError) as e:
         interrupted, failure = True, e
         server.close()
     stored = [results.load(out, s.student) for s in found]
     everything = [marking.merge(r if r is not None else _pending(s))
                   for s, r in zip(found, stored)]
-    points = {**question_points(module.CASES), **marking.points}
+    points = {**question_points(assignment.cases), **marking.points}
     marking.write(out, found)
     gradebook.write(out, everything, points)
-    exports.write_all(out, everything, points, _assignment_name(module))
+    exports.write_all(out, everything, points, assignment.name)
     feedback.write_all(out, everything, points)
     report.write(out, everything, points)
-    if benchmark:
+    if assignment.benchmark:
         leaderboard.write(out, everything)
     if isinstance(failure, GraderError):
         raise failure

@@ -47,7 +47,7 @@ def release_paths(assignment: str, workdir: Path) -> dict[str, Path]:
     """The released zip and notebooks: dist/<assignment>/, else a quick build here."""
     from autograder.notebooks import ROOT
     from autograder.release import build
-    from autograder.release.layout import Assignment
+    from autograder.assignment import Assignment
 
     dist = ROOT / "dist" / assignment
     paths = {"zip": dist / "autograder" / f"{assignment}-autograder.zip",

@@ -10,7 +10,7 @@ from pathlib import Path
 from autograder.notebooks import ROOT
 from autograder.release import build, leaks, resources, verify
 from autograder.release.build import ReleaseError
-from autograder.release.layout import Assignment, repo_assignments
+from autograder.assignment import Assignment, repo_assignments
 
 
 class Progress:
@@ -45,10 +45,10 @@ def release(assignment: Assignment, dest: Path, wheel: Path, step=print,
         build_s = time.perf_counter() - start
 
         step("installing the zip's grading wheel on its own")
-        hidden = sorted({c.check.__module__ for c in assignment.cases() if c.hidden})
+        hidden = sorted({c.check.__module__ for c in assignment.cases if c.hidden})
         site = verify.install_from_zip(paths["zip"], tmp / "grade" / "site", hidden)
         step(f"grading the solution through the zip ({engine}) under its Gradescope limits")
-        limits = resources.limits_of(assignment.checks_module())
+        limits = resources.limits_of(assignment)
         scores, usage = verify.grade_with(engine, paths["zip"], paths["solution"], site,
                                          measure=limits)
         build.write_json(dest / "resources.json", usage)

@@ -29,7 +29,7 @@ from typing import Callable
 import nbformat
 import yaml
 
-from autograder.release.layout import Assignment
+from autograder.assignment import Assignment
 
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 SOURCE_DATE_EPOCH = "315532800"  # 1980-01-01, the earliest time a zip entry can hold
@@ -157,8 +157,7 @@ def gradescope_edits(assignment: Assignment, engine: str = "sealed") -> dict[str
         raise ReleaseError(f"unknown grading engine {engine!r}; choose one of {ENGINES}")
     if engine == "sealed":
         return {"run_autograder": lambda data: with_sealed_grader(data, assignment.checks)}
-    module = assignment.checks_module()
-    env, after = getattr(module, "GRADESCOPE_ENV", {}), getattr(module, "GRADESCOPE_AFTER", "")
+    env, after = assignment.gradescope_env, assignment.gradescope_after
     if not env and not after:
         return {}
     return {"run_autograder": lambda data: with_gradescope_hooks(data, env, after)}

@@ -34,7 +34,7 @@ import nbformat
 
 from autograder import otter_format as fmt
 from autograder.release.build import ReleaseError, write_json
-from autograder.release.layout import Assignment
+from autograder.assignment import Assignment
 
 MIN_LENGTH = 16
 MIN_FUNCTION_NODES = 12   # smaller functions (``return x``) are too common to be evidence
@@ -93,7 +93,7 @@ def _function_bodies(source: str) -> list[str]:
 
 def hidden_secrets(assignment: Assignment) -> tuple[set[str], set[str]]:
     """(hidden check names and module paths, distinctive lines of hidden check sources)."""
-    cases = assignment.cases()
+    cases = assignment.cases
     names, lines = set(), set()
     for case in cases:
         if case.hidden:

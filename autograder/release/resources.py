@@ -27,9 +27,10 @@ CPUS = 0.5
 TIME_LIMIT = 600
 
 
-def limits_of(checks_module) -> dict:
-    """{"memory_limit": bytes, "cpus": float} for grading an assignment on Gradescope."""
-    wanted = getattr(checks_module, "GRADESCOPE_LIMITS", {})
+def limits_of(assignment) -> dict:
+    """{"memory_limit": bytes, "cpus": float} for grading an assignment (an
+    autograder.assignment.Assignment) on Gradescope."""
+    wanted = assignment.gradescope_limits
     return {"memory_limit": int(wanted.get("memory_mb", MEMORY_LIMIT / 2**20) * 2**20),
             "cpus": float(wanted.get("cpus", CPUS))}
 

@@ -22,7 +22,7 @@ import nbformat
 from autograder.release import resources
 from autograder.release.build import (ReleaseError, build, build_wheel, digest, install_wheel,
                                       run, subprocess_env)
-from autograder.release.layout import Assignment
+from autograder.assignment import Assignment
 
 PEAK_MARGIN = 0.9            # the peak must stay below 90 % of the memory limit
 MAX_GRADING_SECONDS = 300

@@ -125,7 +125,8 @@ def test_user_mistakes_give_one_clear_line(args, message, tmp_path, capsys, monk
 
 def test_fingerprint_covers_every_module_the_checks_import():
     """mnist's checks import optimization's q1 checks: editing them makes results stale."""
-    from autograder.grading.batch import grading_files, load_assignment
+    from autograder.assignment import load_assignment
+    from autograder.grading.job import grading_files
 
     files = {str(p.relative_to(ROOT)) for p in grading_files(load_assignment("mnist"))
              if ROOT in p.parents}

@@ -29,6 +29,7 @@ import pytest
 import adversarial
 import grading_notebooks as nbs
 from autograder import gradescope
+from autograder.assignment import load_assignment
 from autograder.grading.sandbox import isolation
 from autograder.grading.batch import grade_folder
 from autograder.grading.runner import Limits
@@ -39,7 +40,7 @@ pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(os.geteuid() != 0, reason="Gradescope grades as root")]
 
 TIMEOUT = 40          # student seconds per submission (a case: half)
-LIMITS = resources.limits_of(sys.modules["autograder.optimization"])
+LIMITS = resources.limits_of(load_assignment("optimization"))
 FULL = sum(c.points for c in CASES)
 IMPORT_SOLUTIONS = "from solutions.optimization import *\nmegabytes_1, megabytes_2 = 1.0, 2.0"
 # attacks never run outside a mount namespace on a shared machine: they delete files,

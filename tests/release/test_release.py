@@ -8,7 +8,7 @@ import pytest
 from autograder.cases import questions
 from autograder.optimization import CASES
 from autograder.release import build, leaks
-from autograder.release.layout import Assignment
+from autograder.assignment import Assignment
 
 pytestmark = pytest.mark.slow
 

@@ -14,12 +14,12 @@ import yaml
 from autograder.release import build, leaks, resources, verify
 from autograder.release.__main__ import release
 from autograder.release.build import ReleaseError
-from autograder.release.layout import Assignment
+from autograder.assignment import Assignment, load_assignment
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "toy_assignment"
-TOY = Assignment(name="toy", master=FIXTURE / "toy.ipynb",
-                 public=FIXTURE / "toygrader" / "public.py",
-                 solutions=FIXTURE / "toysolutions", checks="toygrader.cases", project=FIXTURE)
+TOY = Assignment.from_project("toy", "toygrader.cases", FIXTURE, master=FIXTURE / "toy.ipynb",
+                               public=FIXTURE / "toygrader" / "public.py",
+                               solutions=FIXTURE / "toysolutions")
 WHEEL = "advopt_toy-0.1.0-py3-none-any.whl"
 
 
@@ -173,12 +173,10 @@ def test_fit_requirement():
 
 
 def test_assignments_declare_their_gradescope_container():
-    import autograder.mnist
-    import autograder.optimization
-
-    assert resources.limits_of(autograder.optimization) == {
+    assert resources.limits_of(load_assignment("optimization")) == {
         "memory_limit": 768 * 2**20, "cpus": 0.5}
-    assert resources.limits_of(autograder.mnist) == {"memory_limit": 3072 * 2**20, "cpus": 2.0}
+    assert resources.limits_of(load_assignment("mnist")) == {
+        "memory_limit": 3072 * 2**20, "cpus": 2.0}
 
 
 def test_measure_reports_peak_memory_and_caps_it(tmp_path):
