@@ -31,7 +31,7 @@ GPU_WHEELS  := nbformat==5.11.1 fastjsonschema==2.22.3 jsonschema==4.26.0 \
                traitlets==5.16.1 jupyter-core==5.9.1 platformdirs==4.14.9 mistune==3.4.0
 GPU_PY      := $(if $(wildcard $(PY)),$(PY),python3)
 
-.PHONY: install data test test-fast release grade bench bench-grading wheelhouse gpu-check clean
+.PHONY: install data lint test test-fast release grade bench bench-grading wheelhouse gpu-check clean
 
 install: $(STAMP)
 
@@ -49,6 +49,11 @@ $(STAMP): pyproject.toml
 # or downloads it into the cache; offline it stops with one message saying what to do.
 data: install
 	@$(PY) autograder/mnist/data.py fetch
+
+# ruff (pyflakes, pycodestyle, lines within 100) and mypy (config in pyproject.toml).
+lint: install
+	$(PY) -m ruff check autograder/
+	$(PY) -m mypy
 
 # Tests marked serial train on all of MNIST on the CPU: beside another worker, CPU
 # contention would push them over the benchmark's time budget, so they run alone, after.

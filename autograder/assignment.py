@@ -31,7 +31,7 @@ import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Callable, TypedDict
+from typing import Any, Callable, NamedTuple, TypedDict
 
 from autograder.cases import Case
 from autograder.grading.submissions import InputError
@@ -45,6 +45,15 @@ class GradescopeLimits(TypedDict, total=False):
 
     cpus: float
     memory_mb: int
+
+
+class Sources(NamedTuple):
+    """Where a release's inputs live (``Assignment.release_sources``)."""
+
+    master: Path      # master notebook (Otter Assign format)
+    public: Path      # public checks
+    solutions: Path   # reference solutions (a package of ``project``)
+    project: Path     # the folder whose pyproject.toml the grading wheel is built from
 
 
 @dataclass(frozen=True)
@@ -131,13 +140,20 @@ class Assignment:
             return files
         return {self.public_file: self.public.read_text(), **files}
 
+    def release_sources(self) -> Sources:
+        """The release inputs; ValueError for an assignment loaded without them
+        (``load_assignment``: grading needs none)."""
+        if self.master is None or self.public is None or self.solutions is None \
+                or self.project is None:
+            raise ValueError(f"assignment {self.name!r}: no release sources")
+        return Sources(self.master, self.public, self.solutions, self.project)
+
     @property
     def solutions_package(self) -> str:
         """Top-level package of the reference solutions in ``project`` (kept out of the
         grading wheel)."""
-        if self.solutions is None or self.project is None:
-            raise ValueError(f"assignment {self.name!r}: no release sources")
-        return self.solutions.resolve().relative_to(self.project.resolve()).parts[0]
+        sources = self.release_sources()
+        return sources.solutions.resolve().relative_to(sources.project.resolve()).parts[0]
 
     # ------------------------------------------------------------------ siblings
     def leaderboard_entries(self, measurement: dict) -> list[dict]:

@@ -17,8 +17,10 @@ from pathlib import Path
 from autograder.assignment import Assignment, load_assignment
 from autograder.cases import questions as question_points
 from autograder.grading import results
+from autograder.grading.manual import Marking
 from autograder.grading.outputs import (exports, feedback, gradebook, leaderboard, report,
                                         written)
+from autograder.grading.outputs.run import Run
 from autograder.grading.results import Result
 from autograder.grading.job import make_job
 from autograder.grading.runner import Limits, grade
@@ -78,7 +80,7 @@ def grade_folder(submissions, out, assignment: str = "optimization", limits: Lim
                       progress, manual, anonymous)
     found = discover(options.submissions)
     contract = load_assignment(assignment)
-    marking = written.Marking.start(contract.name, options.out, found, manual, anonymous)
+    marking = Marking.start(contract.name, options.out, found, manual, anonymous)
     server = fork_server()  # starts now, imports its libraries while we import ours
     return _grade(options, contract, found, marking, server, started)
 
@@ -97,7 +99,7 @@ def fork_server() -> ForkServer:
 
 
 def _grade(options: Options, assignment: Assignment, found: list[Submission],
-           marking: written.Marking, server: ForkServer, started: float) -> Summary:
+           marking: Marking, server: ForkServer, started: float) -> Summary:
     out, gpu, limits = options.out, options.gpu, options.limits
     gpu_questions = set(assignment.gpu_questions)
     if gpu and not gpu_questions:
@@ -108,7 +110,8 @@ def _grade(options: Options, assignment: Assignment, found: list[Submission],
     cases = tuple(c for c in assignment.cases if (c.question in gpu_questions) == gpu)
     out.mkdir(parents=True, exist_ok=True)
     settings = {"limits": limits.__dict__, "cases": [c.id for c in cases], "gpu": gpu}
-    job = make_job(assignment, cases, limits, [options.submissions, out], gpu=gpu, settings=settings)
+    job = make_job(assignment, cases, limits, [options.submissions, out], gpu=gpu,
+                   settings=settings)
     todo = [s for s in found
             if gpu or options.force or not _reusable(out, s, job.fingerprint)]
     stopping = threading.Event()
@@ -122,17 +125,21 @@ def _grade(options: Options, assignment: Assignment, found: list[Submission],
     everything = [marking.merge(r if r is not None else _pending(s))
                   for s, r in zip(found, stored)]
     points = {**question_points(assignment.cases), **marking.points}
-    marking.write(out, found)
-    gradebook.write(out, everything, points)
-    exports.write_all(out, everything, points, assignment.name)
-    feedback.write_all(out, everything, points)
-    report.write(out, everything, points)
-    if assignment.benchmark:
-        leaderboard.write(out, everything)
+    write_outputs(out, Run(everything, points, assignment.name, bool(assignment.benchmark),
+                           tuple(found), marking))
     if isinstance(failure, GraderError):
         raise failure
     return _summary(everything, points, done, len(found) - len(todo),
                     time.monotonic() - started, out, interrupted)
+
+
+OUTPUTS = (written, gradebook, exports, feedback, report, leaderboard)  # in this order
+
+
+def write_outputs(out: Path, run: Run) -> None:
+    """Every output of ``outputs/`` (each module's ``write(out, run)``)."""
+    for output in OUTPUTS:
+        output.write(out, run)
 
 
 def _run(todo, job, server, out, jobs, gpu, progress, stopping) -> int:

@@ -183,19 +183,20 @@ def stage(assignment: Assignment, workdir: Path, wheel: Path) -> Path:
     SUPPORT_FILES (students and autograder), the
     grading wheel (autograder only) and a requirements line installing it on Gradescope.
     """
-    shipped = {assignment.public_file: assignment.public, **assignment.support_files()}
+    sources = assignment.release_sources()
+    shipped = {assignment.public_file: sources.public, **assignment.support_files()}
     for name, source in shipped.items():
         shutil.copy(source, workdir / name)
     (workdir / "wheels").mkdir()
     shutil.copy(wheel, workdir / "wheels" / wheel.name)
     (workdir / "requirements.txt").write_text(f"{GRADESCOPE_FILES}/wheels/{wheel.name}\n")
-    nb = nbformat.read(assignment.master, as_version=4)
+    nb = nbformat.read(sources.master, as_version=4)
     config_cell = nb.cells[0]
     header, body = config_cell.source.split("\n", 1)
     config = yaml.safe_load(body) or {}
     owned = [key for key in RELEASE_OWNED_KEYS if key in config]
     if owned:
-        raise ReleaseError(f"{assignment.master}: the release sets {owned} itself; "
+        raise ReleaseError(f"{sources.master}: the release sets {owned} itself; "
                            "remove them from the ASSIGNMENT CONFIG")
     config["files"] = sorted(set(config.get("files", [])) | set(shipped))
     config["autograder_files"] = [f"wheels/{wheel.name}"]
@@ -230,8 +231,9 @@ def build(assignment: Assignment, dest: Path, wheel: Path,
     ``site``: the grading wheel installed, for Otter to test the solution (None: no test);
     ``engine``: what the zip's run_autograder grades with (ENGINES).
     """
-    if not assignment.master.exists():
-        raise ReleaseError(f"no master notebook at {assignment.master}")
+    master = assignment.release_sources().master
+    if not master.exists():
+        raise ReleaseError(f"no master notebook at {master}")
     if dest.exists():
         shutil.rmtree(dest)
     name = assignment.name

@@ -4,10 +4,11 @@ module, e.g. ``{"cpus": 2.0, "memory_mb": 3072}``), and the instructor selects t
 in Gradescope's autograder settings.
 
 The command runs pinned to ceil(cpus) cores (``taskset``) inside child cgroups of this
-process's own (autograder.grading.sandbox.cgroups: Linux, root, cgroup v1 or v2) that cap its
-memory and its CPU time (CFS quota: cpus x 100 ms per 100 ms). The peak memory is the cgroup's high-water mark
-(page cache included), else the peak summed RSS of the process tree (psutil). Where a
-cgroup cannot be made, the command runs without that cap and the figures say so.
+process's own (autograder.grading.sandbox.cgroups: Linux, root, cgroup v1 or v2) that cap
+its memory and its CPU time (CFS quota: cpus x 100 ms per 100 ms). The peak memory is the
+cgroup's high-water mark (page cache included), else the peak summed RSS of the process
+tree (psutil). Where a cgroup cannot be made, the command runs without that cap and the
+figures say so.
 """
 from __future__ import annotations
 

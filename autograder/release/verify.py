@@ -201,7 +201,8 @@ def execute_student_notebook(notebook: Path, timeout: int = 300) -> None:
 def require_deterministic(assignment: Assignment, dest: Path, scratch: Path,
                           engine: str = "sealed") -> None:
     """A second build (wheel included) from the same inputs gives byte-identical files."""
-    wheel = build_wheel(assignment.project, scratch / "wheels", (assignment.solutions_package,))
+    wheel = build_wheel(assignment.release_sources().project, scratch / "wheels",
+                        (assignment.solutions_package,))
     build(assignment, scratch / assignment.name, wheel, engine=engine)
     differ = []
     for folder in ("student", "autograder", "solutions"):

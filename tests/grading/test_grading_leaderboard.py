@@ -5,6 +5,7 @@ from pathlib import Path
 
 from autograder import gpu_check
 from autograder.grading.outputs import feedback, leaderboard
+from autograder.grading.outputs.run import Run
 from autograder.grading.results import Result
 
 
@@ -18,7 +19,7 @@ def test_best_first_accuracy_then_seconds(tmp_path):
     results = [measured("slow", 0.98, 20.0, 5), measured("failed", 0.0, None),
                measured("fast", 0.98, 2.0, 5), measured("weak", 0.91, 1.0, 1),
                Result("empty", "empty.ipynb", "", "")]
-    leaderboard.write(tmp_path, results)
+    leaderboard.write(tmp_path, Run(results, {}, measured=True))
     with open(tmp_path / "leaderboard.csv") as f:
         rows = list(csv.DictReader(f))
     assert [r["student"] for r in rows] == ["fast", "slow", "weak", "failed"]

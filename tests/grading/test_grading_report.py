@@ -13,6 +13,7 @@ from autograder.cases import questions
 from autograder.grading import results
 from autograder.grading.outputs import exports, feedback, report
 from autograder.grading.batch import grade_folder
+from autograder.grading.outputs.run import Run
 from autograder.grading.results import Result
 from autograder.grading.runner import Limits
 from autograder.grading.submissions import discover
@@ -69,8 +70,9 @@ def write_out(out: Path, everything) -> Path:
     """An OUT folder as ``make grade`` leaves it, from results alone."""
     for result in everything:
         results.save(out, result)
-    feedback.write_all(out, everything, POINTS)
-    return report.write(out, everything, POINTS)
+    run = Run(everything, POINTS)
+    feedback.write(out, run)
+    return report.write(out, run)
 
 
 def local_targets(page: str) -> list[str]:

@@ -9,12 +9,13 @@ import pytest
 
 import grading_notebooks as nbs
 from autograder import otter_format
+from autograder.grading import manual
 from autograder.grading.outputs import written
 from autograder.grading.grade_command import main
 from autograder.grading.submissions import discover
 from autograder.optimization import CASES
 
-QUESTIONS = written.questions("optimization")
+QUESTIONS = manual.questions("optimization")
 Q2, Q4, Q6 = QUESTIONS
 CODE = sum(c.points for c in CASES)
 MAX = f"{CODE + Q2.points + Q4.points + Q6.points:g}"
@@ -37,9 +38,9 @@ def test_master_questions_and_points_come_from_the_master_configs():
     assert [(q.name, q.points) for q in QUESTIONS] == \
         [("q2_written", 2), ("q4_written", 2), ("q6_written", 2)]
     assert Q6.prompt.startswith("**Question 6b (written).** Derive")
-    mnist = written.questions("mnist")
+    mnist = manual.questions("mnist")
     assert [(q.name, q.points) for q in mnist] == [("q3_written", 2), ("q4_written", 2)]
-    assert written.questions("grading_fixture") == []  # no master: no written questions
+    assert manual.questions("grading_fixture") == []  # no master: no written questions
 
 
 @pytest.mark.slow
@@ -96,8 +97,8 @@ def test_bad_sheet_lines_are_all_reported(tmp_path):
         ["student", "q2_written", "q4_written", "q9_written", "q4_written"],
         ["alice", "2.5", "x", ""], ["zed", "1", "", ""], ["bob", "-1", "nan", ""],
         ["alice", "1", "", ""], ["", "", "", ""]])
-    with pytest.raises(written.ManualSheetError) as error:
-        written.read_scores(bad, students, QUESTIONS)
+    with pytest.raises(manual.ManualSheetError) as error:
+        manual.read_scores(bad, students, QUESTIONS)
     message = str(error.value)
     for expected in ("line 1: unknown column 'q9_written'",
                      "line 1: column 'q4_written' appears twice", "line 2: q2_written = '2.5'",
@@ -108,14 +109,14 @@ def test_bad_sheet_lines_are_all_reported(tmp_path):
     assert "8 bad line(s)" in message
     good = sheet(tmp_path / "good.csv", [["student", "q2_written", "q6_written"],
                                          ["alice", "1.5", ""], ["student 01", "2", "0"]])
-    assert written.read_scores(good, students, QUESTIONS, {"bob": "student 01"}) == \
+    assert manual.read_scores(good, students, QUESTIONS, {"bob": "student 01"}) == \
         {"alice": {"q2_written": 1.5}, "bob": {"q2_written": 2.0, "q6_written": 0.0}}
 
 
 def test_pseudonyms_are_kept_and_new_students_numbered_after(tmp_path):
-    first = written.pseudonyms(tmp_path, ["alice", "bob", "carol"])
+    first = manual.pseudonyms(tmp_path, ["alice", "bob", "carol"])
     assert sorted(first.values()) == ["student 01", "student 02", "student 03"]
-    again = written.pseudonyms(tmp_path, ["alice", "bob", "carol", "aaron"])
+    again = manual.pseudonyms(tmp_path, ["alice", "bob", "carol", "aaron"])
     assert {s: again[s] for s in first} == first and again["aaron"] == "student 04"
 
 

@@ -16,7 +16,7 @@ from autograder.gpu_check import CHEAT
 from autograder.grading.runner import Limits
 from autograder.mnist import CASES, GPU_QUESTIONS
 from autograder.mnist.data import load_mnist
-from autograder.grading.outputs.written import questions as written_questions
+from autograder.grading.manual import questions as written_questions
 from autograder.mnist.hidden import q6_benchmark as q6
 
 IMPORTS = ("import numpy as np\nimport pandas as pd\nimport torch\nimport torch.nn as nn\n"

@@ -21,7 +21,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from autograder.grading.outputs.gradebook import cell, write_csv
+from autograder.grading.outputs import files
+from autograder.grading.outputs.files import cell
+from autograder.grading.outputs.run import Run
 
 CANVAS_IDENTITY = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
 CANVAS_POINTS_POSSIBLE = "    Points Possible"  # Canvas reads this row as the assignment's points
@@ -59,8 +61,9 @@ def gradescope_rows(results) -> list[list[str]]:
     return rows
 
 
-def write_all(out: Path, results, points: dict[str, float], assignment: str) -> list[Path]:
+def write(out: Path, run: Run) -> list[Path]:
     """Write ``canvas.csv`` and ``gradescope.csv`` into ``out``."""
     out = Path(out)
-    return [write_csv(out / "canvas.csv", canvas_rows(results, points, assignment)),
-            write_csv(out / "gradescope.csv", gradescope_rows(results))]
+    return [files.write_csv(out / "canvas.csv",
+                            canvas_rows(run.results, run.points, run.assignment)),
+            files.write_csv(out / "gradescope.csv", gradescope_rows(run.results))]

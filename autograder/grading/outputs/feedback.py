@@ -14,6 +14,9 @@ from pathlib import Path
 
 import mistune
 
+from autograder.grading.outputs import files
+from autograder.grading.outputs.run import Run
+
 _to_html = mistune.create_markdown(escape=True)
 
 
@@ -75,13 +78,14 @@ def _benchmark(measured: dict) -> list[str]:
             f"{measured.get('points', 0):g} points.", ""]
 
 
-def write_all(out: Path, results, points: dict[str, float]) -> None:
+def write(out: Path, run: Run) -> None:
     folder = Path(out) / "feedback"
     folder.mkdir(parents=True, exist_ok=True)
-    for result in results:
-        text = render(result, points)
-        (folder / f"{result.student}.md").write_text(text)
+    for result in run.results:
+        text = render(result, run.points)
+        files.write_text(folder / f"{result.student}.md", text)
         html = _to_html(text)
-        (folder / f"{result.student}.html").write_text(
+        files.write_text(
+            folder / f"{result.student}.html",
             f"<!doctype html><meta charset='utf-8'><title>Feedback: {result.student}</title>"
             f"<body style='font-family:sans-serif;max-width:50em;margin:auto'>{html}</body>\n")

@@ -7,26 +7,11 @@ included), status (graded, timeout, error, invalid), detail.
 """
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def cell(value) -> str:
-    """A CSV cell that spreadsheets show as text, never evaluate as a formula."""
-    text = value if isinstance(value, str) else f"{value:g}"
-    if text.startswith(FORMULA_START) and not _is_number(text):
-        return "'" + text
-    return text
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-        return True
-    except ValueError:
-        return False
+from autograder.grading.outputs import files
+from autograder.grading.outputs.files import cell
+from autograder.grading.outputs.run import Run
 
 
 def rows(results, points: dict[str, float]) -> list[list[str]]:
@@ -41,15 +26,6 @@ def rows(results, points: dict[str, float]) -> list[list[str]]:
     return out
 
 
-def write(out: Path, results, points: dict[str, float]) -> Path:
-    return write_csv(Path(out) / "gradebook.csv", rows(results, points))
-
-
-def write_csv(target: Path, table) -> Path:
-    """Write the rows ``table`` to ``target`` atomically."""
-    tmp = target.with_suffix(".csv.tmp")
-    with open(tmp, "w", newline="") as f:
-        csv.writer(f).writerows(table)
-    tmp.replace(target)
-    return target
+def write(out: Path, run: Run) -> Path:
+    return files.write_csv(Path(out) / "gradebook.csv", rows(run.results, run.points))
 

@@ -18,12 +18,15 @@ Everything that comes from a submission (ids, messages) is escaped.
 from __future__ import annotations
 
 import html
+import io
 from collections import Counter
 from pathlib import Path
 from urllib.parse import quote
 
 from matplotlib.figure import Figure
 
+from autograder.grading.outputs import files
+from autograder.grading.outputs.run import Run
 from autograder.grading.results import STATUSES
 
 SLOWEST = 10
@@ -58,7 +61,9 @@ def _table(header, rows, sortable: bool = False, numeric=()) -> str:
 def _figure(path: Path, draw, size=(6.4, 3.2)) -> str:
     figure = Figure(figsize=size, layout="constrained")
     draw(figure.subplots())
-    figure.savefig(path, dpi=100)
+    image = io.BytesIO()
+    figure.savefig(image, format="png", dpi=100)
+    files.write_bytes(path, image.getvalue())
     return path.name
 
 
@@ -262,8 +267,8 @@ document.querySelectorAll('table.sortable th').forEach((th, column) => {
 """
 
 
-def write(out: Path, results, points: dict[str, float]) -> Path:
-    out = Path(out)
+def write(out: Path, run: Run) -> Path:
+    out, results, points = Path(out), run.results, run.points
     maximum = sum(points.values())
     totals = [r.total for r in results]
     mean = sum(totals) / len(totals) if totals else 0.0
@@ -285,8 +290,7 @@ def write(out: Path, results, points: dict[str, float]) -> Path:
         _leaderboard_section(out, ranked) if ranked else "",
         _distribution_section(out, results, points),
     ]
-    target = out / "report.html"
-    target.write_text("<!doctype html><meta charset='utf-8'><title>Grading report</title>"
-                      f"<style>{STYLE}</style>\n" + "\n".join(body)
-                      + f"\n<script>{SORT_SCRIPT}</script>\n")
-    return target
+    return files.write_text(out / "report.html",
+                            "<!doctype html><meta charset='utf-8'><title>Grading report</title>"
+                            f"<style>{STYLE}</style>\n" + "\n".join(body)
+                            + f"\n<script>{SORT_SCRIPT}</script>\n")

@@ -30,6 +30,7 @@ import ctypes
 import os
 import resource
 import signal
+from typing import Any, TypedDict
 
 CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWUSER = 0x00020000, 0x08000000, 0x10000000
 CLONE_NEWPID, CLONE_NEWNET = 0x20000000, 0x40000000
@@ -86,8 +87,49 @@ def _read_only_everywhere() -> None:
                          ctypes.sizeof(attr)), "read-only remount")
 
 
+# ----------------------------------------------------------------------------- records
+class _Plan(TypedDict):
+    hide: list[str]          # top-level folders covered by an empty tmpfs
+    expose: list[str]        # the Python installation and libraries, bound back in
+    secret: list[str]        # what the student must not see (covered even when exposed)
+    uid: int | None          # the student's uid when grading as root
+    gpu: bool
+    namespaces: bool         # False: behave as in a container without privileges
+    protected: list[str]     # secret paths made root-only by ``protect``
+    unprotected: list[str]
+    memory: int              # bytes of address space on top of the preloaded libraries
+    output: int              # bytes: largest file
+    disk: int                # bytes: the private working directory
+    processes: int
+    cpu: int                 # seconds of CPU time
+
+
+class Plan(_Plan, total=False):
+    """What ``confine``/``enter`` do, computed in the grader (``make_plan``; JSON, sent to
+    the fork server); ``restore``: folder modes ``protect`` changed, put back by
+    ``restore``."""
+
+    restore: dict[str, int]
+
+
+class IsolationRecord(TypedDict, total=False):
+    """What held for one student process (``Result.isolation``): each key is written by
+    the layer that applied it (confine: mode, network, filesystem, pid, namespaces;
+    enter: limits, identity, seccomp; the session: cgroup)."""
+
+    mode: str          # "root", "user" (a user namespace) or "none"
+    network: str       # "none" (own network namespace) or "host"
+    filesystem: str    # "sealed", "open", or the permissions that hold
+    pid: str           # "private" or "shared"
+    namespaces: str    # "forbidden" where $ADVOPT_FORBID_NAMESPACES=1
+    limits: list[str]  # the resource limits set (setrlimit names)
+    identity: str
+    seccomp: str
+    cgroup: str
+
+
 # ----------------------------------------------------------------------------- the plan
-def make_plan(secret, limits, uid: int | None, gpu: bool = False) -> dict:
+def make_plan(secret, limits, uid: int | None, gpu: bool = False) -> Plan:
     """What ``confine``/``enter`` do, computed in the grader (JSON-able).
 
     secret: paths the student must not see; limits: a runner.Limits; uid: the identity
@@ -133,14 +175,14 @@ def _library_folders() -> set[str]:
     return out
 
 
-def protect(plan: dict) -> dict:
+def protect(plan: Plan) -> Plan:
     """As root, before any student code runs: make the plan's secret paths root-owned and
     private (directories 0700, files 0600) and every folder above the exposed Python
     installation traversable (o+x, until ``restore``), so a student uid reads the
-    libraries and nothing of the grader. Secret folders inside a source checkout (a pyproject.toml above them) or
-    holding the Python installation are left as they are (a developer's machine: there
-    the mount namespace hides them). Returns the plan with ``protected`` (the paths
-    made private) and ``unprotected``."""
+    libraries and nothing of the grader. Secret folders inside a source checkout (a
+    pyproject.toml above them) or holding the Python installation are left as they are (a
+    developer's machine: there the mount namespace hides them). Returns the plan with
+    ``protected`` (the paths made private) and ``unprotected``."""
     if os.geteuid() != 0:
         return plan
     done, left = [], []
@@ -155,7 +197,7 @@ def protect(plan: dict) -> dict:
                     os.chown(name, 0, 0)
                     os.chmod(name, mode)
         done.append(top)
-    restore = _unlist(plan)
+    restore: dict[str, int] = _unlist(plan)
     for path in plan["expose"]:
         parts = path.split("/")
         for depth in range(2, len(parts) + 1):
@@ -167,14 +209,14 @@ def protect(plan: dict) -> dict:
     return {**plan, "protected": done, "unprotected": left, "restore": restore}
 
 
-def _unlist(plan: dict) -> dict[str, int]:
+def _unlist(plan: Plan) -> dict[str, int]:
     """Outside the system folders nothing can be listed by others while grading: the
     folders leading to the Python installation or the temporary folder keep only o+x,
     the other top-level folders lose o+r and o+x. Returns the modes to restore."""
     import tempfile
 
     needed = [*plan["expose"], os.path.realpath(tempfile.gettempdir())]
-    restore = {}
+    restore: dict[str, int] = {}
     for top in plan["hide"]:
         if any(_within(top, s) for s in plan["secret"]):
             continue
@@ -190,7 +232,7 @@ def _unlist(plan: dict) -> dict[str, int]:
     return restore
 
 
-def restore(plan: dict) -> None:
+def restore(plan: Plan) -> None:
     """Undo ``protect``'s changes to other folders' modes (the secret paths stay private)."""
     for folder, mode in plan.get("restore", {}).items():
         try:
@@ -210,9 +252,9 @@ def _within(path: str, root: str) -> bool:
 
 
 # ----------------------------------------------------------------------------- step 1
-def confine(plan: dict) -> dict:
+def confine(plan: Plan) -> IsolationRecord:
     """Enter new namespaces and build the student's view of the filesystem."""
-    info = {"mode": "none", "network": "host", "filesystem": "open", "pid": "shared"}
+    info = IsolationRecord(mode="none", network="host", filesystem="open", pid="shared")
     uid, gid = os.geteuid(), os.getegid()
     attempts = [(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC, "root")] if uid == 0 else []
     attempts.append((CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC, "user"))
@@ -221,7 +263,8 @@ def confine(plan: dict) -> dict:
     for flags, mode in attempts:
         for net in (CLONE_NEWNET, 0):
             if _libc.unshare(ctypes.c_int(flags | net)) == 0:
-                info.update(mode=mode, pid="private", network="none" if net else "host")
+                info["mode"], info["pid"] = mode, "private"
+                info["network"] = "none" if net else "host"
                 break
         if info["mode"] != "none":
             break
@@ -236,7 +279,7 @@ def confine(plan: dict) -> dict:
     return info
 
 
-def _seal_filesystem(plan: dict) -> None:
+def _seal_filesystem(plan: Plan) -> None:
     """Cover every hidden path with an empty tmpfs, bind the exposed ones back in, cover
     the hidden paths that sit inside exposed ones, then make it all read-only."""
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
@@ -261,7 +304,7 @@ def _seal_filesystem(plan: dict) -> None:
 
 
 # ----------------------------------------------------------------------------- step 2
-def enter(plan: dict, info: dict, workdir: str) -> None:
+def enter(plan: Plan, info: IsolationRecord, workdir: str) -> None:
     """Become the confined student process (call in PID 1 of the new PID namespace)."""
     parent = os.getppid()
     student_uid = plan["uid"] if info["mode"] != "user" and os.geteuid() == 0 else None
@@ -332,7 +375,7 @@ class _SockFprog(ctypes.Structure):
 def seccomp_program() -> list[tuple[int, int, int, int]]:
     """The filter as (code, jt, jf, k); jumps are resolved from the labels below."""
     n = SYSCALLS_X86_64
-    program = [
+    program: list[Any] = [
         (BPF_LD_ABS, 0, 0, OFFSET_ARCH), (BPF_JEQ, 0, "deny", AUDIT_ARCH_X86_64),
         (BPF_LD_ABS, 0, 0, OFFSET_NR), (BPF_JGE, "deny", 0, X32_SYSCALL_BIT),
         (BPF_JEQ, "nosys", 0, n["clone3"]), (BPF_JEQ, "deny", 0, n["setns"]),
@@ -351,7 +394,7 @@ def seccomp_program() -> list[tuple[int, int, int, int]]:
             labels[item] = index
         else:
             index += 1
-    out = []
+    out: list[tuple[int, int, int, int]] = []
     for item in (i for i in program if not isinstance(i, str)):
         code, jt, jf, k = item
         at = len(out) + 1  # jumps count from the next instruction
@@ -381,7 +424,7 @@ def set_parent_death_signal() -> None:
     _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
-def _set_limits(plan: dict, info: dict, own_uid: bool) -> None:
+def _set_limits(plan: Plan, info: IsolationRecord, own_uid: bool) -> None:
     limits = {"core": 0, "fsize": plan["output"], "cpu": plan["cpu"], "nofile": 256}
     if not plan["gpu"]:  # CUDA reserves huge address ranges; GPU runs rely on the timeout
         limits["as"] = _address_space() + plan["memory"]

@@ -24,6 +24,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograder.grading.sandbox.isolation import Plan
 from autograder.grading.sandbox.protocol import (CannotCross, Channel, ChannelTimeout, Op,
                                                  ProtocolError, Reply)
 from autograder.grading.sandbox.proxy import (StudentError, Unreadable, decode_reply,
@@ -100,7 +101,7 @@ class ForkServer:
         self.log.seek(0)
         return self.log.read().decode(errors="replace")[-3000:]
 
-    def spawn(self, plan: dict) -> "StudentProcess":
+    def spawn(self, plan: Plan) -> "StudentProcess":
         """A new confined student process (``plan``: isolation.make_plan)."""
         ours, theirs = socket.socketpair()
         status_read, status_write = os.pipe()

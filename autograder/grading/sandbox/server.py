@@ -34,6 +34,7 @@ import tempfile
 import types
 
 from autograder.grading.sandbox import cgroups, isolation
+from autograder.grading.sandbox.isolation import IsolationRecord, Plan
 from autograder.grading.sandbox.protocol import CannotCross, Channel, Op, Reply, decode, encode
 
 PRELOAD = ("numpy", "torch", "matplotlib", "matplotlib.pyplot", "pandas",
@@ -105,7 +106,7 @@ def serve_forks(control: socket.socket) -> None:
         _release_ended(groups, every=True)
 
 
-def _session_group(plan: dict) -> cgroups.Group | None:
+def _session_group(plan: Plan) -> cgroups.Group | None:
     """Cgroups capping the memory and processes of the whole submission, where permitted
     (the session parent counts as one process). Memory: a quarter above the per-process
     cap, so one process that allocates too much gets a MemoryError, not a kill."""
@@ -125,7 +126,7 @@ def _release_ended(groups: dict, every: bool = False) -> None:
         os.close(fd)
 
 
-def _session(plan: dict, group, data_fd: int, status_fd: int) -> None:
+def _session(plan: Plan, group, data_fd: int, status_fd: int) -> None:
     """Session parent: enter the submission's cgroups, confine, fork the student process,
     report how it ended."""
     code = 1
@@ -148,7 +149,7 @@ def _session(plan: dict, group, data_fd: int, status_fd: int) -> None:
         _, status = os.waitpid(pid, 0)
         if not sealed:
             shutil.rmtree(workdir, ignore_errors=True)
-        report = {"exit": os.waitstatus_to_exitcode(status)}
+        report: dict[str, int | str] = {"exit": os.waitstatus_to_exitcode(status)}
         code = 0
     except BaseException as e:  # setup failed: say why instead of a silent EOF
         report = {"setup_error": f"{type(e).__name__}: {e}"}
@@ -164,7 +165,7 @@ def _close_fds_except(*keep: int) -> None:
     os.closerange(low, 1 << 16)
 
 
-def _student(plan: dict, info: dict, workdir: str, data_fd: int) -> None:
+def _student(plan: Plan, info: IsolationRecord, workdir: str, data_fd: int) -> None:
     code = 0
     try:
         isolation.enter(plan, info, workdir)
@@ -249,7 +250,7 @@ def _refuse(value, child):
 class StudentServer:
     """Answers the requests of one grader connection inside the student process."""
 
-    def __init__(self, channel: Channel, info: dict):
+    def __init__(self, channel: Channel, info: IsolationRecord):
         self.channel, self.info = channel, info
         self.workdir = os.getcwd()
         self.namespace = {"__name__": "__main__", "__builtins__": builtins,
@@ -362,7 +363,8 @@ class StudentServer:
                 exec(code, self.namespace)
             except BaseException as e:  # SystemExit and KeyboardInterrupt included
                 info = _describe_exception(e)
-                errors.append({"cell": cell["index"], "error": f"{info['type']}: {info['message']}"})
+                errors.append({"cell": cell["index"],
+                               "error": f"{info['type']}: {info['message']}"})
             for stream in (sys.stdout, sys.stderr):
                 try:
                     stream.flush()
