@@ -16,7 +16,11 @@ Two steps, both in processes forked from the sandbox's fork server:
   identity: as root a uid of its own, otherwise no capabilities; no_new_privs; killed
   with its parent.
 
-Where a step is not permitted it is skipped and ``info`` records what holds.
+Each layer (namespaces, sealed filesystem, /proc, resource limits, identity and
+permissions, seccomp) is a function that applies what it is permitted to and returns the
+part of the isolation record (``IsolationRecord``) it vouches for; ``confine`` and ``enter``
+compose them, so ``info`` records what holds, and where a step is not permitted it is
+skipped.
 
 In a container without privileges (Docker's defaults: root, no ``mount``, no new user
 namespaces; forced with ``$ADVOPT_FORBID_NAMESPACES=1``) what holds is: a dedicated
@@ -252,31 +256,47 @@ def _within(path: str, root: str) -> bool:
 
 
 # ----------------------------------------------------------------------------- step 1
+# Each layer below applies what it can and returns the part of the isolation record it
+# vouches for; confine and enter compose them, in order, into one IsolationRecord.
 def confine(plan: Plan) -> IsolationRecord:
     """Enter new namespaces and build the student's view of the filesystem."""
     info = IsolationRecord(mode="none", network="host", filesystem="open", pid="shared")
+    info.update(_namespaces(plan))
+    if info["mode"] != "none":
+        info.update(_sealed_filesystem(plan))
+    return info
+
+
+def _namespaces(plan: Plan) -> IsolationRecord:
+    """New mount, PID, IPC and (where allowed) network namespaces: as root directly,
+    otherwise inside a new user namespace. Reports mode, pid, network (or namespaces:
+    "forbidden" when the plan says so)."""
+    if not plan.get("namespaces", True):
+        return IsolationRecord(namespaces="forbidden")
     uid, gid = os.geteuid(), os.getegid()
     attempts = [(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC, "root")] if uid == 0 else []
     attempts.append((CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC, "user"))
-    if not plan.get("namespaces", True):
-        attempts, info["namespaces"] = [], "forbidden"
+    applied = IsolationRecord()
     for flags, mode in attempts:
         for net in (CLONE_NEWNET, 0):
             if _libc.unshare(ctypes.c_int(flags | net)) == 0:
-                info["mode"], info["pid"] = mode, "private"
-                info["network"] = "none" if net else "host"
+                applied = IsolationRecord(mode=mode, network="none" if net else "host",
+                                          pid="private")
                 break
-        if info["mode"] != "none":
+        if applied:
             break
-    if info["mode"] == "user":
+    if applied.get("mode") == "user":
         for name, text in (("setgroups", "deny"), ("uid_map", f"0 {uid} 1"),
                            ("gid_map", f"0 {gid} 1")):
             with open(f"/proc/self/{name}", "w") as f:
                 f.write(text)
-    if info["mode"] != "none":
-        _seal_filesystem(plan)
-        info["filesystem"] = "sealed"
-    return info
+    return applied
+
+
+def _sealed_filesystem(plan: Plan) -> IsolationRecord:
+    """Inside new namespaces: the student's read-only view of the filesystem."""
+    _seal_filesystem(plan)
+    return IsolationRecord(filesystem="sealed")
 
 
 def _seal_filesystem(plan: Plan) -> None:
@@ -309,33 +329,12 @@ def enter(plan: Plan, info: IsolationRecord, workdir: str) -> None:
     parent = os.getppid()
     student_uid = plan["uid"] if info["mode"] != "user" and os.geteuid() == 0 else None
     if info["pid"] == "private":
-        try:
-            _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
-        except OSError:
-            info["pid"] = "private, host /proc"
-    if info["filesystem"] == "sealed":
-        owner = f",uid={student_uid},gid={student_uid}" if student_uid is not None else ""
-        _mount("tmpfs", workdir, "tmpfs", MS_NOSUID | MS_NODEV,
-               f"size={plan['disk']},mode=0700{owner}")
-    elif student_uid is not None:
-        os.chown(workdir, student_uid, student_uid)
-    _set_limits(plan, info, student_uid is not None)
-    if student_uid is not None:
-        os.setgroups([])
-        os.setresgid(student_uid, student_uid, student_uid)
-        os.setresuid(student_uid, student_uid, student_uid)
-        info["identity"] = f"uid {student_uid}"
-        if info["filesystem"] == "open" and plan["protected"]:
-            left = len(plan["unprotected"])
-            info["filesystem"] = "grader files root-only (permissions)" + \
-                (f", except {left} folder(s) of a source checkout" if left else "")
-    elif info["mode"] == "user":
-        _drop_capabilities()
-        info["identity"] = "no capabilities"
-    else:
-        info["identity"] = "grader's user"
+        info.update(_private_proc())
+    _private_workdir(plan, info, workdir, student_uid)
+    info.update(_limits(plan, info, student_uid is not None))
+    info.update(_identity(plan, info, student_uid))
     _prctl(PR_SET_NO_NEW_PRIVS, 1)
-    info["seccomp"] = install_seccomp_filter()
+    info.update(_seccomp())
     os.setsid()  # a process group of its own: kill(0, ...) reaches nothing outside
     set_parent_death_signal()
     if os.getppid() != parent:
@@ -347,6 +346,51 @@ def enter(plan: Plan, info: IsolationRecord, workdir: str) -> None:
     os.environ.update(env, HOME=workdir, TMPDIR=workdir, MPLBACKEND="Agg",
                       MPLCONFIGDIR=workdir, OMP_NUM_THREADS="1")
     os.chdir(workdir)
+
+
+def _private_proc() -> IsolationRecord:
+    """A /proc of the new PID namespace (else the host's stays: reported)."""
+    try:
+        _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    except OSError:
+        return IsolationRecord(pid="private, host /proc")
+    return IsolationRecord()
+
+
+def _private_workdir(plan: Plan, info: IsolationRecord, workdir: str,
+                     student_uid: int | None) -> None:
+    """The working directory: a size-capped tmpfs in a sealed filesystem, else the
+    temporary folder made for it, owned by the student's uid when it has one."""
+    if info["filesystem"] == "sealed":
+        owner = f",uid={student_uid},gid={student_uid}" if student_uid is not None else ""
+        _mount("tmpfs", workdir, "tmpfs", MS_NOSUID | MS_NODEV,
+               f"size={plan['disk']},mode=0700{owner}")
+    elif student_uid is not None:
+        os.chown(workdir, student_uid, student_uid)
+
+
+def _identity(plan: Plan, info: IsolationRecord, student_uid: int | None) -> IsolationRecord:
+    """An unprivileged identity: as root a uid of its own (then the grader's files made
+    root-only by ``protect`` hold: reported as the filesystem), in a user namespace no
+    capabilities, else the grader's user."""
+    if student_uid is not None:
+        os.setgroups([])
+        os.setresgid(student_uid, student_uid, student_uid)
+        os.setresuid(student_uid, student_uid, student_uid)
+        applied = IsolationRecord(identity=f"uid {student_uid}")
+        if info["filesystem"] == "open" and plan["protected"]:
+            left = len(plan["unprotected"])
+            applied["filesystem"] = "grader files root-only (permissions)" + \
+                (f", except {left} folder(s) of a source checkout" if left else "")
+        return applied
+    if info["mode"] == "user":
+        _drop_capabilities()
+        return IsolationRecord(identity="no capabilities")
+    return IsolationRecord(identity="grader's user")
+
+
+def _seccomp() -> IsolationRecord:
+    return IsolationRecord(seccomp=install_seccomp_filter())
 
 
 # ----------------------------------------------------------------------------- seccomp
@@ -424,7 +468,9 @@ def set_parent_death_signal() -> None:
     _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
-def _set_limits(plan: Plan, info: IsolationRecord, own_uid: bool) -> None:
+def _limits(plan: Plan, info: IsolationRecord, own_uid: bool) -> IsolationRecord:
+    """Resource limits (no core dumps, file size, CPU time, open files, address space but
+    on a GPU, processes where they are counted per sandbox); reports their names."""
     limits = {"core": 0, "fsize": plan["output"], "cpu": plan["cpu"], "nofile": 256}
     if not plan["gpu"]:  # CUDA reserves huge address ranges; GPU runs rely on the timeout
         limits["as"] = _address_space() + plan["memory"]
@@ -436,7 +482,7 @@ def _set_limits(plan: Plan, info: IsolationRecord, own_uid: bool) -> None:
     for name, value in limits.items():
         hard = value + 5 if name == "cpu" else value
         resource.setrlimit(getattr(resource, f"RLIMIT_{name.upper()}"), (value, hard))
-    info["limits"] = sorted(limits)
+    return IsolationRecord(limits=sorted(limits))
 
 
 def _address_space() -> int:
