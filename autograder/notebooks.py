@@ -25,10 +25,8 @@ from pathlib import Path
 import nbformat
 
 from autograder import otter_format as fmt
-from autograder.assignment import load_assignment
+from autograder.assignment import ROOT, load_assignment
 from autograder.cases import Case
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def master_path(assignment: str) -> Path:

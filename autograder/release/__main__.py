@@ -7,10 +7,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from autograder.notebooks import ROOT
 from autograder.release import build, leaks, resources, verify
 from autograder.release.build import ReleaseError
-from autograder.assignment import Assignment, repo_assignments
+from autograder.assignment import ROOT, Assignment, repo_assignments
 
 
 class Progress:
