@@ -36,7 +36,7 @@ def run(server, tmp_path):
         process = server.spawn(plan)
         processes.append(process)
         budgets.enter_context(process.charged_to(TimeBudget(deadline)))
-        executed = process.execute([{"index": 0, "source": code}], {})
+        executed = process.execute([{"number": 1, "source": code}], {})
         assert executed["errors"] == [], executed["errors"]
         return process.describe(names), process
     yield run
@@ -143,7 +143,7 @@ def test_student_time_is_charged_to_an_explicit_budget(server):
         with pytest.raises(GraderError, match="outside any time budget"):
             process.execute([], {})
         with process.charged_to(TimeBudget(20)) as budget:
-            process.execute([{"index": 0, "source": "import time\ntime.sleep(0.5)\n"
+            process.execute([{"number": 1, "source": "import time\ntime.sleep(0.5)\n"
                                                     "def nap(s):\n    time.sleep(s)\n"}], {})
             nap = process.describe(["nap"])["nap"]
             time.sleep(0.5)  # the grader's own time: not spent
