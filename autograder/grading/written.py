@@ -15,13 +15,15 @@ From the master notebook's manual questions (name, points, prompt) and each subm
   them. An empty cell is not graded yet: it counts 0 and its column stays empty.
 
 Pseudonyms ("student 07") are numbered once per OUT folder, in an order that does not
-follow the ids, and kept in ``OUT/written/pseudonyms.csv``: stable across reruns, new
-students get the next numbers. A sheet may name students by id or pseudonym.
+follow the ids, and kept in ``OUT/pseudonyms.csv`` (out of ``written/``, the folder for
+graders): stable across reruns, new students get the next numbers. A sheet may name
+students by id or pseudonym.
 """
 from __future__ import annotations
 
 import base64
 import csv
+import functools
 import hashlib
 import html
 import math
@@ -31,6 +33,7 @@ from pathlib import Path
 
 import mistune
 import nbformat
+from mistune.plugins.math import parse_inline_math
 
 from autograder import otter_format as fmt
 from autograder.grading.submissions import InputError
@@ -46,9 +49,27 @@ MATHML_ATTRIBUTES = {"xmlns", "display", "mathvariant", "mathsize", "stretchy", 
                      "columnalign", "rowalign", "frame", "linebreak"}
 POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 STYLE = ("body{font-family:sans-serif;max-width:55em;margin:auto}"
-         ".prompt{background:#f4f4f8;padding:4px 12px}section{border-top:1px solid #ccc}"
-         ".none{color:#a00;font-style:italic}pre{background:#f8f8f8;padding:6px;overflow:auto}"
-         "code.tex{color:#555}")
+         ".prompt{background:#f4f4f8;padding:4px 12px}"
+         "section{border-top:1px solid #ccc;padding:.1em 0 .8em}"
+         ".none,.note{color:#a00;font-style:italic}"
+         "pre{background:#f8f8f8;padding:6px;overflow:auto}"
+         "code.tex{color:#555}.math{margin:.8em 0;overflow-x:auto}"
+         "table{border-collapse:collapse;margin:.5em 0}"
+         "td,th{border:1px solid #ccc;padding:2px 8px}th{background:#f4f4f8}")
+# MathML layout elements and the number of children each needs: fewer means an argument
+# was missing in the TeX (``\frac{a}``), which the converter does not report itself
+ARITY = {"mfrac": 2, "msup": 2, "msub": 2, "msubsup": 3, "mroot": 2, "mover": 2,
+         "munder": 2, "munderover": 3}
+# mistune's inline math, but a formula may span the lines of its paragraph, as in Jupyter
+INLINE_MATH = (r"\$\$(?P<display_math_text>(?:[^$\\]|\\[\s\S])*?)\$\$|"
+               r"\$(?P<backtick_math_marker>`+)(?P<backtick_math_text>[\s\S]*?)"
+               r"(?P=backtick_math_marker)\$|"
+               r"\$(?!\$)(?!\s)(?P<math_text>(?:[^$\\]|\\[\s\S])+?)\$(?!\d)")
+# what the converter copies into a token when it did not understand the TeX: a command
+# name it does not know (``\notacommand``; in text too), a lone brace or alignment tab
+_COMMAND, _COMMAND_OR_SYMBOL = re.compile(r"\\[A-Za-z]+"), re.compile(r"\\[A-Za-z]+|[{}&]")
+UNREAD = {"mi": _COMMAND_OR_SYMBOL, "mo": _COMMAND_OR_SYMBOL, "mn": _COMMAND_OR_SYMBOL,
+          "mtext": _COMMAND}
 
 
 @dataclass(frozen=True)
@@ -126,31 +147,95 @@ class _Renderer(mistune.HTMLRenderer):
         return super().image(text, url, title)
 
 
+def _braces_balance(tex: str) -> bool:
+    """Whether every ``{`` of ``tex`` is closed, in order (escaped ``\\{`` ``\\}`` aside)."""
+    depth, escaped = 0, False
+    for char in tex:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char in "{}":
+            depth += 1 if char == "{" else -1
+            if depth < 0:
+                return False
+    return depth == 0
+
+
+@functools.cache
+def _known_commands() -> frozenset:
+    """Every control word latex2mathml converts (``\\frac``, ``\\alpha`` ...): others it
+    drops without a word (``\\mathrmqq{Var}`` comes out as ``Var``)."""
+    from latex2mathml import commands
+    from latex2mathml.symbols_parser import SYMBOLS
+
+    def strings(value):
+        if isinstance(value, str):
+            yield value
+        elif isinstance(value, (dict, list, tuple, set, frozenset)):
+            for item in value:
+                yield from strings(item)
+    found = [s for v in vars(commands).values() for s in strings(v)] + list(SYMBOLS)
+    return frozenset(s for s in found if _COMMAND.fullmatch(s))
+
+
+def _understood(tex: str, root) -> bool:
+    """Whether the converter's MathML ``root`` renders all of ``tex``: braces balanced,
+    every command known, every layout element with all its arguments, no TeX copied
+    into a token."""
+    if not _braces_balance(tex) or not set(_COMMAND.findall(tex)) <= _known_commands():
+        return False
+    for element in root.iter():
+        if element.tag in ARITY and len(element) < ARITY[element.tag]:
+            return False
+        text = re.sub(r"&#x?[0-9A-Fa-f]+;", "", element.text or "")
+        if element.tag in UNREAD and UNREAD[element.tag].search(text):
+            return False
+    return True
+
+
+def _tex_source(tex: str, display: bool) -> str:
+    """TeX that cannot be rendered: its source, with a visible note."""
+    fence = "$$" if display else "$"
+    return (f"<code class='tex'>{html.escape(fence + tex + fence)}</code>"
+            "<span class='note'> (TeX not rendered: shown as written)</span>")
+
+
 def _math(tex: str, display: bool) -> str:
     """MathML of ``tex``, serialised here with everything escaped (latex2mathml's own
     ``convert`` un-escapes its output: ``\\text{<script>}`` would come out as markup);
-    only MathML elements and presentation attributes are kept."""
+    only MathML elements and presentation attributes are kept. TeX the converter rejects
+    or does not render whole (``_understood``) is shown as its source, marked as such."""
     from xml.etree.ElementTree import tostring
 
     from latex2mathml.converter import convert_to_element
 
     try:
         root = convert_to_element(tex, display="block" if display else "inline")
-    except Exception:  # any TeX the converter does not know: show the source
-        fence = "$$" if display else "$"
-        return f"<code class='tex'>{html.escape(fence + tex + fence)}</code>"
+    except Exception:  # any TeX the converter does not know
+        root = None
+    if root is None or not _understood(tex, root):
+        shown = _tex_source(tex, display)
+        return f"<div class='math'>{shown}</div>" if display else shown
     for element in list(root.iter()):
         if not MATHML_TAG.fullmatch(element.tag):
             element.tag, element.text = "mtext", f"[{element.tag}]"
         for name in [n for n in element.attrib if n not in MATHML_ATTRIBUTES]:
             del element.attrib[name]
     # the converter writes symbols as character references into text: restore those only
-    return re.sub(r"&amp;(#x?[0-9A-Fa-f]+;)", r"&\1", tostring(root, encoding="unicode"))
+    mathml = re.sub(r"&amp;(#x?[0-9A-Fa-f]+;)", r"&\1", tostring(root, encoding="unicode"))
+    return f"<div class='math'>{mathml}</div>" if display else mathml
 
 
 def markdown_html(text: str, attachments: dict | None = None) -> str:
-    """Student markdown as safe HTML (raw HTML escaped, harmful links dropped)."""
-    md = mistune.create_markdown(renderer=_Renderer(attachments or {}), plugins=["math"])
+    """Student markdown as safe HTML (raw HTML escaped, harmful links dropped), tables
+    included. A block that starts with an HTML tag is a paragraph like any other: its
+    tags are shown escaped and the markdown around them is rendered (CommonMark would
+    keep the whole block as raw HTML, which, escaped, shows its markdown as text)."""
+    md = mistune.create_markdown(renderer=_Renderer(attachments or {}),
+                                 plugins=["math", "table"])
+    md.block.rules.remove("raw_html")
+    md.inline.register("inline_math", INLINE_MATH, parse_inline_math, before="link")
     md.renderer.register("inline_math", lambda _, tex: _math(tex, False))
     md.renderer.register("block_math", lambda _, tex: _math(tex, True))
     return md(text)
@@ -190,8 +275,8 @@ def page(question: fmt.ManualQuestion, entries: list[tuple[str, Answer]]) -> str
 
 # ----------------------------------------------------------------------------- pseudonyms
 def pseudonyms(out: Path, students: list[str]) -> dict[str, str]:
-    """Student id -> "student NN", kept in OUT/written/pseudonyms.csv (see module doc)."""
-    path = Path(out) / "written" / KEY
+    """Student id -> "student NN", kept in OUT/pseudonyms.csv (see module doc)."""
+    path = key_path(out)
     known = _read_key(path)
     new = sorted((s for s in students if s not in known),
                  key=lambda s: hashlib.sha256(s.encode()).hexdigest())
@@ -199,9 +284,32 @@ def pseudonyms(out: Path, students: list[str]) -> dict[str, str]:
     for n, student in enumerate(new, start=max(numbers, default=0) + 1):
         known[student] = f"student {n:02d}"
     if new:
-        path.parent.mkdir(parents=True, exist_ok=True)
         _write_csv(path, [["student", "pseudonym"], *sorted(known.items())])
     return known
+
+
+def key_path(out: Path) -> Path:
+    """OUT/pseudonyms.csv: beside the pages, never in ``written/`` (the folder handed to
+    graders). A key an earlier version kept in ``written/`` is moved here first; where
+    both exist, its students not in the key here are added (new numbers for clashes)."""
+    path, old = Path(out) / KEY, Path(out) / "written" / KEY
+    if old.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.exists():
+            known = _read_key(path)
+            taken = set(known.values())
+            for student, pseudonym in _read_key(old).items():
+                if student not in known:
+                    number = int(pseudonym.split()[-1])
+                    if pseudonym in taken:
+                        number = max(int(p.split()[-1]) for p in taken) + 1
+                    known[student] = f"student {number:02d}"
+                    taken.add(known[student])
+            _write_csv(path, [["student", "pseudonym"], *sorted(known.items())])
+            old.unlink()
+        else:
+            old.replace(path)
+    return path
 
 
 def _read_key(path: Path) -> dict[str, str]:
@@ -296,7 +404,7 @@ class Marking:
                              f"--manual {sheet} has nothing to fill")
         students = [s.student for s in submissions]
         scores = read_scores(Path(sheet), students, manual, _read_key(
-            Path(out) / "written" / KEY)) if sheet is not None else {}
+            key_path(out))) if sheet is not None else {}
         return cls(manual, scores, anonymous)
 
     @property
