@@ -7,7 +7,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from autograder.notebooks import ROOT
+from autograder.notebooks import ROOT, differences, sync_hint
 from autograder.release import build, leaks, resources, verify
 from autograder.release.build import ReleaseError
 from autograder.release.layout import Assignment, repo_assignments
@@ -101,6 +101,10 @@ def main(argv=None) -> int:
     unknown = sorted(set(names) - set(known))
     if unknown:
         parser.error(f"unknown assignment(s) {unknown}; known: {known}")
+    stale = [n for n in names if differences(n)]
+    if stale:  # the release would ship the master's old solutions and test cells
+        print("\n".join(f"RELEASE REFUSED: {sync_hint(n)}" for n in stale), file=sys.stderr)
+        return 1
     progress = Progress()
     try:
         progress("building the grading wheel (without the reference solutions)")
