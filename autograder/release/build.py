@@ -29,6 +29,7 @@ from typing import Callable
 import nbformat
 import yaml
 
+from autograder import submission_limit
 from autograder.release.layout import Assignment
 
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -182,7 +183,9 @@ def stage(assignment: Assignment, workdir: Path, wheel: Path) -> Path:
 
     The assignment config gains: the public checks file and the assignment's
     SUPPORT_FILES (students and autograder), the
-    grading wheel (autograder only) and a requirements line installing it on Gradescope.
+    grading wheel (autograder only) and a requirements line installing it on Gradescope;
+    its ``submission_limit`` (autograder.submission_limit) is checked and moves from the
+    config into the autograder's files.
     """
     shipped = {assignment.public_file: assignment.public, **assignment.support_files()}
     for name, source in shipped.items():
@@ -200,6 +203,14 @@ def stage(assignment: Assignment, workdir: Path, wheel: Path) -> Path:
                            "remove them from the ASSIGNMENT CONFIG")
     config["files"] = sorted(set(config.get("files", [])) | set(shipped))
     config["autograder_files"] = [f"wheels/{wheel.name}"]
+    if submission_limit.CONFIG_KEY in config:  # not Otter's: shipped for run_autograder
+        settings = config.pop(submission_limit.CONFIG_KEY)
+        try:
+            submission_limit.Limit.from_config(settings)
+        except submission_limit.LimitError as e:
+            raise ReleaseError(f"{assignment.master}: ASSIGNMENT CONFIG: {e}") from None
+        (workdir / submission_limit.SHIPPED).write_text(json.dumps(settings, indent=1))
+        config["autograder_files"].append(submission_limit.SHIPPED)
     config["requirements"] = "requirements.txt"
     config_cell.source = header + "\n" + yaml.safe_dump(config, sort_keys=False)
     target = workdir / f"{assignment.name}.ipynb"
@@ -244,6 +255,10 @@ def build(assignment: Assignment, dest: Path, wheel: Path,
         workdir = Path(tmp) / "stage"
         workdir.mkdir()
         notebook = stage(assignment, workdir, wheel)
+        if engine != "sealed" and (workdir / submission_limit.SHIPPED).exists():
+            raise ReleaseError(f"{assignment.master}: ASSIGNMENT CONFIG: "
+                               f"{submission_limit.CONFIG_KEY} is applied by the sealed "
+                               "grader only (--engine sealed)")
         out = workdir / "out"
         otter_assign(notebook, out, site)
         for folder in ("student", "autograder", "solutions"):
