@@ -2,7 +2,8 @@
 
 Output layout (``dist/<name>/``)::
 
-    student/<name>.ipynb, student/<name>_public.py      what students get
+    student/<name>.ipynb, student/<name>_public.py,     what students get (and any
+        student/otter_messages.py, requirements.txt     SUPPORT_FILES)
     autograder/<name>-autograder.zip                    Gradescope autograder
     solutions/<name>.ipynb, solutions/<name>.html       filled notebook and its rendering
 
@@ -30,6 +31,7 @@ import nbformat
 import yaml
 
 from autograder import submission_limit
+from autograder.release import requirements
 from autograder.release.layout import Assignment
 
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -181,13 +183,13 @@ def normalise_notebook(path: Path) -> None:
 def stage(assignment: Assignment, workdir: Path, wheel: Path) -> Path:
     """Copy the master notebook and its support files into ``workdir``; return the notebook.
 
-    The assignment config gains: the public checks file and the assignment's
-    SUPPORT_FILES (students and autograder), the
+    The assignment config gains: the student files (``Assignment.student_files``: public
+    checks, SUPPORT_FILES, otter_messages.py; students and autograder), the
     grading wheel (autograder only) and a requirements line installing it on Gradescope;
     its ``submission_limit`` (autograder.submission_limit) is checked and moves from the
     config into the autograder's files.
     """
-    shipped = {assignment.public_file: assignment.public, **assignment.support_files()}
+    shipped = assignment.student_files()
     for name, source in shipped.items():
         shutil.copy(source, workdir / name)
     (workdir / "wheels").mkdir()
@@ -265,6 +267,8 @@ def build(assignment: Assignment, dest: Path, wheel: Path,
             (dest / folder).mkdir(parents=True)
         for item in (out / "student").iterdir():
             shutil.copy(item, dest / "student" / item.name)
+        (dest / "student" / "requirements.txt").write_text(
+            requirements.text(assignment.checks_module()))
         normalise_zip(next((out / "autograder").glob("*.zip")), paths["zip"],
                       gradescope_edits(assignment, engine))
         shutil.copy(out / "autograder" / notebook.name, paths["solution"])

@@ -70,6 +70,14 @@ class Assignment:
         """Files shipped next to the notebook besides the public checks (SUPPORT_FILES)."""
         return support_files(self.checks_module())
 
+    def student_files(self) -> dict[str, Path]:
+        """Every file shipped next to the notebook: the public checks, SUPPORT_FILES and
+        otter_messages.py (grader.check shows a failed check's message first)."""
+        from autograder import otter_messages
+
+        return {self.public_file: self.public, **self.support_files(),
+                "otter_messages.py": Path(otter_messages.__file__)}
+
 
 def repo_assignments(root: Path = ROOT) -> list[str]:
     """Every folder under assignments/ that holds a master notebook of its own name."""
