@@ -33,11 +33,12 @@ def installed(module) -> set[str]:
 
 
 def closure(names: set[str]) -> set[str]:
-    """``names`` and every distribution they require (this environment's metadata)."""
-    seen, todo = set(), list(names)
+    """``names`` and every distribution they require, extras asked for included (this
+    environment's metadata), with what a new virtual environment holds (pip, setuptools)."""
+    seen, todo = {"pip", "setuptools"}, [(name, ()) for name in names]
     while todo:
-        name = todo.pop()
-        if name in seen:
+        name, extras = todo.pop()
+        if name in seen and not extras:
             continue
         seen.add(name)
         if name in {"otter-grader", *requirements.NO_DEPS}:
@@ -46,7 +47,12 @@ def closure(names: set[str]) -> set[str]:
             lines = importlib.metadata.requires(name) or []
         except importlib.metadata.PackageNotFoundError:
             continue
-        todo += [requirements._name(line) for line in lines if "extra ==" not in line]
+        for line in lines:
+            marker = re.search(r"extra == [\"']([^\"']+)", line)
+            if marker is None or marker.group(1) in extras:
+                asked = re.match(r"[A-Za-z0-9._-]+\[([^\]]+)\]", line)
+                todo.append((requirements._name(line),
+                             tuple(asked.group(1).split(",")) if asked else ()))
     return seen
 
 
@@ -150,12 +156,11 @@ def test_released_student_folder_runs_headless_with_short_messages(released, tmp
     assert (student / "requirements.txt").read_text() == requirements.text(module)
     nb = run_headless(student, {"minibatches": WRONG_MINIBATCHES})
     checks = [c for c in nb.cells if c.cell_type == "code" and c.source == 'grader.check("q1")']
-    shown = outputs(checks[0]).split("=== text/html")[0]
-    result = shown.split("q1 - 1 result:\n", 1)[1].strip().split("\n")
-    assert result[0].strip() == ("❌ minibatches(X, y, 4, shuffle=False) with 10 samples: "
-                                 "batch sizes should be [4, 4, 2], got [4, 4]")
-    assert result[1].strip() == "check: minibatches_cover_the_data(minibatches)"
-    assert all(not line.strip() for line in result[2:3])
+    shown = next(o["data"]["text/plain"] for o in checks[0].outputs if "data" in o)
+    result = [line.strip() for line in shown.split("q1 - 1 result:\n", 1)[1].split("\n")]
+    assert result == ["❌ minibatches(X, y, 4, shuffle=False) with 10 samples: batch sizes "
+                      "should be [4, 4, 2], got [4, 4]",
+                      "check: minibatches_cover_the_data(minibatches)"]
     everything = "\n".join(outputs(c) for c in nb.cells)
     for alarming in ("TCP", "eavesdropping", "Traceback", "RuntimeWarning"):
         assert alarming not in everything, alarming
@@ -174,4 +179,4 @@ def test_one_submission_section_says_where_the_written_answers_go(released):
     text = re.sub(r"\s+", " ", headings[0].source)
     assert "written" in text and "PDF" in text and "zip" in text
     export = [c for c in nb.cells if c.cell_type == "code" and "grader.export(" in c.source]
-    assert len(export) == 1 and "run_tests=False" in export[0].source
+    assert len(export) == 1 and "run_tests=True" not in export[0].source  # no 2nd kernel
