@@ -155,9 +155,16 @@ def _students_section(results, points) -> str:
                      sortable=True, numeric=numeric))
 
 
+def checked_questions(results, points) -> list[str]:
+    """The questions of ``points`` that checks grade: those with a case not marked manual
+    in some result (written questions are graded by people: nothing to diagnose)."""
+    checked = {c.get("question") for r in results for c in r.cases if not c.get("manual")}
+    return [q for q in points if q in checked]
+
+
 def _mistakes_section(results, points) -> str:
     rows = []
-    for question, mistakes in common_mistakes(results, points).items():
+    for question, mistakes in common_mistakes(results, checked_questions(results, points)).items():
         rows += [[question, name, explanation, n] for name, explanation, n in mistakes] \
             or [[question, _Html("<span class=none>no diagnosed mistakes</span>"), "", ""]]
     return ("<h2 id=mistakes>Common mistakes</h2><p class=hint>Diagnosed from failed cases; "
@@ -190,6 +197,21 @@ def _leaderboard_section(out: Path, ranked) -> str:
             + f"<p>{_img(image, 'test accuracy against training time')}</p>")
 
 
+def question_bars_height(questions: int) -> float:
+    """Inches for ``question_bars``: one row of text per question, whatever their number."""
+    return 1.2 + 0.3 * questions
+
+
+def question_bars(ax, points, graded) -> None:
+    """Mean % of points per question, one horizontal bar each, the first question on top
+    (names of any length on their own row: they never overlap)."""
+    means = [sum(r.scores().get(q, 0) for r in graded) / (len(graded) or 1) / points[q]
+             for q in points]
+    ax.barh(list(points), [100 * m for m in means], color="tab:green")
+    ax.invert_yaxis()
+    ax.set(xlabel="mean % of points", xlim=(0, 100), title="Points per question")
+
+
 def _distribution_section(out: Path, results, points) -> str:
     maximum = sum(points.values())
     graded = [r for r in results if r.status != "invalid" and r.cases]
@@ -201,14 +223,10 @@ def _distribution_section(out: Path, results, points) -> str:
         ax.set(xlabel=f"total points (of {maximum:g})", ylabel="submissions",
                title="Total score")
 
-    def per_question(ax):
-        means = [sum(r.scores().get(q, 0) for r in graded) / (len(graded) or 1) / points[q]
-                 for q in points]
-        ax.bar(list(points), [100 * m for m in means], color="tab:green")
-        ax.set(ylabel="mean % of points", ylim=(0, 100), title="Points per question")
-
     figures = [_figure(out / "score_histogram.png", histogram),
-               _figure(out / "question_scores.png", per_question)]
+               _figure(out / "question_scores.png",
+                       lambda ax: question_bars(ax, points, graded),
+                       (6.4, question_bars_height(len(points))))]
     case_rows = []
     for case_id in dict.fromkeys(c["id"] for r in graded for c in r.cases):
         ran = [c for r in graded for c in r.cases if c["id"] == case_id]

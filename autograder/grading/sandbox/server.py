@@ -357,13 +357,13 @@ class StudentServer:
             sys.path.insert(0, os.getcwd())
         errors = []
         for cell in header["cells"]:
-            self.channel.send({Reply.PROGRESS: cell["index"]})
+            self.channel.send({Reply.PROGRESS: cell["number"]})
             try:
-                code = compile(_transform(cell["source"]), f"<cell {cell['index']}>", "exec")
+                code = compile(_transform(cell["source"]), f"<cell {cell['number']}>", "exec")
                 exec(code, self.namespace)
             except BaseException as e:  # SystemExit and KeyboardInterrupt included
                 info = _describe_exception(e)
-                errors.append({"cell": cell["index"],
+                errors.append({"cell": cell["number"],
                                "error": f"{info['type']}: {info['message']}"})
             for stream in (sys.stdout, sys.stderr):
                 try:
