@@ -159,7 +159,7 @@ def main(argv=None) -> int:
     limit = submission_limit.check(root)
     if limit.staff:  # stdout: shown to the course staff only
         print(f"autograder: {limit.staff}")
-    if not limit.grade:
+    if not limit.grade and limit.results is not None:
         _write_results(root, limit.results)
         print(f"autograder: not graded, over the submission limit: {limit.student}")
         return 0

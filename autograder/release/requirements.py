@@ -34,7 +34,10 @@ FRONTEND = "notebook>=7"                 # `jupyter notebook <name>.ipynb`
 
 def _name(requirement: str) -> str:
     """Normalised distribution name of a requirement line (PEP 503)."""
-    return re.sub(r"[-_.]+", "-", re.match(r"[A-Za-z0-9._-]+", requirement).group()).lower()
+    match = re.match(r"[A-Za-z0-9._-]+", requirement)
+    if match is None:
+        raise ValueError(f"not a requirement: {requirement!r}")
+    return re.sub(r"[-_.]+", "-", match.group()).lower()
 
 
 def _runtime(distribution: str) -> list[str]:
