@@ -52,6 +52,17 @@ def source(cell) -> str:
     return "".join(map(str, text)) if isinstance(text, list) else str(text)
 
 
+def plain_python(code: str) -> str:
+    """A code cell's source with IPython syntax (magics, ``!cmd``) turned into plain Python
+    (calls of ``get_ipython()``); unchanged when IPython cannot transform it. Text only."""
+    try:
+        from IPython.core.inputtransformer2 import TransformerManager
+
+        return TransformerManager().transform_cell(code)
+    except Exception:
+        return code
+
+
 def tags(cell) -> list:
     metadata = cell.get("metadata") if isinstance(cell.get("metadata"), dict) else {}
     found = metadata.get("tags")

@@ -35,6 +35,7 @@ import types
 
 from autograder.grading import cgroups, isolation
 from autograder.grading.protocol import CannotCross, Channel, Op, Reply, decode, encode
+from autograder.otter_format import plain_python
 
 PRELOAD = ("numpy", "torch", "matplotlib", "matplotlib.pyplot", "pandas",
            "IPython.core.inputtransformer2")
@@ -215,16 +216,6 @@ class _Shell(_Anything):
             exec(compile(cell, f"<%%{magic} cell>", "exec"), self.namespace)
 
 
-def _transform(source: str) -> str:
-    """IPython syntax (magics, ``!cmd``) to plain Python."""
-    try:
-        from IPython.core.inputtransformer2 import TransformerManager
-
-        return TransformerManager().transform_cell(source)
-    except Exception:
-        return source
-
-
 def _describe_exception(e: BaseException) -> dict:
     builtin = next((c.__name__ for c in type(e).__mro__
                     if getattr(builtins, c.__name__, None) is c), "BaseException")
@@ -358,7 +349,7 @@ class StudentServer:
         for cell in header["cells"]:
             self.channel.send({Reply.PROGRESS: cell["index"]})
             try:
-                code = compile(_transform(cell["source"]), f"<cell {cell['index']}>", "exec")
+                code = compile(plain_python(cell["source"]), f"<cell {cell['index']}>", "exec")
                 exec(code, self.namespace)
             except BaseException as e:  # SystemExit and KeyboardInterrupt included
                 info = _describe_exception(e)
