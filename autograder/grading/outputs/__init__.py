@@ -1,0 +1,1 @@
+"""What a grading run writes into OUT besides the per-submission results."""
