@@ -18,8 +18,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from autograder.cases import questions as question_points
+from autograder.notebooks import master_path
 from autograder.grading import (exports, feedback, gradebook, isolation, leaderboard, report,
                                 results, written)
+from autograder.grading.outputs import similarity
 from autograder.grading.process import ForkServer, GraderError
 from autograder.grading.results import Result
 from autograder.grading.runner import Job, Limits, grade
@@ -192,7 +194,8 @@ def _grade(found, submissions, out, assignment, limits, jobs, gpu, force, progre
     gradebook.write(out, everything, points)
     exports.write_all(out, everything, points, _assignment_name(module))
     feedback.write_all(out, everything, points)
-    report.write(out, everything, points)
+    similar = similarity.write(out, found, module.CASES, master_path(_assignment_name(module)))
+    report.write(out, everything, points, similar)
     if benchmark:
         leaderboard.write(out, everything)
     if isinstance(failure, GraderError):

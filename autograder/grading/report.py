@@ -12,6 +12,8 @@ Sections, in the order a TA works through them:
                          (asc), and accuracy against training time (``benchmark.png``)
     score distribution   score histogram, mean % of points per question, status counts,
                          pass rate of every case, slowest submissions
+    similar code         the most similar pairs of students per question (similarity.csv),
+                         their code side by side
 
 Everything that comes from a submission (ids, messages) is escaped.
 """
@@ -27,6 +29,7 @@ from matplotlib.figure import Figure
 from autograder.grading.results import STATUSES
 
 SLOWEST = 10
+SIMILAR_PAIRS = 20  # pairs shown side by side (similarity.csv has every pair above its floor)
 LABELLED_POINTS = 30  # the benchmark scatter names its points up to this many students
 
 
@@ -223,6 +226,25 @@ def _distribution_section(out: Path, results, points) -> str:
     ])
 
 
+def _similarity_section(pairs) -> str:
+    """The SIMILAR_PAIRS most similar pairs (highest score first), code side by side."""
+    head = ("<h2 id=similarity>Similar code</h2><p class=hint>Per question, the code each "
+            "student wrote for it (starter code left out) against every other student's: "
+            "code that differs only in names, layout, comments or the order of statements "
+            "scores 1. Every pair from 0.2 up: similarity.csv.</p>")
+    if not pairs:
+        return head + "<p>No pair of students wrote similar code.</p>"
+    shown = pairs[:SIMILAR_PAIRS]
+    rows = [[_Html(f"<a href='#pair-{i}'>{i}</a>"), p.question, p.student_a, p.student_b,
+             f"{p.score:.2f}"] for i, p in enumerate(shown, 1)]
+    blocks = [f"<h3 id=pair-{i}>{i}. {_text(p.question)}: {_text(p.student_a)} and "
+              f"{_text(p.student_b)} ({p.score:.2f})</h3><div class=pair>"
+              f"<pre>{_text(p.code_a)}</pre><pre>{_text(p.code_b)}</pre></div>"
+              for i, p in enumerate(shown, 1)]
+    return (head + _table(["#", "question", "student", "student", "score"], rows,
+                          numeric=(4,)) + "".join(blocks))
+
+
 # ----------------------------------------------------------------------------- page
 STYLE = """
 body{font-family:system-ui,sans-serif;max-width:72em;margin:1em auto;padding:0 1em;color:#222}
@@ -239,6 +261,8 @@ img{max-width:100%}
 background:#eef}
 .status{padding:0 6px;border-radius:4px} .status.timeout,.status.error{background:#fde2c4}
 .status.invalid{background:#f8c9c9}
+.pair{display:grid;grid-template-columns:1fr 1fr;gap:1em}
+.pair pre{overflow:auto;background:#f6f8fa;padding:.5em;margin:0;font-size:85%}
 """
 
 SORT_SCRIPT = """
@@ -262,7 +286,9 @@ document.querySelectorAll('table.sortable th').forEach((th, column) => {
 """
 
 
-def write(out: Path, results, points: dict[str, float]) -> Path:
+def write(out: Path, results, points: dict[str, float], similar=None) -> Path:
+    """``report.html``; ``similar``: similarity.SimilarPair list, highest score first (no
+    section when None)."""
     out = Path(out)
     maximum = sum(points.values())
     totals = [r.total for r in results]
@@ -273,7 +299,8 @@ def write(out: Path, results, points: dict[str, float]) -> Path:
     sections = [("attention", "Needs attention"), ("students", "Every student"),
                 ("mistakes", "Common mistakes"),
                 *([("leaderboard", "Leaderboard")] if ranked else []),
-                ("distribution", "Score distribution")]
+                ("distribution", "Score distribution"),
+                *([("similarity", "Similar code")] if similar is not None else [])]
     body = [
         "<h1>Grading report</h1>",
         f"<p>{len(results)} submissions; mean {mean:.2f} / {maximum:g}.</p>",
@@ -284,6 +311,7 @@ def write(out: Path, results, points: dict[str, float]) -> Path:
         _mistakes_section(results, points),
         _leaderboard_section(out, ranked) if ranked else "",
         _distribution_section(out, results, points),
+        _similarity_section(similar) if similar is not None else "",
     ]
     target = out / "report.html"
     target.write_text("<!doctype html><meta charset='utf-8'><title>Grading report</title>"
