@@ -14,5 +14,7 @@ diagnosis    names the known mistake behind a failed case (replays MISTAKES on i
 results      per-submission results on disk (written as they finish, resumable)
 batch        grades a folder: resume, parallel jobs, progress, outputs
 gradebook, feedback, report, leaderboard   the outputs
-cli          command line (``advopt grade``); bench: ``make bench-grading``
+outputs.similarity  similar code across submissions, per question (similarity.csv)
+cli          command line (``advopt grade``); bench: ``make bench-grading``;
+             similarity_bench: the similarity output's time on a synthetic class
 """
