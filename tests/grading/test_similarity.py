@@ -490,10 +490,12 @@ def test_mnist_starter_scores_0_and_a_copied_model_1():
 @pytest.mark.slow
 def test_the_rendered_starter_is_the_released_student_notebook(released):
     """The boilerplate is the code of the notebook students get: the released one defines
-    the same names in the same normal form, and two untouched copies of it score 0."""
+    the same names in the same normal form (and Otter's ``grader``), and two untouched
+    copies of it score 0."""
     nb = nbformat.read(released / "student/optimization.ipynb", as_version=4)
     cells = [c.source for c in nb.cells if c.cell_type == "code"]
     shipped, rendered = similarity.definitions(cells), similarity.definitions(list(starter()))
+    assert shipped.pop("grader")[0].text == 'grader = otter.Notebook("optimization.ipynb")'
     assert {name: [d.tokens for d in found] for name, found in shipped.items()} == \
         {name: [d.tokens for d in found] for name, found in rendered.items()}
     untouched = [SimpleNamespace(student=s, cells=[{"source": c} for c in cells]) for s in "ab"]
