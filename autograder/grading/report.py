@@ -26,6 +26,7 @@ from urllib.parse import quote
 
 from matplotlib.figure import Figure
 
+from autograder.grading.outputs.similarity import FLOOR
 from autograder.grading.results import STATUSES
 
 SLOWEST = 10
@@ -231,7 +232,7 @@ def _similarity_section(pairs) -> str:
     head = ("<h2 id=similarity>Similar code</h2><p class=hint>Per question, the code each "
             "student wrote for it (starter code left out) against every other student's: "
             "code that differs only in names, layout, comments or the order of statements "
-            "scores 1. Every pair from 0.2 up: similarity.csv.</p>")
+            f"scores 1. Every pair from {FLOOR:g} up: similarity.csv.</p>")
     if not pairs:
         return head + "<p>No pair of students wrote similar code.</p>"
     shown = pairs[:SIMILAR_PAIRS]

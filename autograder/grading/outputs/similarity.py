@@ -317,7 +317,7 @@ def shared_counts(sets: list[np.ndarray]) -> np.ndarray:
 def question_pairs(question: str, codes: list[tuple[str, str]], sets: list[np.ndarray],
                    floor: float = FLOOR) -> list[SimilarPair]:
     """The pairs scoring at least ``floor`` among students with (student, code text)
-    ``codes`` and fingerprint ``sets`` (non-empty)."""
+    ``codes`` and fingerprint ``sets``."""
     shared = shared_counts(sets)
     sizes = np.array([len(s) for s in sets])
     first, second = np.nonzero(np.triu(shared, 1))
@@ -331,8 +331,7 @@ def question_pairs(question: str, codes: list[tuple[str, str]], sets: list[np.nd
     return out
 
 
-def similar_pairs(submissions, cases, starter: list[str] = (),
-                  floor: float = FLOOR) -> list[SimilarPair]:
+def similar_pairs(submissions, cases, starter=(), floor: float = FLOOR) -> list[SimilarPair]:
     """Every pair of ``submissions`` (``student``, code ``cells``) scoring at least ``floor``
     on a question of ``cases``, highest score first; ``starter``: the code cells of the
     released student notebook."""
