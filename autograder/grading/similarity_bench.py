@@ -22,7 +22,7 @@ import nbformat
 from autograder.grading.batch import load_assignment
 from autograder.grading.outputs import similarity
 from autograder.notebooks import master_path
-from autograder.otter_format import source, walk
+from autograder.otter_format import source, student_code_cells, walk
 
 
 CALLS = ("np.sum", "np.exp", "np.sqrt", "np.maximum", "np.log", "np.where", "np.asarray",
@@ -85,7 +85,7 @@ def main(argv=None) -> int:
     master = nbformat.read(master_path(args.assignment), as_version=4)
     submissions = synthetic_class(args.assignment, args.n, args.share)
     started, cpu = time.perf_counter(), time.process_time()
-    pairs = similarity.similar_pairs(submissions, cases, similarity.starter_cells(master))
+    pairs = similarity.similar_pairs(submissions, cases, student_code_cells(master))
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     questions = len([q for q, names in similarity.question_names(cases).items() if names])
     print(f"{args.n} submissions x {questions} questions: {len(pairs)} pairs at or above "

@@ -38,13 +38,13 @@ from autograder.grading.batch import grade_folder
 from autograder.grading.outputs import similarity
 from autograder.grading.runner import Limits
 from autograder.notebooks import master_path
-from autograder.otter_format import defined_names
+from autograder.otter_format import defined_names, source, student_code, student_code_cells, walk
 
 
 # ----------------------------------------------------------------------------- the class
 @lru_cache(maxsize=None)
 def starter(assignment: str = "optimization") -> tuple[str, ...]:
-    return tuple(similarity.starter_cells(nbformat.read(master_path(assignment), as_version=4)))
+    return tuple(student_code_cells(nbformat.read(master_path(assignment), as_version=4)))
 
 
 def implementations() -> dict[str, list[tuple[str, str]]]:
@@ -289,6 +289,39 @@ def re_stubbed(function: str, body: str) -> str:
     stub = next(c for c in starter() if function in defined_names(c))
     assert stub.rstrip().endswith("...")
     return stub.rstrip()[:-3] + body + "\n"
+
+
+@pytest.mark.parametrize("assignment", ["optimization", "mnist"])
+def test_starter_code_is_what_otter_assign_writes(assignment):
+    """Every master code cell rendered as Otter's own solution remover renders it (the
+    grader renders it without Otter, which GPU machines lack)."""
+    from otter.assign.solutions import replace_solutions
+
+    master = nbformat.read(master_path(assignment), as_version=4)
+    cells = [source(c) for c, _, block in walk(master) if c.cell_type == "code"
+             and block != "tests"]
+    assert sum("SOLUTION" in c for c in cells) >= 5
+    for cell in cells + ["    x, y[0] = 1, 2  # SOLUTION\nprint(x)  # SOLUTION\n"]:
+        assert student_code(cell) == "\n".join(replace_solutions(cell.split("\n"), "python"))
+
+
+def test_similarity_needs_neither_otter_nor_ipython(tmp_path):
+    """GPU machines have neither (docs/gpu.md); a ``--gpu`` run still writes the output."""
+    code = ("import sys\n"
+            "sys.modules['otter'] = sys.modules['IPython'] = None  # imports fail\n"
+            "from types import SimpleNamespace as S\n"
+            "from autograder.grading.outputs import similarity\n"
+            "from autograder.notebooks import master_path\n"
+            "from autograder.optimization import CASES\n"
+            "cells = [{'source': 'def lr_decay(a, b, c):\\n'\n"
+            "          '    return a / (1.0 + b * c) + 0 * a * b * c - 0.0 * c'}]\n"
+            "pairs = similarity.write(sys.argv[1], [S(student=s, cells=cells) for s in 'ab'],\n"
+            "                         CASES, master_path('optimization'))\n"
+            "print([(p.question, p.score) for p in pairs])\n")
+    done = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True,
+                          text=True, timeout=600)
+    assert done.stdout.strip() == "[('q8', 1.0)]", done.stderr[-2000:]
+    assert (tmp_path / "similarity.csv").read_text().splitlines()[1] == "a,b,q8,1.0000"
 
 
 # ----------------------------------------------------------------------------- the code

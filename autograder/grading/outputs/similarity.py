@@ -37,7 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from autograder.grading.gradebook import cell, write_csv
-from autograder.otter_format import plain_python, source, walk
+from autograder.otter_format import plain_python, student_code_cells
 
 K = 8            # tokens per hashed K-gram
 WINDOW = 4       # K-grams per winnowing window: any common run of K + WINDOW - 1 tokens counts
@@ -268,15 +268,6 @@ def fingerprints(tokens, boilerplate: np.ndarray) -> np.ndarray:
     return np.setdiff1d(winnow(kgram_hashes(tokens)), boilerplate, assume_unique=True)
 
 
-def starter_cells(master) -> list[str]:
-    """The code cells of the student notebook Otter Assign makes from the master notebook
-    ``master`` (parsed): solutions replaced by Otter's prompts, test cells dropped."""
-    from otter.assign.solutions import replace_solutions
-
-    return ["\n".join(replace_solutions(source(c).split("\n"), "python"))
-            for c, _, block in walk(master) if c.get("cell_type") == "code" and block != "tests"]
-
-
 def boilerplate(cells: list[str], cases) -> np.ndarray:
     """Every K-gram hash of the starter ``cells``: of each question's code and of each
     top-level statement, in normal form (sorted set)."""
@@ -359,7 +350,7 @@ def write(out: Path, submissions, cases, master: Path | None = None) -> list[Sim
     the master notebook ``master`` (none when absent); returns the pairs."""
     import nbformat
 
-    starter = starter_cells(nbformat.read(master, as_version=4)) \
+    starter = student_code_cells(nbformat.read(master, as_version=4)) \
         if master is not None and Path(master).is_file() else []
     pairs = similar_pairs(submissions, cases, starter)
     write_csv(Path(out) / "similarity.csv",
