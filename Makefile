@@ -10,6 +10,12 @@ OUT         ?= graded
 JOBS        ?= 2
 TIMEOUT     ?= 120
 MANUAL      ?=
+# EXECUTOR=slurm: a Slurm job array grades (docs/scale.md); its options, empty = Slurm's
+EXECUTOR    ?= local
+PARTITION   ?=
+ACCOUNT     ?=
+TIME_LIMIT  ?=
+TASKS       ?=
 
 # MNIST: $ADVOPT_MNIST_DIR when set, else the shared copy beside this repository (CI),
 # else ~/.cache/advopt/mnist, where `make data` downloads it once (checksums verified).
@@ -63,7 +69,10 @@ release: install data
 	$(PY) -m autograder.release
 
 grade: install $(if $(filter mnist,$(ASSIGNMENT)),data)
-	$(PY) -m autograder.cli grade "$(SUBMISSIONS)" --out "$(OUT)" --assignment $(ASSIGNMENT) --jobs $(JOBS) --timeout $(TIMEOUT) $(if $(GPU),--gpu,) $(if $(MANUAL),--manual "$(MANUAL)",) $(if $(ANONYMOUS),--anonymous,)
+	$(PY) -m autograder.cli grade "$(SUBMISSIONS)" --out "$(OUT)" --assignment $(ASSIGNMENT) --jobs $(JOBS) --timeout $(TIMEOUT) $(if $(GPU),--gpu,) $(if $(MANUAL),--manual "$(MANUAL)",) $(if $(ANONYMOUS),--anonymous,) \
+	    --executor $(EXECUTOR) $(if $(PARTITION),--partition "$(PARTITION)",) \
+	    $(if $(ACCOUNT),--account "$(ACCOUNT)",) $(if $(TIME_LIMIT),--time-limit "$(TIME_LIMIT)",) \
+	    $(if $(TASKS),--tasks $(TASKS),)
 
 bench: install data
 	$(PY) -m autograder.cli bench

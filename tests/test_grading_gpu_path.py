@@ -5,7 +5,8 @@ import time
 import torch
 
 import grading_notebooks as nbs
-from autograder.grading import batch, sandbox
+from autograder.grading import sandbox
+from autograder.grading.executors import local
 from autograder.grading.batch import grade_folder
 from autograder.grading.proxy import Remote
 from autograder.grading.runner import Limits
@@ -42,7 +43,7 @@ def test_gpu_questions_grade_one_submission_at_a_time(tmp_path, monkeypatch):
         (folder / f"{name}.ipynb").write_bytes(nbs.notebook(["def double(x):\n    return 2 * x\n"
                                                              "def speed():\n    return 5"]))
     running, most = [], []
-    real_grade = batch.grade
+    real_grade = local.grade
 
     def watched(submission, job, server):
         running.append(submission)
@@ -52,7 +53,7 @@ def test_gpu_questions_grade_one_submission_at_a_time(tmp_path, monkeypatch):
             return real_grade(submission, job, server)
         finally:
             running.remove(submission)
-    monkeypatch.setattr(batch, "grade", watched)
+    monkeypatch.setattr(local, "grade", watched)
     limits = Limits(timeout=20)
     grade_folder(folder, out, "tests.grading_fixture", limits, jobs=4, progress=False)
     assert max(most) > 1, "CPU questions keep their parallelism"

@@ -11,18 +11,18 @@ import atexit
 import importlib
 import importlib.util
 import sys
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.cases import questions as question_points
 from autograder.grading import (exports, feedback, gradebook, isolation, leaderboard, report,
                                 results, written)
+from autograder.grading.executors import Batch, Executor, Unfinished
+from autograder.grading.executors.local import LocalExecutor
 from autograder.grading.process import ForkServer, GraderError
 from autograder.grading.results import Result
-from autograder.grading.runner import Job, Limits, grade
+from autograder.grading.runner import Job, Limits
 from autograder.grading.submissions import InputError, Submission, discover
 
 
@@ -40,6 +40,7 @@ class Summary:
     out: Path
     interrupted: bool = False
     warnings: tuple = ()
+    unfinished: int = 0   # left ungraded by a failed task (report.html: Needs attention)
 
     def line(self) -> str:
         counts = ", ".join(f"{n} {s}" for s, n in self.statuses.items() if n)
@@ -124,24 +125,43 @@ def grading_files(module) -> list[Path]:
     if proc.returncode != 0:
         raise InputError(f"importing {module.__name__} failed:\n{proc.stderr[-2000:]}")
     loaded = [Path(f) for f in json.loads(proc.stdout)]
-    return sorted({*Path(__file__).parent.glob("*.py"), *loaded})
+    return sorted({*Path(__file__).parent.rglob("*.py"), *loaded})
+
+
+def make_job(module, submissions: Path, out: Path, limits: Limits, gpu: bool) -> Job:
+    """The Job every submission of a run is graded with: the assignment's GPU questions'
+    cases with ``gpu``, the others without. Every machine that grades builds it here
+    (executors), so equal fingerprints mean the same grading code and settings."""
+    gpu_questions = set(getattr(module, "GPU_QUESTIONS", ()))
+    cases = tuple(c for c in module.CASES if (c.question in gpu_questions) == gpu)
+    settings = {"limits": limits.__dict__, "cases": [c.id for c in cases], "gpu": gpu}
+    plan = isolation.make_plan(secret_paths(module, submissions, out), limits,
+                               uid=isolation.student_uid_base(), gpu=gpu)
+    benchmark = getattr(module, "BENCHMARK", ())
+    return Job(cases, support_files(module), plan, limits,
+               results.fingerprint(grading_files(module), settings),
+               benchmark if benchmark and benchmark[0] in {c.question for c in cases} else ())
 
 
 def grade_folder(submissions, out, assignment: str = "optimization", limits: Limits = Limits(),
                  jobs: int = 2, gpu: bool = False, force: bool = False,
                  progress: bool = True, manual: Path | None = None,
-                 anonymous: bool = False) -> Summary:
+                 anonymous: bool = False, executor: Executor | None = None) -> Summary:
     """Grade every submission in ``submissions`` into ``out``; see the module docstring.
     ``manual``: a filled manual.csv of written scores, checked before anything is graded;
-    ``anonymous``: pseudonyms on the written-answer pages (written.py)."""
+    ``anonymous``: pseudonyms on the written-answer pages (written.py); ``executor``:
+    where submissions are graded (executors/; default: this machine, ``jobs`` threads)."""
     started = time.monotonic()
     submissions, out = Path(submissions), Path(out)
+    if executor is None:
+        fork_server()  # starts now, imports its libraries while we import ours
+        executor = LocalExecutor(fork_server)
+    executor.check()
     found = discover(submissions)
     marking = written.Marking.start(_assignment_name(load_assignment(assignment)), out, found,
                                     manual, anonymous)
-    server = fork_server()  # starts now, imports its libraries while we import ours
     return _grade(found, submissions, out, assignment, limits, jobs, gpu, force, progress,
-                  server, started, marking)
+                  executor, started, marking)
 
 
 _server: ForkServer | None = None
@@ -157,35 +177,30 @@ def fork_server() -> ForkServer:
     return _server
 
 
-def _grade(found, submissions, out, assignment, limits, jobs, gpu, force, progress, server,
+def _grade(found, submissions, out, assignment, limits, jobs, gpu, force, progress, executor,
            started, marking) -> Summary:
     module = load_assignment(assignment)
     if "torch" in sys.modules:  # checks run tiny tensor ops: thread pools only add latency
         sys.modules["torch"].set_num_threads(1)
-    gpu_questions = set(getattr(module, "GPU_QUESTIONS", ()))
-    if gpu and not gpu_questions:
+    if gpu and not getattr(module, "GPU_QUESTIONS", ()):
         raise InputError(f"assignment {assignment!r} has no GPU questions (GPU_QUESTIONS)")
     if gpu and not (out / "gradebook.csv").exists():
         raise InputError(f"{out / 'gradebook.csv'}: not found; grade without --gpu first")
-    cases = tuple(c for c in module.CASES if (c.question in gpu_questions) == gpu)
     out.mkdir(parents=True, exist_ok=True)
-    settings = {"limits": limits.__dict__, "cases": [c.id for c in cases], "gpu": gpu}
-    plan = isolation.make_plan(secret_paths(module, submissions, out), limits,
-                               uid=isolation.student_uid_base(), gpu=gpu)
-    benchmark = getattr(module, "BENCHMARK", ())
-    job = Job(cases, support_files(module), plan, limits,
-              results.fingerprint(grading_files(module), settings),
-              benchmark if benchmark and benchmark[0] in {c.question for c in cases} else ())
-    todo = [s for s in found if gpu or force or not _reusable(out, s, job.fingerprint)]
-    stopping = threading.Event()
-    done, interrupted, failure = 0, False, None
+    job = make_job(module, submissions, out, limits, gpu)
+    batch = Batch(assignment, str(submissions.resolve()), str(out.resolve()), limits.__dict__,
+                  gpu, jobs, job.fingerprint)
+    todo = [s for s in found if gpu or force or not reusable(out, s, job.fingerprint)]
+    done, unfinished, interrupted, failure = 0, {}, False, None
     try:
-        done = _run(todo, job, server, out, jobs, gpu, progress, stopping)
+        outcome = executor.run(todo, batch, job, progress)
+        done, unfinished, interrupted = outcome.graded, outcome.unfinished, outcome.interrupted
     except (KeyboardInterrupt, GraderError) as e:
         interrupted, failure = True, e
-        server.close()
+        if _server is not None:
+            _server.close()
     stored = [results.load(out, s.student) for s in found]
-    everything = [marking.merge(r if r is not None else _pending(s))
+    everything = [marking.merge(r if r is not None else _pending(s, unfinished.get(s.student)))
                   for s, r in zip(found, stored)]
     points = {**question_points(module.CASES), **marking.points}
     marking.write(out, found)
@@ -193,77 +208,30 @@ def _grade(found, submissions, out, assignment, limits, jobs, gpu, force, progre
     exports.write_all(out, everything, points, _assignment_name(module))
     feedback.write_all(out, everything, points)
     report.write(out, everything, points)
-    if benchmark:
+    if getattr(module, "BENCHMARK", ()):
         leaderboard.write(out, everything)
     if isinstance(failure, GraderError):
         raise failure
     return _summary(everything, points, done, len(found) - len(todo),
-                    time.monotonic() - started, out, interrupted)
+                    time.monotonic() - started, out, interrupted, len(unfinished))
 
 
-def _run(todo, job, server, out, jobs, gpu, progress, stopping) -> int:
-    """Grade ``todo`` in ``jobs`` threads; GPU questions one submission at a time (a shared
-    GPU would time students against each other)."""
-    from tqdm import tqdm
-
-    jobs = 1 if gpu else jobs
-
-    def work(submission: Submission) -> Result:
-        result = grade(submission, job, server)
-        if stopping.is_set():
-            return result  # cut short by Ctrl-C: not saved, graded again next run
-        if gpu:
-            result = _merge_gpu(results.load(out, submission.student), result)
-        if result.final:
-            results.save(out, result)
-        return result
-
-    count = 0
-    with ThreadPoolExecutor(max_workers=jobs) as pool, \
-            tqdm(total=len(todo), unit="submission", disable=not progress or not todo,
-                 dynamic_ncols=True) as bar:
-        futures = [pool.submit(work, s) for s in todo]
-        try:
-            for future in as_completed(futures):
-                result = future.result()
-                count += 1
-                bar.set_postfix_str(f"{result.student}: {result.status} {result.total:g}",
-                                    refresh=False)
-                bar.update()
-        except BaseException:
-            stopping.set()
-            for future in futures:
-                future.cancel()
-            server.close()  # ends every student process; running jobs return at once
-            raise
-    return count
-
-
-def _reusable(out: Path, submission: Submission, fingerprint: str) -> bool:
+def reusable(out: Path, submission: Submission, fingerprint: str) -> bool:
+    """Whether ``out`` holds a final result of this very notebook graded this very way."""
     stored = results.load(out, submission.student)
     return stored is not None and stored.final and stored.sha256 == submission.sha256 \
         and stored.fingerprint == fingerprint
 
 
-def _merge_gpu(stored: Result | None, new: Result) -> Result:
-    """The stored result with the GPU questions' cases replaced by ``new``'s."""
-    if stored is None:
-        return new
-    questions = {c["question"] for c in new.cases}
-    keep = [c for c in stored.cases if c["question"] not in questions]
-    status = stored.status if stored.status != "graded" else new.status
-    detail = "; ".join(d for d in (stored.detail, new.detail and f"GPU: {new.detail}") if d)
-    return replace(stored, cases=keep + new.cases, status=status, detail=detail,
-                   final=stored.final and new.final, benchmark=new.benchmark)
-
-
-def _pending(submission: Submission) -> Result:
+def _pending(submission: Submission, unfinished: Unfinished | None) -> Result:
+    why = f"not graded: {unfinished.reason}" if unfinished else "not graded yet (interrupted)"
     return Result(submission.student, submission.source, submission.sha256, "", "error",
-                  "not graded yet (interrupted); run the same command again", final=False,
-                  meta=submission.meta)
+                  f"{why}; run the same command again", final=False, meta=submission.meta,
+                  staff_only={"log": unfinished.log} if unfinished and unfinished.log else {})
 
 
-def _summary(everything, points, done, reused, seconds, out, interrupted) -> Summary:
+def _summary(everything, points, done, reused, seconds, out, interrupted,
+             unfinished) -> Summary:
     statuses = {s: sum(r.status == s for r in everything) for s in results.STATUSES}
     totals = [r.total for r in everything]
     weak = {"filesystem": "student code could read files outside its sandbox",
@@ -273,5 +241,5 @@ def _summary(everything, points, done, reused, seconds, out, interrupted) -> Sum
                        if r.isolation.get(key, "sealed") not in ("sealed", "none")})
     return Summary(len(everything), done, reused, statuses,
                    sum(totals) / len(totals) if totals else 0.0, sum(points.values()),
-                   seconds, out, interrupted, tuple(warnings))
+                   seconds, out, interrupted, tuple(warnings), unfinished)
 

@@ -37,7 +37,7 @@ class Result:
     seconds: float = 0.0
     final: bool = True
     meta: dict = field(default_factory=dict)
-    staff_only: dict = field(default_factory=dict)  # student output; never in feedback
+    staff_only: dict = field(default_factory=dict)  # output, task log; never in feedback
     benchmark: dict = field(default_factory=dict)
 
     def scores(self) -> dict[str, float]:
