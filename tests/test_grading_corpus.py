@@ -25,6 +25,14 @@ def by_function(variants) -> list[list]:
     return [[g[i] for g in groups.values() if i < len(g)] for i in range(depth)]
 
 
+def mutated(group) -> list[str]:
+    """The solution's answer cells with each variant of ``group`` in place of its function."""
+    cells = nbs.solution_cells()
+    for variant in group:
+        cells = [variant.source if nbs.defines(c, variant.function) else c for c in cells]
+    return cells
+
+
 def direct_namespace(cells) -> dict:
     """The notebook's answer cells run in one namespace, as in a kernel (answers call
     each other: cross_entropy_grad uses the student's softmax)."""
@@ -50,10 +58,7 @@ def test_sealed_results_equal_the_direct_path_case_by_case(tmp_path):
     folder.mkdir()
     notebooks = []
     for group in by_function(VARIANTS):
-        cells = nbs.solution_cells()
-        for variant in group:
-            cells = [variant.source if nbs.defines(c, variant.function) else c for c in cells]
-        notebooks.append(cells)
+        notebooks.append(cells := mutated(group))
         (folder / f"round{len(notebooks):02d}.ipynb").write_bytes(nbs.notebook(cells))
     summary = grade_folder(folder, out, limits=Limits(timeout=60), progress=False)
     assert summary.statuses["graded"] == len(notebooks)

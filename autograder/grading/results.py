@@ -22,7 +22,7 @@ class Result:
     points, score, passed, hidden, message, diagnosis: [{"name", "explanation"}] of the known
     mistakes that explain a failed case). ``final`` is False when the grader itself
     failed: the next run grades the submission again. ``benchmark``: the assignment's
-    measured run when it had one (accuracy 0..1, seconds, device, torch, points)."""
+    measured run when it had one (accuracy 0..1, seconds, device, torch, points, host)."""
 
     student: str
     source: str

@@ -117,5 +117,8 @@ class RunFolder:
 
 
 def _where() -> dict:
-    return {"host": socket.gethostname(), "job": os.environ.get("SLURM_JOB_ID", ""),
-            "time": time.time()}
+    """This worker: its host, its Slurm job (array job_task, as squeue names it), now."""
+    env = os.environ
+    job = f"{env['SLURM_ARRAY_JOB_ID']}_{env['SLURM_ARRAY_TASK_ID']}" \
+        if "SLURM_ARRAY_JOB_ID" in env else env.get("SLURM_JOB_ID", "")
+    return {"host": socket.gethostname(), "job": job, "time": time.time()}

@@ -114,7 +114,9 @@ class SlurmExecutor:
         return Outcome(_graded(run, count), _unfinished(run, job_id, tasks, out))
 
     def _request(self, batch: Batch) -> list[str]:
-        """sbatch options every task of the run asks for."""
+        """sbatch options every task of the run asks for. Workers start in this process's
+        working directory, so that they import what it imports (``--assignment
+        package.module``)."""
         o = self.options
         memory = GRADER_MB + batch.jobs * batch.limits["memory_mb"]
         return [f"--cpus-per-task={batch.jobs}", f"--mem={memory}M",
@@ -122,7 +124,7 @@ class SlurmExecutor:
                 *([f"--account={o.account}"] if o.account else []),
                 *([f"--time={o.time_limit}"] if o.time_limit else []),
                 *(["--gres=gpu:1"] if batch.gpu else []),
-                f"--chdir={Path(batch.out) / 'slurm'}", *o.extra]
+                f"--chdir={Path.cwd()}", *o.extra]
 
 
 # ----------------------------------------------------------------------------- commands
@@ -185,9 +187,10 @@ def _refuse_if_running(out: Path) -> None:
                          f"end (squeue -j {job_id}) or cancel it (scancel {job_id})")
 
 
-def _appears(path: Path, grace: float = SEEN_GRACE_SECONDS) -> bool:
-    """Whether ``path`` exists here, waiting up to ``grace`` s for a shared filesystem."""
-    deadline = time.monotonic() + grace
+def _appears(path: Path) -> bool:
+    """Whether ``path`` exists here, waiting up to SEEN_GRACE_SECONDS for a shared
+    filesystem to show it."""
+    deadline = time.monotonic() + SEEN_GRACE_SECONDS
     while not path.exists():
         if time.monotonic() > deadline:
             return False
