@@ -37,9 +37,26 @@ GPU_WHEELS  := nbformat==5.11.1 fastjsonschema==2.22.3 jsonschema==4.26.0 \
                traitlets==5.16.1 jupyter-core==5.9.1 platformdirs==4.14.9 mistune==3.4.0
 GPU_PY      := $(if $(wildcard $(PY)),$(PY),python3)
 
-.PHONY: install data test test-fast release grade bench bench-grading wheelhouse gpu-check clean
+.PHONY: install slurm-packages data test test-fast release grade bench bench-grading \
+        wheelhouse gpu-check clean
 
-install: $(STAMP)
+install: $(STAMP) slurm-packages
+
+# The Slurm tests start a single-node cluster from Debian's packages (tests/support/
+# slurm_cluster.py). As root they are installed here where missing; otherwise a note, and
+# those tests skip saying why.
+SLURM_PACKAGES := slurmctld slurmd slurm-client munge
+slurm-packages:
+	@missing=; for c in slurmctld slurmd sbatch munged; do \
+	    PATH="$$PATH:/usr/sbin:/sbin" command -v $$c >/dev/null 2>&1 || missing=1; done; \
+	if [ -z "$$missing" ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    apt-get install -y -q --no-install-recommends $(SLURM_PACKAGES) >/dev/null 2>&1 || \
+	    { apt-get update -q >/dev/null 2>&1 && \
+	      apt-get install -y -q --no-install-recommends $(SLURM_PACKAGES) >/dev/null 2>&1; } || \
+	    echo "note: could not install $(SLURM_PACKAGES); the Slurm tests will skip"; \
+	else echo "note: the Slurm tests need $(SLURM_PACKAGES) (make install as root); they skip"; fi
 
 # torch 2.13.0 (CPU) goes in first when no torch is present, so that the project's
 # torch requirement is already satisfied and pip never resolves a multi-GB CUDA build.
@@ -58,8 +75,9 @@ data: install
 
 # Tests marked serial train on all of MNIST on the CPU: beside another worker, CPU
 # contention would push them over the benchmark's time budget, so they run alone, after.
+# loadgroup: the Slurm tests (xdist_group "slurm") share one worker and one test cluster.
 test: install data
-	$(PY) -m pytest -n 2 -q -m "not serial"
+	$(PY) -m pytest -n 2 --dist loadgroup -q -m "not serial"
 	$(PY) -m pytest -q -m serial
 
 test-fast: install data

@@ -12,7 +12,8 @@ proxy        what checks get in place of student objects (function proxies, Remo
 runner       grades one submission: cases, time limits, restarts
 diagnosis    names the known mistake behind a failed case (replays MISTAKES on its calls)
 results      per-submission results on disk (written as they finish, resumable)
-batch        grades a folder: resume, parallel jobs, progress, outputs
+batch        grades a folder: what to grade (resume), the Job, outputs
+executors/   where it is graded: local threads, or a Slurm job array (docs/scale.md)
 gradebook, feedback, report, leaderboard   the outputs
 cli          command line (``advopt grade``); bench: ``make bench-grading``
 """

@@ -1,9 +1,10 @@
-"""Grade a folder of submissions: resume, parallel jobs, progress bar, outputs.
+"""Grade a folder of submissions: resume, the Job, outputs.
 
-Results are saved per submission as each finishes (results.py); submissions whose
-notebook and grading fingerprint are unchanged since a previous run are not graded
-again. The gradebook, feedback and report are rebuilt from all saved results at the end
-(also after Ctrl-C, with what is done).
+Submissions whose notebook and grading fingerprint are unchanged since a previous run are
+not graded again; the others go to an executor (executors/: threads here, or a Slurm job
+array), which saves each result as it finishes (results.py). The gradebook, feedback and
+report are rebuilt from all saved results at the end (also after Ctrl-C or a failed
+task, with what is done).
 """
 from __future__ import annotations
 
@@ -180,8 +181,6 @@ def fork_server() -> ForkServer:
 def _grade(found, submissions, out, assignment, limits, jobs, gpu, force, progress, executor,
            started, marking) -> Summary:
     module = load_assignment(assignment)
-    if "torch" in sys.modules:  # checks run tiny tensor ops: thread pools only add latency
-        sys.modules["torch"].set_num_threads(1)
     if gpu and not getattr(module, "GPU_QUESTIONS", ()):
         raise InputError(f"assignment {assignment!r} has no GPU questions (GPU_QUESTIONS)")
     if gpu and not (out / "gradebook.csv").exists():

@@ -95,9 +95,9 @@ def main(argv=None) -> int:
         print(f"warning: {warning}", file=sys.stderr)
     print(summary.line())
     if summary.unfinished:
-        print(f"{summary.unfinished} submission(s) not graded: a task failed (the reason and "
-              f"its log: {summary.out / 'report.html'}, Needs attention); run the same "
-              f"command again to grade them", file=sys.stderr)
+        print(f"{summary.unfinished} submission(s) not graded (why, and the task's log: "
+              f"{summary.out / 'report.html'}, Needs attention); run the same command "
+              f"again to grade them", file=sys.stderr)
         return 1
     if summary.interrupted:
         print("run the same command again to grade the rest", file=sys.stderr)

@@ -2,6 +2,7 @@
 its submission finishes. ``grade_all`` is also what a remote worker runs on its share."""
 from __future__ import annotations
 
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import replace
@@ -43,11 +44,13 @@ def grade_all(todo: list[Submission], job: Job, server: ForkServer, out: Path, j
               gpu: bool, on_result: Callable[[Result], None] = lambda result: None) -> int:
     """Grade ``todo`` in ``jobs`` threads, saving each final result into ``out`` as it
     finishes (GPU questions one submission at a time: a shared GPU would time students
-    against each other); ``on_result`` sees each result after it is saved. Returns how
-    many were graded. On an exception (Ctrl-C, GraderError) the server is closed, which
+    against each other); ``on_result`` sees each result once it is saved (one that is
+    not ``final`` is not saved: the grader failed on it). Returns how many were graded. On an exception (Ctrl-C, GraderError) the server is closed, which
     ends every student process, and what was still running is not saved."""
     jobs = 1 if gpu else jobs
     stopping = threading.Event()
+    if "torch" in sys.modules:  # checks run tiny tensor ops: thread pools only add latency
+        sys.modules["torch"].set_num_threads(1)
 
     def work(submission: Submission) -> Result:
         result = grade(submission, job, server)

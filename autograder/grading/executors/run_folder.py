@@ -2,10 +2,12 @@
 by the workers (any machine that sees OUT). Only JSON crosses, never a pickle.
 
     manifest.json            the Batch and the number of shares
+    submitted.json           {"job": the Slurm job id, "time": when it was submitted}
     shares/<i>.json          the submissions of share i (Submission fields, written blocks
                              left out: only the head writes the written pages)
-    started/<i>.json         a worker began share i: {"host", "job", "time", "problem":
-                             why it will not grade, e.g. other grading code, or ""}
+    started/<i>.json         share i's worker is ready: {"host", "job", "time", "launched":
+                             when its process started, "problem": why it will not grade,
+                             e.g. other grading code, or ""}
     progress/<i>.jsonl       one line per submission saved: {"student", "status", "total",
                              "time"}
     done/<i>.json            share i finished: {"host", "job", "time", "graded", "reused"}
@@ -23,6 +25,7 @@ from pathlib import Path
 from autograder.grading.executors import Batch
 from autograder.grading.submissions import Submission
 
+LAUNCHED_ENV = "ADVOPT_LAUNCHED"  # set by the task's script: when the task began (time.time())
 SUBFOLDERS = ("shares", "started", "progress", "done", "logs")
 SHARED_FIELDS = [f.name for f in fields(Submission) if f.name != "written"]
 
@@ -73,11 +76,16 @@ class RunFolder:
     def relative_log(self, i: int, out: Path) -> str:
         return str(self.log(i).relative_to(Path(out).resolve()))
 
+    def mark_submitted(self, job: str) -> None:
+        """The head submitted the run as Slurm job ``job``."""
+        write_json(self.path / "submitted.json", {"job": job, "time": time.time()})
+
     # -- written by a worker
     def mark_started(self, i: int, problem: str = "") -> None:
-        """Share i's worker runs here; ``problem``: why it will not grade (the head stops
-        the run with it)."""
-        write_json(self.started_path(i), {**_where(), "problem": problem})
+        """Share i's worker is ready to grade here; ``problem``: why it will not (the head
+        stops the run with it)."""
+        launched = float(os.environ[LAUNCHED_ENV]) if LAUNCHED_ENV in os.environ else None
+        write_json(self.started_path(i), {**_where(), "launched": launched, "problem": problem})
 
     def record(self, i: int, student: str, status: str, total: float) -> None:
         """Append one saved submission to share i's progress (one writer per share)."""

@@ -35,7 +35,7 @@ from pathlib import Path
 
 from autograder.grading import results
 from autograder.grading.executors import Batch, Outcome, Unfinished
-from autograder.grading.executors.run_folder import RunFolder, write_json
+from autograder.grading.executors.run_folder import LAUNCHED_ENV, RunFolder, write_json
 from autograder.grading.runner import Job
 from autograder.grading.submissions import InputError, Submission
 
@@ -97,6 +97,7 @@ class SlurmExecutor:
                     max(1, min(DEFAULT_MAX_TASKS, math.ceil(len(todo) / SHARE_SIZE))))
         run = RunFolder.create(out, batch, [todo[i::count] for i in range(count)])
         job_id = _submit(run, count, self._request(batch))
+        run.mark_submitted(job_id)
         write_json(out / "slurm" / "active.json", {"job": job_id, "run": run.name})
         if progress:
             print(f"Slurm job {job_id}: {count} task(s); logs in {run.path / 'logs'}",
@@ -137,7 +138,7 @@ def _slurm(*command: str) -> str:
     if proc.returncode != 0:
         message = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else \
             f"exit status {proc.returncode}"
-        raise InputError(f"Slurm refused: {message}")
+        raise InputError(f"{command[0]} failed: {message}")
     return proc.stdout
 
 
@@ -145,7 +146,8 @@ def _submit(run: RunFolder, count: int, request: list[str]) -> str:
     """Write the run's batch script (``task.sh``: one worker on share
     $SLURM_ARRAY_TASK_ID) and submit it as an array of ``count`` tasks; returns the job id."""
     script = run.path / "task.sh"
-    script.write_text(f"#!/bin/sh\nexec {shlex.quote(sys.executable)} -m "
+    script.write_text(f"#!/bin/sh\nexport {LAUNCHED_ENV}=$(date +%s.%N)\n"
+                      f"exec {shlex.quote(sys.executable)} -m "
                       f"autograder.grading.executors.worker {shlex.quote(str(run.path))}\n")
     script.chmod(0o755)
     return _slurm("sbatch", "--parsable", f"--array=0-{count - 1}", "--job-name=advopt-grade",
@@ -266,14 +268,15 @@ def _graded(run: RunFolder, count: int) -> int:
 
 
 def _unfinished(run: RunFolder, job_id: str, tasks: dict, out: Path) -> dict:
-    """Student -> Unfinished for the submissions of tasks that ended without finishing
-    their share (a task that finished may take a moment to show its files here)."""
+    """Student -> Unfinished for the submissions a task did not save a result of: it
+    ended before (killed, cancelled, out of time or memory), or the grader failed on them
+    (a task that finished may take a moment to show its files here)."""
     unfinished = {}
     for i, task in tasks.items():
-        if run.done(i) or task.state == "COMPLETED" and _appears(run.done_path(i)):
-            continue
         graded = {line["student"] for line in run.progress(i)}
-        reason = f"Slurm task {job_id}_{i} ended ({task.state}) before grading it"
+        finished = run.done(i) or task.state == "COMPLETED" and _appears(run.done_path(i))
+        reason = f"Slurm task {job_id}_{i} could not grade it (the grader failed)" \
+            if finished else f"Slurm task {job_id}_{i} ended ({task.state}) before grading it"
         for submission in run.share(i):
             if submission.student not in graded:
                 unfinished[submission.student] = Unfinished(reason, run.relative_log(i, out))

@@ -45,9 +45,9 @@ def main(argv=None) -> int:
         job = folder_grading.make_job(module, Path(batch.submissions), Path(batch.out),
                                       Limits(**batch.limits), batch.gpu)
         problem = "" if job.fingerprint == batch.fingerprint else (
-            f"{socket.gethostname()} grades differently (fingerprint {job.fingerprint}, "
-            f"here {batch.fingerprint}): run the nodes from the same checkout and "
-            f"environment as this machine (docs/scale.md)")
+            f"the grader on {socket.gethostname()} differs from this one (fingerprint "
+            f"{job.fingerprint} there, {batch.fingerprint} here): run the nodes from the "
+            f"same checkout and environment (docs/scale.md)")
         run.mark_started(i, problem)
         if problem:
             print(problem, file=sys.stderr)
@@ -66,9 +66,10 @@ def grade_share(run: RunFolder, i: int, job: Job, server: ForkServer, batch: Bat
           flush=True)
 
     def recorded(result) -> None:
-        run.record(i, result.student, result.status, result.total)
-        print(f"{result.student}: {result.status} {result.total:g} ({result.seconds:.1f} s)",
-              flush=True)
+        if result.final:  # saved; one that is not is graded again next run
+            run.record(i, result.student, result.status, result.total)
+        print(f"{result.student}: {result.status} {result.total:g} ({result.seconds:.1f} s)"
+              f"{'' if result.final else ' not saved: ' + result.detail}", flush=True)
     try:
         graded = grade_all(todo, job, server, out, batch.jobs, batch.gpu, recorded)
     except GraderError as e:
