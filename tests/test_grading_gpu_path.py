@@ -42,10 +42,11 @@ def test_gpu_questions_grade_one_submission_at_a_time(tmp_path, monkeypatch):
     for name in "abcd":
         (folder / f"{name}.ipynb").write_bytes(nbs.notebook(["def double(x):\n    return 2 * x\n"
                                                              "def speed():\n    return 5"]))
-    running, most = [], []
+    running, most, graded = [], [], []
     real_grade = local.grade
 
     def watched(submission, job, server):
+        graded.append(submission.student)
         running.append(submission)
         most.append(len(running))
         time.sleep(0.2)
@@ -60,3 +61,10 @@ def test_gpu_questions_grade_one_submission_at_a_time(tmp_path, monkeypatch):
     most.clear()
     grade_folder(folder, out, "tests.grading_fixture", limits, jobs=4, gpu=True, progress=False)
     assert max(most) == 1 and len(most) == 4
+    graded.clear()
+    again = grade_folder(folder, out, "tests.grading_fixture", limits, gpu=True, progress=False)
+    assert graded == [] and again.reused == 4, "GPU questions graded once, kept after"
+    (folder / "a.ipynb").write_bytes(nbs.notebook(["def double(x):\n    return x"]))
+    grade_folder(folder, out, "tests.grading_fixture", limits, progress=False)
+    grade_folder(folder, out, "tests.grading_fixture", limits, gpu=True, progress=False)
+    assert graded == ["a", "a"], "a changed notebook: its CPU and GPU questions graded again"

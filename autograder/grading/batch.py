@@ -188,8 +188,8 @@ def _grade(found, submissions, out, assignment, limits, jobs, gpu, force, progre
     out.mkdir(parents=True, exist_ok=True)
     job = make_job(module, submissions, out, limits, gpu)
     batch = Batch(assignment, str(submissions.resolve()), str(out.resolve()), limits.__dict__,
-                  gpu, jobs, job.fingerprint)
-    todo = [s for s in found if gpu or force or not reusable(out, s, job.fingerprint)]
+                  gpu, jobs, job.fingerprint, force)
+    todo = [s for s in found if force or not reusable(out, s, job.fingerprint, gpu)]
     done, unfinished, interrupted, failure = 0, {}, False, None
     try:
         outcome = executor.run(todo, batch, job, progress)
@@ -215,11 +215,12 @@ def _grade(found, submissions, out, assignment, limits, jobs, gpu, force, progre
                     time.monotonic() - started, out, interrupted, len(unfinished))
 
 
-def reusable(out: Path, submission: Submission, fingerprint: str) -> bool:
-    """Whether ``out`` holds a final result of this very notebook graded this very way."""
+def reusable(out: Path, submission: Submission, fingerprint: str, gpu: bool = False) -> bool:
+    """Whether ``out`` holds a final result of this very notebook graded this very way
+    (``gpu``: its GPU questions by the --gpu run of that ``fingerprint``)."""
     stored = results.load(out, submission.student)
     return stored is not None and stored.final and stored.sha256 == submission.sha256 \
-        and stored.fingerprint == fingerprint
+        and (stored.gpu_fingerprint if gpu else stored.fingerprint) == fingerprint
 
 
 def _pending(submission: Submission, unfinished: Unfinished | None) -> Result:

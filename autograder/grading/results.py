@@ -39,6 +39,7 @@ class Result:
     meta: dict = field(default_factory=dict)
     staff_only: dict = field(default_factory=dict)  # output, task log; never in feedback
     benchmark: dict = field(default_factory=dict)
+    gpu_fingerprint: str = ""  # of the --gpu run whose cases are merged in ("" before one)
 
     def scores(self) -> dict[str, float]:
         """Points per question (questions without cases here are absent)."""

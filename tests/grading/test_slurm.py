@@ -8,6 +8,7 @@ questions one per (stand-in) GPU; the bad inputs' one message each.
 """
 import json
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -182,3 +183,29 @@ def test_an_out_the_nodes_cannot_see_is_one_message(cluster, tmp_path, monkeypat
     assert grade(folder, out, "--executor", "slurm") == 2
     assert "the compute nodes cannot see this folder" in one_message(capsys.readouterr())
     assert not (out / "results").exists()
+
+
+def test_a_grader_that_cannot_start_on_the_nodes_is_one_message(cluster, tmp_path, capsys):
+    folder = tmp_path / "submissions"
+    folder.mkdir()
+    (folder / "alice.ipynb").write_bytes(nbs.notebook(nbs.solution_cells()))
+    broken = "--sbatch=--export=ALL,PYTHONHOME=/nonexistent"  # no Python on the node
+    assert grade(folder, tmp_path / "graded", "--executor", "slurm", broken) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("advopt grade: the grader did not start (Slurm task 0 on ")
+    assert "Traceback" not in err and "No module named 'encodings'" in err
+
+
+def test_a_node_with_other_grading_code_is_one_message(cluster, tmp_path, capsys):
+    folder, other = tmp_path / "submissions", tmp_path / "other-checkout"
+    folder.mkdir()
+    (folder / "alice.ipynb").write_bytes(nbs.notebook(nbs.solution_cells()))
+    shutil.copytree(ROOT / "autograder", other / "autograder",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    with open(other / "autograder" / "grading" / "runner.py", "a") as f:
+        f.write("# another version\n")
+    there = f"--sbatch=--chdir={other}"  # workers import autograder from their folder
+    assert grade(folder, tmp_path / "graded", "--executor", "slurm", there) == 2
+    message = one_message(capsys.readouterr())
+    assert "differs from this one" in message and "same checkout" in message
+    assert not (tmp_path / "graded" / "results").exists()

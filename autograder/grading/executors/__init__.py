@@ -35,7 +35,9 @@ from autograder.grading.submissions import Submission
 @dataclass(frozen=True)
 class Batch:
     """What a run grades with, as plain data: what a worker needs to build the same Job.
-    ``limits``: runner.Limits as a dict; ``jobs``: submissions graded at once per worker."""
+    ``limits``: runner.Limits as a dict; ``jobs``: submissions graded at once per worker;
+    ``force``: grade even those with a reusable result (else a worker skips them: a
+    requeued task does not grade its share twice)."""
 
     assignment: str
     submissions: str     # the submissions folder (absolute)
@@ -44,6 +46,7 @@ class Batch:
     gpu: bool
     jobs: int
     fingerprint: str     # the Job's: grading code and settings
+    force: bool = False
 
 
 @dataclass(frozen=True)

@@ -79,12 +79,14 @@ def grade_all(todo: list[Submission], job: Job, server: ForkServer, out: Path, j
 
 
 def _merge_gpu(stored: Result | None, new: Result) -> Result:
-    """The stored result with the GPU questions' cases replaced by ``new``'s."""
+    """The stored result with the GPU questions' cases replaced by ``new``'s, marked as
+    graded by ``new``'s (GPU) grading."""
     if stored is None:
-        return new
+        return replace(new, gpu_fingerprint=new.fingerprint)
     questions = {c["question"] for c in new.cases}
     keep = [c for c in stored.cases if c["question"] not in questions]
     status = stored.status if stored.status != "graded" else new.status
     detail = "; ".join(d for d in (stored.detail, new.detail and f"GPU: {new.detail}") if d)
     return replace(stored, cases=keep + new.cases, status=status, detail=detail,
-                   final=stored.final and new.final, benchmark=new.benchmark)
+                   final=stored.final and new.final, benchmark=new.benchmark,
+                   gpu_fingerprint=new.fingerprint)

@@ -10,7 +10,7 @@ marker says so, the head stops the run). Then it grades the share with
 ``local.grade_all``, exactly as a local run does: each result saved as it finishes, one
 progress line per result, ``done/<i>.json`` once the whole share is graded. Killed at
 any point, it leaves the submissions it had not finished without a result. A submission
-with a reusable result already (a requeued task, a rerun) is skipped.
+with a reusable result already (a requeued task) is skipped, unless the run is --force.
 Exit status: 0 done, 1 the grader failed, 3 this node grades differently.
 """
 from __future__ import annotations
@@ -60,8 +60,8 @@ def main(argv=None) -> int:
 def grade_share(run: RunFolder, i: int, job: Job, server: ForkServer, batch: Batch) -> int:
     out = Path(batch.out)
     share = run.share(i)
-    todo = [s for s in share if not (batch.gpu and _merged_before(run, i, s.student))
-            and (batch.gpu or not folder_grading.reusable(out, s, job.fingerprint))]
+    todo = [s for s in share if batch.force
+            or not folder_grading.reusable(out, s, job.fingerprint, batch.gpu)]
     print(f"share {i} on {socket.gethostname()}: {len(todo)} to grade of {len(share)}",
           flush=True)
 
@@ -78,11 +78,6 @@ def grade_share(run: RunFolder, i: int, job: Job, server: ForkServer, batch: Bat
     run.mark_done(i, graded, len(share) - len(todo))
     return 0
 
-
-def _merged_before(run: RunFolder, i: int, student: str) -> bool:
-    """GPU questions are graded again on every run; within one run a requeued task skips
-    what an earlier attempt of it already merged."""
-    return any(line["student"] == student for line in run.progress(i))
 
 
 if __name__ == "__main__":
