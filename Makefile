@@ -37,7 +37,7 @@ GPU_WHEELS  := nbformat==5.11.1 fastjsonschema==2.22.3 jsonschema==4.26.0 \
                traitlets==5.16.1 jupyter-core==5.9.1 platformdirs==4.14.9 mistune==3.4.0
 GPU_PY      := $(if $(wildcard $(PY)),$(PY),python3)
 
-.PHONY: install slurm-packages data test test-fast release grade bench bench-grading \
+.PHONY: install slurm-packages data lint test test-fast release grade bench bench-grading \
         wheelhouse gpu-check clean
 
 install: $(STAMP) slurm-packages
@@ -73,6 +73,11 @@ $(STAMP): pyproject.toml
 data: install
 	@$(PY) autograder/mnist/data.py fetch
 
+# ruff (pyflakes, pycodestyle, lines within 100) and mypy (config in pyproject.toml).
+lint: install
+	$(PY) -m ruff check autograder/
+	$(PY) -m mypy
+
 # Tests marked serial train on all of MNIST on the CPU: beside another worker, CPU
 # contention would push them over the benchmark's time budget, so they run alone, after.
 # loadgroup: the Slurm tests (xdist_group "slurm") share one worker and one test cluster.
@@ -83,8 +88,12 @@ test: install data
 test-fast: install data
 	$(PY) -m pytest -q -m "not slow and not serial"
 
-release: install data
-	$(PY) -m autograder.release
+# `make release` releases every assignment; `make release ASSIGNMENT=optimization` one
+# (ASSIGNMENT's default is for `make grade` only). MNIST is fetched only for mnist.
+RELEASE := $(if $(filter command line environment,$(origin ASSIGNMENT)),$(ASSIGNMENT))
+
+release: install $(if $(filter-out optimization,$(or $(RELEASE),all)),data)
+	$(PY) -m autograder.release $(RELEASE)
 
 grade: install $(if $(filter mnist,$(ASSIGNMENT)),data)
 	$(PY) -m autograder.cli grade "$(SUBMISSIONS)" --out "$(OUT)" --assignment $(ASSIGNMENT) --jobs $(JOBS) --timeout $(TIMEOUT) $(if $(GPU),--gpu,) $(if $(MANUAL),--manual "$(MANUAL)",) $(if $(ANONYMOUS),--anonymous,) \

@@ -19,8 +19,9 @@ from dataclasses import dataclass
 
 from autograder.cases import CaseResult, run_case
 from autograder.grading.diagnosis import diagnosed, recording_for
-from autograder.grading.process import SandboxLost, TimeBudget
 from autograder.grading.results import Result, case_record
+from autograder.grading.sandbox.isolation import Plan
+from autograder.grading.sandbox.process import SandboxLost, TimeBudget
 from autograder.grading.submissions import Submission
 
 MAX_STARTS = 4
@@ -51,7 +52,7 @@ class Job:
 
     cases: tuple
     files: dict        # support files written next to the notebook (public checks)
-    plan: dict         # isolation.make_plan
+    plan: Plan         # isolation.make_plan
     limits: Limits
     fingerprint: str
     benchmark: tuple = ()  # (question, read): read(namespace) -> its measurement, or {}
@@ -160,7 +161,8 @@ class _Grading:
             self._problem(_status(lost), f"{case.id}: {text}")
             what = {"timeout": "ran out of time", "died": "ended the student process"}
             if lost.kind in what:
-                self.poisoned.setdefault(lost.target, f"{lost.target} {what[lost.kind]} in {case.id}")
+                self.poisoned.setdefault(lost.target,
+                                         f"{lost.target} {what[lost.kind]} in {case.id}")
             return CaseResult(case, False, text)
         finally:
             self.left -= budget.spent

@@ -11,6 +11,9 @@ throughput   N notebooks graded locally (--jobs 1 and 2) and through Slurm with 
              and the same command again, everything reused: what the head alone costs
 compare      a class graded with --executor slurm and --executor local (--jobs 2), the two
              gradebooks compared row for row; the Slurm command again (all reused)
+head         the head alone for N submissions: the throughput class (graded) copied to N
+             notebooks with their results, then the command with everything reused
+             (reading and hashing N notebooks, loading N results, writing every output)
 
 Notebooks: the reference solution, the unfilled student notebook, then the solution with
 one mutant of tests/mutants/ in place of its function, one notebook per mutant, repeated
@@ -29,21 +32,20 @@ import tempfile
 import time
 from pathlib import Path
 
-TESTS = Path(__file__).resolve().parents[1]
-ROOT = TESTS.parent
-sys.path[:0] = [str(TESTS), str(TESTS / "support")]
+SUPPORT = Path(__file__).resolve().parent
+ROOT = SUPPORT.parents[1]
+sys.path.insert(0, str(SUPPORT))
 
 import grading_notebooks as nbs  # noqa: E402
 import slurm_cluster  # noqa: E402
 from mutant_harness import load_variants  # noqa: E402
-from test_grading_corpus import mutated  # noqa: E402
 
 TIMEOUT = "60"
 
 
 def corpus(folder: Path, n: int) -> Path:
     answers = [nbs.solution_cells(), nbs.student_cells(),
-               *(mutated([variant]) for variant in load_variants())]
+               *(nbs.with_variants([variant]) for variant in load_variants())]
     folder.mkdir(parents=True)
     for i in range(n):
         (folder / f"student{i:03d}.ipynb").write_bytes(nbs.notebook(answers[i % len(answers)]))
@@ -104,6 +106,20 @@ def throughput(work: Path, n: int, task_counts: list[int]) -> list[dict]:
     return rows
 
 
+def head_alone(work: Path, n: int) -> dict:
+    graded, folder, out = work / "local-2", work / f"head-{n}", work / f"head-{n}-out"
+    (out / "results").mkdir(parents=True)
+    folder.mkdir()
+    seeds = sorted((work / "throughput").glob("*.ipynb"))
+    for i in range(n):
+        seed, student = seeds[i % len(seeds)], f"student{i:05d}"
+        os.link(seed, folder / f"{student}.ipynb")
+        result = json.loads((graded / "results" / f"{seed.stem}.json").read_text())
+        (out / "results" / f"{student}.json").write_text(json.dumps({**result,
+                                                                      "student": student}))
+    return {"notebooks": n, "seconds": grade(folder, out, "--executor", "slurm")}
+
+
 def compare(work: Path, n: int, tasks: int) -> dict:
     folder = corpus(work / "class", n)
     local_s = grade(folder, work / "class-local", "--jobs", "2")
@@ -124,6 +140,7 @@ def main(argv=None) -> int:
     p.add_argument("--throughput", type=int, default=40, metavar="N")
     p.add_argument("--tasks", type=int, nargs="+", default=[1, 2, 4])
     p.add_argument("--compare", type=int, default=179, metavar="N")
+    p.add_argument("--head", type=int, nargs="*", default=[1000, 10000], metavar="N")
     p.add_argument("--json", type=Path)
     args = p.parse_args(argv)
     cluster = None
@@ -140,6 +157,8 @@ def main(argv=None) -> int:
         with tempfile.TemporaryDirectory(prefix="advopt-scale-") as work:
             if args.throughput:
                 figures["throughput"] = throughput(Path(work), args.throughput, args.tasks)
+                figures["head"] = [head_alone(Path(work), n) for n in args.head]
+                print(figures["head"], flush=True)
             if args.compare:
                 figures["compare"] = compare(Path(work), args.compare, 2)
                 print(figures["compare"], flush=True)

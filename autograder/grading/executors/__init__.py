@@ -1,11 +1,11 @@
 """Where submissions are graded: the boundary between grading and the machines it runs on.
 
 ``batch.grade_folder`` decides what to grade (``todo``: the submissions without a reusable
-result) and builds the ``Job`` (``batch.make_job``); an executor grades ``todo`` and
+result) and builds the ``Job`` (``batch.folder_job``); an executor grades ``todo`` and
 returns an ``Outcome``; ``batch`` then writes every output from the saved results. Every
 executor keeps three rules:
 
-- each submission is graded by ``runner.grade`` with the ``Job`` that ``batch.make_job``
+- each submission is graded by ``runner.grade`` with the ``Job`` that ``batch.folder_job``
   builds from the run's ``Batch`` on the machine that grades it (same engine, same limits;
   equal fingerprints prove the same grading code and settings);
 - each result is saved with ``results.save`` (atomic) as soon as its submission is graded,

@@ -2,7 +2,6 @@
 its submission finishes. ``grade_all`` is also what a remote worker runs on its share."""
 from __future__ import annotations
 
-import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import replace
@@ -11,7 +10,7 @@ from typing import Callable
 
 from autograder.grading import results
 from autograder.grading.executors import Batch, Outcome
-from autograder.grading.process import ForkServer
+from autograder.grading.sandbox.process import ForkServer
 from autograder.grading.results import Result
 from autograder.grading.runner import Job, grade
 from autograder.grading.submissions import Submission
@@ -44,13 +43,12 @@ def grade_all(todo: list[Submission], job: Job, server: ForkServer, out: Path, j
               gpu: bool, on_result: Callable[[Result], None] = lambda result: None) -> int:
     """Grade ``todo`` in ``jobs`` threads, saving each final result into ``out`` as it
     finishes (GPU questions one submission at a time: a shared GPU would time students
-    against each other); ``on_result`` sees each result once it is saved (one that is
-    not ``final`` is not saved: the grader failed on it). Returns how many were graded. On an exception (Ctrl-C, GraderError) the server is closed, which
-    ends every student process, and what was still running is not saved."""
+    against each other); ``on_result`` sees every result after that (one that is not
+    ``final``, the grader having failed on it, is not saved). Returns how many were
+    graded. On an exception (Ctrl-C, GraderError) the server is closed, which ends every
+    student process, and what was still running is not saved."""
     jobs = 1 if gpu else jobs
     stopping = threading.Event()
-    if "torch" in sys.modules:  # checks run tiny tensor ops: thread pools only add latency
-        sys.modules["torch"].set_num_threads(1)
 
     def work(submission: Submission) -> Result:
         result = grade(submission, job, server)

@@ -23,6 +23,7 @@ from dataclasses import asdict, fields
 from pathlib import Path
 
 from autograder.grading.executors import Batch
+from autograder.grading.outputs import files
 from autograder.grading.submissions import Submission
 
 LAUNCHED_ENV = "ADVOPT_LAUNCHED"  # set by the task's script: when the task began (time.time())
@@ -32,9 +33,7 @@ SHARED_FIELDS = [f.name for f in fields(Submission) if f.name != "written"]
 
 def write_json(path: Path, data) -> None:
     """Write ``data`` to ``path`` atomically (a reader sees the old file or the new one)."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data, sort_keys=True) + "\n")
-    os.replace(tmp, path)
+    files.write_text(path, json.dumps(data, sort_keys=True) + "\n")
 
 
 class RunFolder:

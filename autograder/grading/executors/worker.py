@@ -4,7 +4,7 @@
         (I defaults to $SLURM_ARRAY_TASK_ID)
 
 First it writes ``started/<i>.json`` into the run folder (the head's proof that this node
-sees OUT), builds the run's Job here (``batch.make_job``) and refuses to grade when the
+sees OUT), builds the run's Job here (``batch.folder_job``) and refuses to grade when the
 fingerprint differs from the head's (other grading code or settings on this node: the
 marker says so, the head stops the run). Then it grades the share with
 ``local.grade_all``, exactly as a local run does: each result saved as it finishes, one
@@ -21,12 +21,13 @@ import socket
 import sys
 from pathlib import Path
 
+from autograder.assignment import load_assignment
 from autograder.grading import batch as folder_grading
 from autograder.grading.executors import Batch
 from autograder.grading.executors.local import grade_all
 from autograder.grading.executors.run_folder import RunFolder
-from autograder.grading.process import ForkServer, GraderError
 from autograder.grading.runner import Job, Limits
+from autograder.grading.sandbox.process import ForkServer, GraderError
 
 DIFFERENT_GRADER = 3
 
@@ -41,9 +42,9 @@ def main(argv=None) -> int:
     batch = run.batch()
     server = folder_grading.fork_server()  # imports its libraries meanwhile
     try:
-        module = folder_grading.load_assignment(batch.assignment)
-        job = folder_grading.make_job(module, Path(batch.submissions), Path(batch.out),
-                                      Limits(**batch.limits), batch.gpu)
+        job = folder_grading.folder_job(load_assignment(batch.assignment),
+                                        Path(batch.submissions), Path(batch.out),
+                                        Limits(**batch.limits), batch.gpu)
         problem = "" if job.fingerprint == batch.fingerprint else (
             f"the grader on {socket.gethostname()} differs from this one (fingerprint "
             f"{job.fingerprint} there, {batch.fingerprint} here): run the nodes from the "
