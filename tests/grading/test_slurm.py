@@ -187,7 +187,9 @@ def test_an_out_the_nodes_cannot_see_is_one_message(cluster, tmp_path, monkeypat
     assert not (out / "results").exists()
 
 
-def test_a_grader_that_cannot_start_on_the_nodes_is_one_message(cluster, tmp_path, capsys):
+def test_a_grader_that_cannot_start_on_the_nodes_is_one_message(cluster, tmp_path, capsys,
+                                                                monkeypatch):
+    monkeypatch.setattr(slurm, "SEEN_GRACE_SECONDS", 2)
     folder = tmp_path / "submissions"
     folder.mkdir()
     (folder / "alice.ipynb").write_bytes(nbs.notebook(nbs.solution_cells()))

@@ -13,7 +13,8 @@ compare      a class graded with --executor slurm and --executor local (--jobs 2
              gradebooks compared row for row; the Slurm command again (all reused)
 head         the head alone for N submissions: the throughput class (graded) copied to N
              notebooks with their results, then the command with everything reused
-             (reading and hashing N notebooks, loading N results, writing every output)
+             (reading and hashing N notebooks, loading N results, writing every output);
+             reading and hashing alone timed too
 
 Notebooks: the reference solution, the unfilled student notebook, then the solution with
 one mutant of tests/mutants/ in place of its function, one notebook per mutant, repeated
@@ -34,10 +35,11 @@ from pathlib import Path
 
 SUPPORT = Path(__file__).resolve().parent
 ROOT = SUPPORT.parents[1]
-sys.path.insert(0, str(SUPPORT))
+sys.path[:0] = [str(SUPPORT.parent), str(SUPPORT)]  # as tests/conftest.py: mutants, helpers
 
 import grading_notebooks as nbs  # noqa: E402
 import slurm_cluster  # noqa: E402
+from autograder.grading.submissions import discover  # noqa: E402
 from mutant_harness import load_variants  # noqa: E402
 
 TIMEOUT = "60"
@@ -117,7 +119,10 @@ def head_alone(work: Path, n: int) -> dict:
         result = json.loads((graded / "results" / f"{seed.stem}.json").read_text())
         (out / "results" / f"{student}.json").write_text(json.dumps({**result,
                                                                       "student": student}))
-    return {"notebooks": n, "seconds": grade(folder, out, "--executor", "slurm")}
+    started = time.monotonic()
+    discover(folder)
+    return {"notebooks": n, "read_and_hash_s": time.monotonic() - started,
+            "seconds": grade(folder, out, "--executor", "slurm")}
 
 
 def compare(work: Path, n: int, tasks: int) -> dict:
