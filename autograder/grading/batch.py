@@ -134,10 +134,8 @@ def _grade(options: Options, assignment: Assignment, found: list[Submission],
     try:
         outcome = executor.run(todo, batch, job, options.progress)
         done, unfinished, interrupted = outcome.graded, outcome.unfinished, outcome.interrupted
-    except (KeyboardInterrupt, GraderError) as e:
+    except (KeyboardInterrupt, GraderError) as e:  # the executor has stopped its grading
         interrupted, failure = True, e
-        if _server is not None:
-            _server.close()
     stored = [results.load(out, s.student) for s in found]
     everything = [marking.merge(r if r is not None else _pending(s, unfinished.get(s.student)))
                   for s, r in zip(found, stored)]
