@@ -23,7 +23,6 @@ as needed (a class with a realistic spread of mistakes).
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import statistics
@@ -83,11 +82,6 @@ def task_overheads(out: Path) -> dict:
             "tasks": len(launch)}
 
 
-def gradebook(out: Path) -> dict[str, dict]:
-    with open(out / "gradebook.csv", newline="") as f:
-        return {row["student"]: row for row in csv.DictReader(f)}
-
-
 def throughput(work: Path, n: int, task_counts: list[int]) -> list[dict]:
     folder = corpus(work / "throughput", n)
     rows = []
@@ -130,7 +124,8 @@ def compare(work: Path, n: int, tasks: int) -> dict:
     local_s = grade(folder, work / "class-local", "--jobs", "2")
     slurm_s = grade(folder, work / "class-slurm", "--executor", "slurm", "--tasks", str(tasks),
                     "--jobs", "1")
-    local, remote = gradebook(work / "class-local"), gradebook(work / "class-slurm")
+    local = nbs.read_gradebook(work / "class-local")
+    remote = nbs.read_gradebook(work / "class-slurm")
     differing = sorted(s for s in local.keys() | remote.keys() if local.get(s) != remote.get(s))
     head_s = grade(folder, work / "class-slurm", "--executor", "slurm")
     return {"notebooks": n, "local_jobs2_s": local_s, "slurm_s": slurm_s, "slurm_tasks": tasks,

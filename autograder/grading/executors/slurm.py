@@ -103,7 +103,7 @@ class SlurmExecutor:
             print(f"Slurm job {job_id}: {count} task(s); logs in {run.path / 'logs'}",
                   file=sys.stderr)
         try:
-            tasks = _watch(run, job_id, count, len(todo), progress)
+            tasks = _watch(run, job_id, count, out, len(todo), progress)
         except KeyboardInterrupt:
             _cancel(job_id)
             return Outcome(_graded(run, count), interrupted=True)
@@ -210,9 +210,10 @@ def _refresh(folder: Path) -> None:
 
 
 # ----------------------------------------------------------------------------- watching
-def _watch(run: RunFolder, job_id: str, count: int, total: int, progress: bool) -> dict:
-    """Wait until no task of the array is queued or running, showing progress; returns
-    share index -> its last known task."""
+def _watch(run: RunFolder, job_id: str, count: int, out: Path, total: int,
+           progress: bool) -> dict:
+    """Wait until no task of the array is queued or running, showing progress (``total``
+    submissions); returns share index -> its last known task."""
     from tqdm import tqdm
 
     tasks = {i: _Task() for i in range(count)}
@@ -223,7 +224,7 @@ def _watch(run: RunFolder, job_id: str, count: int, total: int, progress: bool) 
             if states is not None:
                 for i in range(count):
                     tasks[i] = states.get(str(i), _Task(FORGOTTEN, tasks[i].node))
-            _probe(run, tasks, Path(run.batch().out), started)
+            _probe(run, tasks, out, started)
             bar.update(_graded(run, count) - bar.n)
             shown = {"queued": 0, "running": 0, "done": 0, "failed": 0}
             for i, task in tasks.items():
