@@ -14,7 +14,9 @@ compare      a class graded with --executor slurm and --executor local (--jobs 2
 head         the head alone for N submissions: the throughput class (graded) copied to N
              notebooks with their results, then the command with everything reused
              (reading and hashing N notebooks, loading N results, writing every output);
-             reading and hashing alone timed too
+             reading and hashing alone timed too. Copies make every pair of students
+             identical, the worst case of similarity.csv (all pairs kept): at 10,000
+             notebooks that output alone outgrows 23 GB of memory
 
 Notebooks: the reference solution, the unfilled student notebook, then the solution with
 one mutant of tests/mutants/ in place of its function, one notebook per mutant, repeated
@@ -140,7 +142,7 @@ def main(argv=None) -> int:
     p.add_argument("--throughput", type=int, default=40, metavar="N")
     p.add_argument("--tasks", type=int, nargs="+", default=[1, 2, 4])
     p.add_argument("--compare", type=int, default=179, metavar="N")
-    p.add_argument("--head", type=int, nargs="*", default=[1000, 10000], metavar="N")
+    p.add_argument("--head", type=int, nargs="*", default=[179, 1000], metavar="N")
     p.add_argument("--json", type=Path)
     args = p.parse_args(argv)
     cluster = None
