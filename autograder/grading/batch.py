@@ -1,17 +1,16 @@
-"""Grade a folder of submissions: resume, parallel jobs, progress bar, outputs.
+"""Grade a folder of submissions: resume, the Job, outputs.
 
-Results are saved per submission as each finishes (results.py); submissions whose
-notebook and grading fingerprint are unchanged since a previous run are not graded
-again. The gradebook, feedback and report are rebuilt from all saved results at the end
-(also after Ctrl-C, with what is done).
+Submissions whose notebook and grading fingerprint are unchanged since a previous run are
+not graded again; the others go to an executor (executors/: threads here, or a Slurm job
+array), which saves each result as it finishes (results.py). The gradebook, feedback and
+report are rebuilt from all saved results at the end (also after Ctrl-C or a failed
+task, with what is done).
 """
 from __future__ import annotations
 
 import atexit
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.assignment import Assignment, load_assignment
@@ -22,9 +21,11 @@ from autograder.grading.outputs import (exports, feedback, gradebook, leaderboar
                                         similarity, written)
 from autograder.grading.outputs.run import Run
 from autograder.notebooks import master_path
+from autograder.grading.executors import Batch, Executor, Unfinished
+from autograder.grading.executors.local import LocalExecutor
 from autograder.grading.results import Result
 from autograder.grading.job import make_job
-from autograder.grading.runner import Limits, grade
+from autograder.grading.runner import Job, Limits
 from autograder.grading.sandbox.process import ForkServer, GraderError
 from autograder.grading.submissions import InputError, Submission, discover
 
@@ -43,6 +44,7 @@ class Summary:
     out: Path
     interrupted: bool = False
     warnings: tuple = ()
+    unfinished: int = 0   # left ungraded by a failed task (report.html: Needs attention)
 
     def line(self) -> str:
         counts = ", ".join(f"{n} {s}" for s, n in self.statuses.items() if n)
@@ -72,18 +74,22 @@ class Options:
 def grade_folder(submissions, out, assignment: str = "optimization", limits: Limits = Limits(),
                  jobs: int = 2, gpu: bool = False, force: bool = False,
                  progress: bool = True, manual: Path | None = None,
-                 anonymous: bool = False) -> Summary:
+                 anonymous: bool = False, executor: Executor | None = None) -> Summary:
     """Grade every submission in ``submissions`` into ``out``; see the module docstring.
     ``manual``: a filled manual.csv of written scores, checked before anything is graded;
-    ``anonymous``: pseudonyms on the written-answer pages (written.py)."""
+    ``anonymous``: pseudonyms on the written-answer pages (written.py); ``executor``:
+    where submissions are graded (executors/; default: this machine, ``jobs`` threads)."""
     started = time.monotonic()
     options = Options(Path(submissions), Path(out), assignment, limits, jobs, gpu, force,
                       progress, manual, anonymous)
+    if executor is None:
+        fork_server()  # starts now, imports its libraries while we import ours
+        executor = LocalExecutor(fork_server)
+    executor.check()
     found = discover(options.submissions)
     contract = load_assignment(assignment)
     marking = Marking.start(contract.name, options.out, found, manual, anonymous)
-    server = fork_server()  # starts now, imports its libraries while we import ours
-    return _grade(options, contract, found, marking, server, started)
+    return _grade(options, contract, found, marking, executor, started)
 
 
 _server: ForkServer | None = None
@@ -99,31 +105,39 @@ def fork_server() -> ForkServer:
     return _server
 
 
-def _grade(options: Options, assignment: Assignment, found: list[Submission],
-           marking: Marking, server: ForkServer, started: float) -> Summary:
-    out, gpu, limits = options.out, options.gpu, options.limits
+def folder_job(assignment: Assignment, submissions: Path, out: Path, limits: Limits,
+               gpu: bool) -> Job:
+    """The Job every submission of a folder run is graded with: the assignment's GPU
+    questions' cases with ``gpu``, the others without; the submissions and outputs secret.
+    Every machine that grades a run builds it here (executors/worker.py), so equal
+    fingerprints mean the same grading code and settings."""
     gpu_questions = set(assignment.gpu_questions)
-    if gpu and not gpu_questions:
+    cases = tuple(c for c in assignment.cases if (c.question in gpu_questions) == gpu)
+    settings = {"limits": limits.__dict__, "cases": [c.id for c in cases], "gpu": gpu}
+    return make_job(assignment, cases, limits, [submissions, out], gpu=gpu, settings=settings)
+
+
+def _grade(options: Options, assignment: Assignment, found: list[Submission],
+           marking: Marking, executor: Executor, started: float) -> Summary:
+    out, gpu, limits = options.out, options.gpu, options.limits
+    if gpu and not assignment.gpu_questions:
         raise InputError(f"assignment {options.assignment!r} has no GPU questions "
                          "(GPU_QUESTIONS)")
     if gpu and not (out / "gradebook.csv").exists():
         raise InputError(f"{out / 'gradebook.csv'}: not found; grade without --gpu first")
-    cases = tuple(c for c in assignment.cases if (c.question in gpu_questions) == gpu)
     out.mkdir(parents=True, exist_ok=True)
-    settings = {"limits": limits.__dict__, "cases": [c.id for c in cases], "gpu": gpu}
-    job = make_job(assignment, cases, limits, [options.submissions, out], gpu=gpu,
-                   settings=settings)
-    todo = [s for s in found
-            if gpu or options.force or not _reusable(out, s, job.fingerprint)]
-    stopping = threading.Event()
-    done, interrupted, failure = 0, False, None
+    job = folder_job(assignment, options.submissions, out, limits, gpu)
+    batch = Batch(options.assignment, str(options.submissions.resolve()), str(out.resolve()),
+                  limits.__dict__, gpu, options.jobs, job.fingerprint, options.force)
+    todo = [s for s in found if options.force or not reusable(out, s, job.fingerprint, gpu)]
+    done, unfinished, interrupted, failure = 0, {}, False, None
     try:
-        done = _run(todo, job, server, out, options.jobs, gpu, options.progress, stopping)
-    except (KeyboardInterrupt, GraderError) as e:
+        outcome = executor.run(todo, batch, job, options.progress)
+        done, unfinished, interrupted = outcome.graded, outcome.unfinished, outcome.interrupted
+    except (KeyboardInterrupt, GraderError) as e:  # the executor has stopped its grading
         interrupted, failure = True, e
-        server.close()
     stored = [results.load(out, s.student) for s in found]
-    everything = [marking.merge(r if r is not None else _pending(s))
+    everything = [marking.merge(r if r is not None else _pending(s, unfinished.get(s.student)))
                   for s, r in zip(found, stored)]
     points = {**question_points(assignment.cases), **marking.points}
     similar = similarity.similar_pairs(found, assignment.cases,
@@ -133,7 +147,7 @@ def _grade(options: Options, assignment: Assignment, found: list[Submission],
     if isinstance(failure, GraderError):
         raise failure
     return _summary(everything, points, done, len(found) - len(todo),
-                    time.monotonic() - started, out, interrupted)
+                    time.monotonic() - started, out, interrupted, len(unfinished))
 
 
 OUTPUTS = (written, gradebook, exports, feedback, similarity, report,  # in this order
@@ -146,69 +160,23 @@ def write_outputs(out: Path, run: Run) -> None:
         output.write(out, run)
 
 
-def _run(todo, job, server, out, jobs, gpu, progress, stopping) -> int:
-    """Grade ``todo`` in ``jobs`` threads; GPU questions one submission at a time (a shared
-    GPU would time students against each other)."""
-    from tqdm import tqdm
-
-    jobs = 1 if gpu else jobs
-
-    def work(submission: Submission) -> Result:
-        result = grade(submission, job, server)
-        if stopping.is_set():
-            return result  # cut short by Ctrl-C: not saved, graded again next run
-        if gpu:
-            result = _merge_gpu(results.load(out, submission.student), result)
-        if result.final:
-            results.save(out, result)
-        return result
-
-    count = 0
-    with ThreadPoolExecutor(max_workers=jobs) as pool, \
-            tqdm(total=len(todo), unit="submission", disable=not progress or not todo,
-                 dynamic_ncols=True) as bar:
-        futures = [pool.submit(work, s) for s in todo]
-        try:
-            for future in as_completed(futures):
-                result = future.result()
-                count += 1
-                bar.set_postfix_str(f"{result.student}: {result.status} {result.total:g}",
-                                    refresh=False)
-                bar.update()
-        except BaseException:
-            stopping.set()
-            for future in futures:
-                future.cancel()
-            server.close()  # ends every student process; running jobs return at once
-            raise
-    return count
-
-
-def _reusable(out: Path, submission: Submission, fingerprint: str) -> bool:
+def reusable(out: Path, submission: Submission, fingerprint: str, gpu: bool = False) -> bool:
+    """Whether ``out`` holds a final result of this very notebook graded this very way
+    (``gpu``: its GPU questions by the --gpu run of that ``fingerprint``)."""
     stored = results.load(out, submission.student)
     return stored is not None and stored.final and stored.sha256 == submission.sha256 \
-        and stored.fingerprint == fingerprint
+        and (stored.gpu_fingerprint if gpu else stored.fingerprint) == fingerprint
 
 
-def _merge_gpu(stored: Result | None, new: Result) -> Result:
-    """The stored result with the GPU questions' cases replaced by ``new``'s."""
-    if stored is None:
-        return new
-    questions = {c["question"] for c in new.cases}
-    keep = [c for c in stored.cases if c["question"] not in questions]
-    status = stored.status if stored.status != "graded" else new.status
-    detail = "; ".join(d for d in (stored.detail, new.detail and f"GPU: {new.detail}") if d)
-    return replace(stored, cases=keep + new.cases, status=status, detail=detail,
-                   final=stored.final and new.final, benchmark=new.benchmark)
-
-
-def _pending(submission: Submission) -> Result:
+def _pending(submission: Submission, unfinished: Unfinished | None) -> Result:
+    why = f"not graded: {unfinished.reason}" if unfinished else "not graded yet (interrupted)"
     return Result(submission.student, submission.source, submission.sha256, "", "error",
-                  "not graded yet (interrupted); run the same command again", final=False,
-                  meta=submission.meta)
+                  f"{why}; run the same command again", final=False, meta=submission.meta,
+                  staff_only={"log": unfinished.log} if unfinished and unfinished.log else {})
 
 
-def _summary(everything, points, done, reused, seconds, out, interrupted) -> Summary:
+def _summary(everything, points, done, reused, seconds, out, interrupted,
+             unfinished) -> Summary:
     statuses = {s: sum(r.status == s for r in everything) for s in results.STATUSES}
     totals = [r.total for r in everything]
     weak = {"filesystem": "student code could read files outside its sandbox",
@@ -218,5 +186,5 @@ def _summary(everything, points, done, reused, seconds, out, interrupted) -> Sum
                        if r.isolation.get(key, "sealed") not in ("sealed", "none")})
     return Summary(len(everything), done, reused, statuses,
                    sum(totals) / len(totals) if totals else 0.0, sum(points.values()),
-                   seconds, out, interrupted, tuple(warnings))
+                   seconds, out, interrupted, tuple(warnings), unfinished)
 

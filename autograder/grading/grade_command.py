@@ -3,17 +3,21 @@
     advopt grade SUBMISSIONS [--out graded] [--assignment optimization] [--jobs 2]
                  [--timeout 120] [--memory 2048] [--force] [--gpu] [--quiet]
                  [--manual manual.csv] [--anonymous]
+                 [--executor slurm [--partition P] [--account A] [--time-limit T]
+                  [--tasks N] [--sbatch OPTION ...]]
 
 SUBMISSIONS: notebooks or grader.export() zips, a Gradescope export or a Canvas bulk
 download. Writes OUT/gradebook.csv, OUT/results/, OUT/feedback/, OUT/report.html, and
 for written questions OUT/written/<question>.html and OUT/manual.csv to fill in.
 Interrupted? Run the same command again: finished submissions are kept.
+With --executor slurm the submissions are graded by a Slurm job array (docs/scale.md).
 """
 from __future__ import annotations
 
 import argparse
 import sys
 
+from autograder.grading.executors.slurm import SHARE_SIZE, SlurmExecutor, SlurmOptions
 from autograder.grading.sandbox.process import GraderError
 from autograder.grading.runner import Limits
 from autograder.grading.submissions import InputError
@@ -41,7 +45,30 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--anonymous", action="store_true",
                    help="pseudonyms instead of student ids on the written-answer pages")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--executor", choices=("local", "slurm"), default="local",
+                   help="where submissions are graded: this machine (default) or a Slurm "
+                        "job array (OUT on a filesystem the nodes share)")
+    slurm = p.add_argument_group("Slurm (--executor slurm; docs/scale.md)")
+    slurm.add_argument("--partition", default="", help="partition (default: Slurm's)")
+    slurm.add_argument("--account", default="", help="account to charge")
+    slurm.add_argument("--time-limit", default="",
+                       help="per task, in Slurm's format: minutes, H:MM:SS or D-HH:MM "
+                            "(default: the partition's)")
+    slurm.add_argument("--tasks", type=int, default=None,
+                       help="array tasks, each grading a share with --jobs threads "
+                            f"(default: one per {SHARE_SIZE} submissions); with --gpu, one "
+                            "GPU each: the GPUs used at once")
+    slurm.add_argument("--sbatch", action="append", default=[], metavar="OPTION",
+                       help="a further sbatch option, e.g. --sbatch=--qos=short (repeatable)")
     return p
+
+
+def executor(args):
+    """The executor the options ask for (None: this machine)."""
+    if args.executor == "local":
+        return None
+    return SlurmExecutor(SlurmOptions(args.partition, args.account, args.time_limit,
+                                      args.tasks, tuple(args.sbatch)))
 
 
 def main(argv=None) -> int:
@@ -57,7 +84,7 @@ def main(argv=None) -> int:
                                Limits(timeout=args.timeout, memory_mb=args.memory),
                                jobs=args.jobs, gpu=args.gpu, force=args.force,
                                progress=not args.quiet, manual=args.manual or None,
-                               anonymous=args.anonymous)
+                               anonymous=args.anonymous, executor=executor(args))
     except InputError as e:
         print(f"advopt grade: {e}", file=sys.stderr)
         return 2
@@ -67,6 +94,11 @@ def main(argv=None) -> int:
     for warning in summary.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(summary.line())
+    if summary.unfinished:
+        print(f"{summary.unfinished} submission(s) not graded (why, and the task's log: "
+              f"{summary.out / 'report.html'}, Needs attention); run the same command "
+              f"again to grade them", file=sys.stderr)
+        return 1
     if summary.interrupted:
         print("run the same command again to grade the rest", file=sys.stderr)
         return 130

@@ -36,8 +36,9 @@ def sealed() -> bool:
     return info.get("filesystem") == "sealed" and info.get("pid") == "private"
 
 
-def grade_everything(work: Path) -> dict:
-    """Grade every attack (and one honest submission) with the CLI; return the run."""
+def grade_everything(work: Path, *options: str) -> dict:
+    """Grade every attack (and one honest submission) with the CLI, ``options`` added to
+    its command line (e.g. another executor); return the run."""
     folder, out = work / "submissions", work / "graded"
     folder.mkdir()
     out.mkdir()
@@ -60,7 +61,7 @@ def grade_everything(work: Path) -> dict:
     hidden_digest = hashlib.sha256(HIDDEN_FILE.read_bytes()).hexdigest()
     started = time.monotonic()
     code = main([str(folder), "--out", str(out), "--jobs", "2", "--timeout", str(TIMEOUT),
-                 "--memory", "1024", "--quiet"])
+                 "--memory", "1024", "--quiet", *options])
     with open(out / "gradebook.csv", newline="") as f:
         rows = {row["student"]: row for row in csv.DictReader(f)}
     return {"code": code, "rows": rows, "out": out, "attacks": attacks, "marker": marker,
@@ -78,6 +79,15 @@ def test_corpus_is_large_and_documented():
 def test_hostile_submissions_earn_only_what_their_honest_code_earns(tmp_path):
     """One run for the whole corpus (a single test: xdist would repeat a shared fixture)."""
     graded = grade_everything(tmp_path)
+    assert_breached_nothing(graded)
+    hangs = sum(a.status == "timeout" for a in graded["attacks"])
+    assert graded["seconds"] < 60 + hangs * TIMEOUT
+
+
+def assert_breached_nothing(graded: dict) -> None:
+    """Every attack scored what its honest code earns (never more) with the status it
+    deserves; no pickle loaded, no file of the grader, the submissions or the outputs
+    touched."""
     assert graded["code"] == 0
     rows = graded["rows"]
     assert set(rows) == {a.name for a in graded["attacks"]} | {"honest"}
@@ -97,5 +107,3 @@ def test_hostile_submissions_earn_only_what_their_honest_code_earns(tmp_path):
         assert path.read_bytes() == content
     assert hashlib.sha256(HIDDEN_FILE.read_bytes()).hexdigest() == graded["hidden_digest"]
     assert not list(graded["out"].rglob("planted_by_student.json"))
-    hangs = sum(a.status == "timeout" for a in graded["attacks"])
-    assert graded["seconds"] < 60 + hangs * TIMEOUT

@@ -7,7 +7,7 @@ import pytest
 
 import grading_notebooks as nbs
 from autograder.cases import run_case
-from autograder.grading import batch
+from autograder.grading.executors import local
 from autograder.grading.batch import grade_folder
 from autograder.grading.grade_command import main
 from autograder.grading.runner import Limits
@@ -67,17 +67,17 @@ def test_grading_writes_every_output_with_correct_scores(folder, tmp_path, capsy
 
 def test_reruns_reuse_results_and_resume_after_an_interruption(folder, tmp_path, monkeypatch):
     out = tmp_path / "graded"
-    real_grade = batch.grade
+    real_grade = local.grade
 
     def interrupted(submission, job, server):
         if submission.student == "carol":
             raise KeyboardInterrupt
         return real_grade(submission, job, server)
-    monkeypatch.setattr(batch, "grade", interrupted)
+    monkeypatch.setattr(local, "grade", interrupted)
     first = grade_folder(folder, out, limits=LIMITS, jobs=1, progress=False)
     assert first.interrupted
     assert nbs.read_gradebook(out)["carol"]["detail"].startswith("not graded yet")
-    monkeypatch.setattr(batch, "grade", real_grade)
+    monkeypatch.setattr(local, "grade", real_grade)
     kept = {p.name for p in (out / "results").glob("*.json")}
     assert "alice.json" in kept and "carol.json" not in kept
     second = grade_folder(folder, out, limits=LIMITS, progress=False)

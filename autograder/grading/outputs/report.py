@@ -3,7 +3,8 @@
 Sections, in the order a TA works through them:
 
     needs attention      submissions not graded normally (timeout, error, invalid, notebook
-                         errors) with the reason and a link to their feedback
+                         errors) with the reason and a link to their feedback; left
+                         ungraded by a failed task (executors): a link to its log
     every student        per-question scores, total, max, status, links to feedback and
                          results JSON; click a column header to sort (inline script, offline)
     common mistakes      per question, the diagnosed mistakes (``case["diagnosis"]``) with the
@@ -136,7 +137,9 @@ def leaderboard(results) -> list:
 
 
 def _attention_section(results) -> str:
-    rows = [[_link(feedback_href(r.student), r.student), _status(r.status), reason]
+    rows = [[_link(feedback_href(r.student), r.student), _status(r.status),
+             _Html(f"{_text(reason)} {_link(quote(r.staff_only['log']), 'task log')}")
+             if r.staff_only.get("log") else reason]
             for r, reason in needs_attention(results)]
     if not rows:
         return "<h2 id=attention>Needs attention</h2><p>Every submission was graded normally.</p>"
