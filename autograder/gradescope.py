@@ -11,6 +11,11 @@ Layout (Gradescope's; the root is ``$ADVOPT_GRADESCOPE_ROOT``, default ``/autogr
                        result (``results/<student>.json``: every message and all captured
                        output)
 
+Before anything is graded, the release's submission limit (``autograder.submission_limit``:
+graded submissions per time window, from Gradescope's ``ROOT/submission_metadata.json``)
+may refuse the submission: results.json then shows the best previous graded result under
+a message saying when the next graded submission is possible.
+
 Only the notebook is read from the submission (as JSON; nothing unpickled or
 extracted). Student code runs in its own sandboxed process (autograder.grading); the
 checks and expected values stay in this process.
@@ -32,11 +37,14 @@ import sys
 import time
 from pathlib import Path
 
+from autograder import submission_limit
+from autograder.assignment import Assignment, load_assignment
 from autograder.cases import questions
-from autograder.grading import isolation, results
-from autograder.grading.batch import load_assignment, secret_paths, support_files
-from autograder.grading.process import ForkServer
-from autograder.grading.runner import Job, Limits, grade
+from autograder.grading import results
+from autograder.grading.job import make_job
+from autograder.grading.runner import Limits, grade
+from autograder.grading.sandbox import isolation
+from autograder.grading.sandbox.process import ForkServer
 from autograder.grading.submissions import InputError, Submission, read_folder
 from autograder.measurement import gradescope_entries
 
@@ -51,11 +59,11 @@ TIMEOUT_ENV = "ADVOPT_GRADESCOPE_TIMEOUT"
 TIMEOUT = 540.0
 
 
-def limits_for(checks_module) -> Limits:
+def limits_for(assignment: Assignment) -> Limits:
     """Sandbox limits inside the assignment's Gradescope container."""
     from autograder.release.resources import limits_of
 
-    container_mb = limits_of(checks_module)["memory_limit"] >> 20
+    container_mb = limits_of(assignment)["memory_limit"] >> 20
     # the grader, the fork server and their libraries take about 512 MB of the container
     memory_mb = max(container_mb // 4, container_mb - 1024)
     try:
@@ -72,28 +80,26 @@ def hidden_visibility() -> str:
     return value
 
 
-def grade_submission(assignment: str, root: Path) -> dict:
-    """Grade ROOT/submission; write ROOT/results/results.json; return its content."""
-    module = load_assignment(assignment)
-    if "torch" in sys.modules:  # as in make grade: the checks' reference runs on one thread
-        sys.modules["torch"].set_num_threads(1)
+def grade_submission(assignment: str, root: Path, preface: str = "") -> dict:
+    """Grade ROOT/submission; write ROOT/results/results.json (``preface`` on top of its
+    output); return its content."""
+    contract = load_assignment(assignment)
     visibility = hidden_visibility()
     out = root / "results"
     out.mkdir(parents=True, exist_ok=True)
     submission = _submission(root / "submission")
-    limits = limits_for(module)
-    plan = isolation.protect(isolation.make_plan(
-        secret_paths(module, root / "source", out, root / "submission"), limits,
-        uid=isolation.student_uid_base()))
-    job = Job(tuple(module.CASES), support_files(module), plan, limits, fingerprint="",
-              benchmark=getattr(module, "BENCHMARK", None))
+    limits = limits_for(contract)
+    job = make_job(contract, contract.cases, limits,
+                   [root / "source", out, root / "submission"], protect=True)
     try:
         with ForkServer() as server:
             result = grade(submission, job, server)
     finally:
-        isolation.restore(plan)
+        isolation.restore(job.plan)
     results.save(out, result)
-    report = results_json(result, questions(module.CASES), visibility)
+    report = results_json(result, questions(contract.cases), visibility)
+    if preface:
+        report["output"] = f"{preface}\n\n{report['output']}"
     (out / "results.json").write_text(json.dumps(report, indent=1))
     return report
 
@@ -130,6 +136,11 @@ def results_json(result, points: dict[str, float], visibility: str) -> dict:
     return report
 
 
+def _write_results(root: Path, report: dict) -> None:
+    (root / "results").mkdir(parents=True, exist_ok=True)
+    (root / "results" / "results.json").write_text(json.dumps(report, indent=1))
+
+
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) != 1:
@@ -137,12 +148,18 @@ def main(argv=None) -> int:
         return 2
     started = time.monotonic()
     root = Path(os.environ.get(ROOT_ENV, "/autograder"))
+    limit = submission_limit.check(root)
+    if limit.staff:  # stdout: shown to the course staff only
+        print(f"autograder: {limit.staff}")
+    if not limit.grade and limit.results is not None:
+        _write_results(root, limit.results)
+        print(f"autograder: not graded, over the submission limit: {limit.student}")
+        return 0
     try:
-        report = grade_submission(argv[0], root)
+        report = grade_submission(argv[0], root, limit.student)
     except InputError as e:  # no gradable submission: say so to the student
-        (root / "results").mkdir(parents=True, exist_ok=True)
-        (root / "results" / "results.json").write_text(json.dumps(
-            {"score": 0, "output": f"Not graded: {e}", "tests": []}, indent=1))
+        _write_results(root, {"score": 0, "output": f"Not graded: {e}", "tests": [],
+                              "extra_data": submission_limit.not_graded_mark()})
         print(f"autograder: {e}", file=sys.stderr)
         return 0
     maximum = sum(t["max_score"] for t in report["tests"])

@@ -26,7 +26,7 @@ class Measurement:
     seconds: the timed part, or None when the run failed before it ended; device: where
     it trained (a GPU's name or "cpu"); torch: the version it trained with; points: what
     the question's cases gave it; error: why it earns nothing ("" when it counts: it ran
-    within its budget, from an untrained model).
+    within its budget, from an untrained model); host: the machine it ran on (a Slurm node).
     """
 
     accuracy: float
@@ -35,6 +35,7 @@ class Measurement:
     torch: str
     points: float = 0.0
     error: str = ""
+    host: str = ""
 
     @property
     def counts(self) -> bool:
@@ -71,7 +72,8 @@ class Measurement:
         seconds = values.get("seconds")
         return cls(float(values["accuracy"]), None if seconds is None else float(seconds),
                    str(values["device"]), str(values.get("torch", "")),
-                   float(values.get("points", 0.0)), str(values.get("error", "")))
+                   float(values.get("points", 0.0)), str(values.get("error", "")),
+                   str(values.get("host", "")))
 
 
 def ranked(items: list, measurement_of: Callable = lambda item: item) -> list:
@@ -98,8 +100,9 @@ class Benchmark:
 def gradescope_entries(measurement: Measurement) -> list[dict]:
     """Gradescope's leaderboard columns for one submission: test accuracy in % (0 for a
     run that does not count, so it never tops the board), training seconds, device."""
-    accuracy = round(100 * measurement.accuracy, 2) if measurement.counts else 0.0
-    seconds = round(measurement.seconds, 2) if measurement.counts else "failed"
+    timed = measurement.seconds if measurement.counts else None
+    accuracy = round(100 * measurement.accuracy, 2) if timed is not None else 0.0
+    seconds = round(timed, 2) if timed is not None else "failed"
     return [{"name": "Test accuracy (%)", "value": accuracy, "order": "desc"},
             {"name": "Training time (s)", "value": seconds, "order": "asc"},
             {"name": "Device", "value": measurement.device or "?"}]

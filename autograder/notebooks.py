@@ -25,21 +25,13 @@ from pathlib import Path
 import nbformat
 
 from autograder import otter_format as fmt
+from autograder.assignment import ROOT, load_assignment
 from autograder.cases import Case
 from autograder.measurement import BENCHMARK_ARGUMENT
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def master_path(assignment: str) -> Path:
     return ROOT / "assignments" / assignment / f"{assignment}.ipynb"
-
-
-def support_files(checks_module) -> dict[str, Path]:
-    """Extra files students keep next to the notebook besides the public checks:
-    ``SUPPORT_FILES`` of the assignment's checks module ({file name: module import path})."""
-    return {name: Path(importlib.util.find_spec(module).origin)
-            for name, module in getattr(checks_module, "SUPPORT_FILES", {}).items()}
 
 
 def solution_source(fn) -> str:
@@ -64,10 +56,10 @@ def test_cell_source(case: Case, assignment: str) -> str:
     if module == f"autograder.{assignment}.public":
         module = fmt.public_module_name(assignment)
     body = f"from {module} import {case.name}\n{case.name}({', '.join(case.needs)})"
-    checks = importlib.import_module(f"autograder.{assignment}")
-    benchmark = getattr(checks, "BENCHMARK", None)
+    contract = load_assignment(assignment)
+    benchmark = contract.benchmark
     if benchmark is not None and case == next(
-            (c for c in checks.CASES if c.question == benchmark.question), None):
+            (c for c in contract.cases if c.question == benchmark.question), None):
         measure = benchmark.measure
         body = (f"from {measure.__module__} import {measure.__name__}\n{BENCHMARK_ARGUMENT} = "
                 f"{measure.__name__}({', '.join(benchmark.needs)})\n{body}")
@@ -93,7 +85,7 @@ def _defined_function(cell) -> str | None:
 def synced(nb, assignment: str):
     """A copy of ``nb`` with solution and test cells regenerated."""
     solutions = _solution_functions(assignment)
-    cases = importlib.import_module(f"autograder.{assignment}").CASES
+    cases = load_assignment(assignment).cases
     out, question, in_tests = [], None, False
     for cell in nb.cells:
         marker = fmt.marker(cell)
@@ -131,6 +123,13 @@ def differences(assignment: str) -> list[str]:
     return problems
 
 
+def sync_hint(assignment: str) -> str:
+    """The one line that says a master is out of sync and what to run."""
+    return (f"{master_path(assignment).relative_to(ROOT)} is out of sync with "
+            f"solutions/{assignment}/ and autograder/{assignment}/: run "
+            f"`.venv/bin/python -m autograder.notebooks sync {assignment}`")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("action", choices=("sync", "check"))
@@ -140,6 +139,8 @@ def main(argv=None) -> int:
         problems = differences(args.assignment)
         for p in problems:
             print(p)
+        if problems:
+            print(sync_hint(args.assignment))
         return 1 if problems else 0
     path = master_path(args.assignment)
     nbformat.write(synced(nbformat.read(path, as_version=4), args.assignment), path)

@@ -13,13 +13,15 @@ everything; what it cannot reach fails with the reason.
 """
 from __future__ import annotations
 
+import socket
 import time
 from dataclasses import dataclass, replace
 
 from autograder.cases import CaseResult, run_case
 from autograder.grading.diagnosis import diagnosed, recording_for
-from autograder.grading.process import SandboxLost, TimeBudget
 from autograder.grading.results import Result, case_record
+from autograder.grading.sandbox.isolation import Plan
+from autograder.grading.sandbox.process import SandboxLost, TimeBudget
 from autograder.grading.submissions import Submission
 from autograder.measurement import BENCHMARK_ARGUMENT, Benchmark, Measurement
 
@@ -51,7 +53,7 @@ class Job:
 
     cases: tuple
     files: dict        # support files written next to the notebook (public checks)
-    plan: dict         # isolation.make_plan
+    plan: Plan         # isolation.make_plan
     limits: Limits
     fingerprint: str
     benchmark: Benchmark | None = None  # measured once per submission, judged by its cases
@@ -69,9 +71,11 @@ def grade(submission: Submission, job: Job, server) -> Result:
         return result
     outcomes = _Grading(submission, job, server, result).run()
     result.cases = [case_record(c, outcomes[c.id]) for c in job.cases]
-    if result.benchmark is not None:
-        result.benchmark = replace(result.benchmark, points=sum(
-            c["score"] for c in result.cases if c["question"] == job.benchmark.question))
+    if result.benchmark is not None and job.benchmark is not None:
+        question = job.benchmark.question
+        points = sum(c["score"] for c in result.cases if c["question"] == question)
+        # with its device: where it ran
+        result.benchmark = replace(result.benchmark, points=points, host=socket.gethostname())
     result.seconds = round(time.monotonic() - started, 3)
     return result
 

@@ -14,6 +14,7 @@ NAME = "mnist"
 GPU_QUESTIONS = ("q6",)
 BENCHMARK = Benchmark("q6", q6.measure)  # measured once, judged by q6's cases
 SUPPORT_FILES = {"mnist_data.py": "autograder.mnist.data"}  # shipped next to the notebook
+STUDENT_PACKAGES = ("numpy", "matplotlib", "pandas", "torch")  # requirements.txt
 
 
 def _hidden(question, *checks, points=1.0):

@@ -27,8 +27,8 @@ def graded(tmp_path_factory):
     folder, out = tmp_path_factory.mktemp("submissions"), tmp_path_factory.mktemp("graded")
     for name, cell in SUBMISSIONS.items():
         (folder / f"{name}.ipynb").write_bytes(nbs.notebook([cell]))
-    grade_folder(folder, out, "tests.benchmark_fixture", Limits(timeout=40, case_seconds=4),
-                 jobs=2, progress=False)
+    grade_folder(folder, out, "tests.support.benchmark_fixture",
+                 Limits(timeout=40, case_seconds=4), jobs=2, progress=False)
     return out
 
 

@@ -8,7 +8,7 @@ and the four threshold cases below (1 + 1 + 1 + 2 points) judge its Measurement:
    relabelling of the 10 classes and a shuffle of the training images. Student code
    trains on transformed images and labels. An MLP learns the transformed task about as
    well as the plain one; weights trained elsewhere score chance, and recovering the map
-   from the data's statistics fails (tests/benchmark_attacks.py has the attacks and
+   from the data's statistics fails (tests/support/benchmark_attacks.py has the attacks and
    prints the measured figures).
 2. Before the clock: the device is prepared in the student process (CUDA context), with
    nothing of the grader's there yet.
@@ -16,7 +16,7 @@ and the four threshold cases below (1 + 1 + 1 + 2 points) judge its Measurement:
    the data sent to where student code runs (``stage``), ``build_model(BEST_HPARAMS)``
    and the state of the model it returned, ``fit(model, X, y, BEST_HPARAMS, device)`` and
    the state of the model at its return. Each state is read in a copy of the student
-   process forked at the call's return (grading.sandbox.frozen_call): a thread left
+   process forked at the call's return (grading.sandbox.server.frozen_call): a thread left
    running reads nothing into it.
 4. Both states are evaluated here with the architecture SPEC prescribes
    (``q3_fit.spec_model``) on the transformed test images, which never reach student code.
@@ -36,8 +36,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from autograder.grading.process import GraderError
-from autograder.grading.proxy import StudentError
+from autograder.grading.sandbox.process import GraderError
+from autograder.grading.sandbox.proxy import StudentError
 from autograder.measurement import Measurement
 from autograder.mnist.data import MEAN, STD, load_mnist
 from autograder.mnist.hidden.modules import layer_states
@@ -74,7 +74,7 @@ class Transform:
     elementwise sine with random phases. The sine folds every projection of the image
     (GAIN: about 1.5 radians per standard deviation), so the transformed images keep
     little that is a linear function of the pixels: second-order statistics, which
-    recover any linear transform, find only that little (tests/benchmark_attacks.py).
+    recover any linear transform, find only that little (tests/support/benchmark_attacks.py).
     ``classes``: (10,) the new label of each digit; ``order``: (N,) the order of the
     training images.
     """
@@ -131,7 +131,7 @@ class _InProcess:
 
     @staticmethod
     def prepare(dev: str) -> None:
-        from autograder.grading.sandbox import prepare_device
+        from autograder.grading.sandbox.server import prepare_device
 
         prepare_device(dev)
 
@@ -141,8 +141,8 @@ class _InProcess:
 
     @staticmethod
     def snapshot(function, args: tuple, model: int | None, limit: int) -> tuple:
-        from autograder.grading.protocol import decode
-        from autograder.grading.sandbox import StateUnreadable, frozen_call
+        from autograder.grading.sandbox.protocol import decode
+        from autograder.grading.sandbox.server import StateUnreadable, frozen_call
 
         blobs: list = []
         try:
