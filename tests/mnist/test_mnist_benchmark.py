@@ -196,7 +196,7 @@ def test_the_transform_is_secret_and_consistent(subset):
 
 def test_honest_training_is_unaffected_by_the_transform(subset):
     """Same seeds, plain images and transformed ones: the same accuracy distribution
-    (full size: tests/benchmark_attacks.py)."""
+    (full size: tests/support/benchmark_attacks.py)."""
     def accuracy(seed, plain):
         torch.manual_seed(seed)
         return attacks.honest_accuracy(subset, {**QUICK, "seed": seed}, seed, plain)
@@ -320,7 +320,7 @@ def test_the_state_is_read_by_role_not_by_registration_order():
 def test_recovery_attacks_fail_against_the_transform_and_break_a_permutation(attack, recovery):
     """Each attack recovers the earlier scramble (a pixel permutation) well enough for
     weights trained elsewhere, and nothing of the transform: the attack is real, the
-    transform holds (full-size figures: python tests/benchmark_attacks.py)."""
+    transform holds (full-size figures: python tests/support/benchmark_attacks.py)."""
     against_permutation, _ = recovery.run(attack, attacks.permutation_scramble)
     against_transform, _ = recovery.run(attack, None)
     print(f"{attack}: permutation {against_permutation:.1%}, transform {against_transform:.1%}")

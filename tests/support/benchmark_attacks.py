@@ -10,8 +10,9 @@ Recovery attacks (RECOVERY): estimate the run's secret transform from the data t
 benchmark hands to fit (transformed images, relabelled labels) and public MNIST, so that
 weights trained offline classify the transformed test images. Each maps given images back
 to the plain pixel space; ``Recovery`` measures the accuracy offline weights reach through
-it. ``python tests/benchmark_attacks.py`` prints the full-size figures: honest accuracy
-with and without the transform over several seeds, and each attack's time and accuracy.
+it. ``python tests/support/benchmark_attacks.py`` prints the full-size figures: honest
+accuracy with and without the transform over several seeds, and each attack's time and
+accuracy.
 """
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ import numpy as np
 import torch
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import solutions.mnist as reference  # noqa: E402
 from autograder.mnist.data import MEAN, STD, load_mnist, to_tensors  # noqa: E402
