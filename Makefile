@@ -64,8 +64,12 @@ test: install data
 test-fast: install data
 	$(PY) -m pytest -q -m "not slow and not serial"
 
-release: install data
-	$(PY) -m autograder.release
+# `make release` releases every assignment; `make release ASSIGNMENT=optimization` one
+# (ASSIGNMENT's default is for `make grade` only). MNIST is fetched only for mnist.
+RELEASE := $(if $(filter command line environment,$(origin ASSIGNMENT)),$(ASSIGNMENT))
+
+release: install $(if $(filter-out optimization,$(or $(RELEASE),all)),data)
+	$(PY) -m autograder.release $(RELEASE)
 
 grade: install $(if $(filter mnist,$(ASSIGNMENT)),data)
 	$(PY) -m autograder.cli grade "$(SUBMISSIONS)" --out "$(OUT)" --assignment $(ASSIGNMENT) --jobs $(JOBS) --timeout $(TIMEOUT) $(if $(GPU),--gpu,) $(if $(MANUAL),--manual "$(MANUAL)",) $(if $(ANONYMOUS),--anonymous,)

@@ -16,6 +16,8 @@ declares, at module level:
     MEASUREMENT        the benchmark's measurement file (its name is kept under the
                        results folder of ``python -m autograder.gradescope``)
     BENCHMARK          (question, read): read(namespace) -> the measured run, or {}
+    STUDENT_PACKAGES   what students install beside Otter and Jupyter (their
+                       requirements.txt: release/requirements.py)
 
 and, beside it in its package, modules found by name:
 
@@ -76,6 +78,7 @@ class Assignment:
     gradescope_after: str = ""
     measurement: str | None = None
     benchmark: tuple[str, Callable[[dict], dict]] | tuple[()] = ()
+    student_packages: tuple[str, ...] = ()
     public: Path | None = None
     master: Path | None = None
     solutions: Path | None = None
@@ -96,6 +99,7 @@ class Assignment:
                    gradescope_after=getattr(module, "GRADESCOPE_AFTER", ""),
                    measurement=getattr(module, "MEASUREMENT", None),
                    benchmark=tuple(getattr(module, "BENCHMARK", ())),  # type: ignore[arg-type]
+                   student_packages=tuple(getattr(module, "STUDENT_PACKAGES", ())),
                    public=public, **sources)
 
     @classmethod
@@ -131,6 +135,15 @@ class Assignment:
     def support_files(self) -> dict[str, Path]:
         """SUPPORT_FILES as paths: shipped next to the notebook besides the public checks."""
         return {name: _module_path(module) for name, module in self.support_modules.items()}
+
+    def student_files(self) -> dict[str, Path]:
+        """Every file shipped next to the student notebook: the public checks, the
+        SUPPORT_FILES and otter_messages.py (grader.check shows a failed check's message
+        first)."""
+        from autograder import otter_messages
+
+        return {self.public_file: self.release_sources().public, **self.support_files(),
+                "otter_messages.py": Path(otter_messages.__file__)}
 
     def shipped_files(self) -> dict[str, str]:
         """File name -> text of every file students have next to their notebook, as

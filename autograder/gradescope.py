@@ -11,6 +11,11 @@ Layout (Gradescope's; the root is ``$ADVOPT_GRADESCOPE_ROOT``, default ``/autogr
                        result (``results/<student>.json``: every message and all captured
                        output)
 
+Before anything is graded, the release's submission limit (``autograder.submission_limit``:
+graded submissions per time window, from Gradescope's ``ROOT/submission_metadata.json``)
+may refuse the submission: results.json then shows the best previous graded result under
+a message saying when the next graded submission is possible.
+
 Only the notebook is read from the submission (as JSON; nothing unpickled or
 extracted). Student code runs in its own sandboxed process (autograder.grading); the
 checks and expected values stay in this process.
@@ -31,6 +36,7 @@ import sys
 import time
 from pathlib import Path
 
+from autograder import submission_limit
 from autograder.assignment import Assignment, load_assignment
 from autograder.cases import questions
 from autograder.grading import results
@@ -72,8 +78,9 @@ def hidden_visibility() -> str:
     return value
 
 
-def grade_submission(assignment: str, root: Path) -> dict:
-    """Grade ROOT/submission; write ROOT/results/results.json; return its content."""
+def grade_submission(assignment: str, root: Path, preface: str = "") -> dict:
+    """Grade ROOT/submission; write ROOT/results/results.json (``preface`` on top of its
+    output); return its content."""
     contract = load_assignment(assignment)
     visibility = hidden_visibility()
     out = root / "results"
@@ -90,6 +97,8 @@ def grade_submission(assignment: str, root: Path) -> dict:
         isolation.restore(job.plan)
     results.save(out, result)
     report = results_json(result, questions(contract.cases), visibility)
+    if preface:
+        report["output"] = f"{preface}\n\n{report['output']}"
     if measurement is not None and measurement.exists():
         report["leaderboard"] = contract.leaderboard_entries(json.loads(measurement.read_text()))
     (out / "results.json").write_text(json.dumps(report, indent=1))
@@ -135,6 +144,11 @@ def results_json(result, points: dict[str, float], visibility: str) -> dict:
             "output": "\n".join(lines), "stdout_visibility": "hidden", "tests": tests}
 
 
+def _write_results(root: Path, report: dict) -> None:
+    (root / "results").mkdir(parents=True, exist_ok=True)
+    (root / "results" / "results.json").write_text(json.dumps(report, indent=1))
+
+
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) != 1:
@@ -142,12 +156,18 @@ def main(argv=None) -> int:
         return 2
     started = time.monotonic()
     root = Path(os.environ.get(ROOT_ENV, "/autograder"))
+    limit = submission_limit.check(root)
+    if limit.staff:  # stdout: shown to the course staff only
+        print(f"autograder: {limit.staff}")
+    if not limit.grade and limit.results is not None:
+        _write_results(root, limit.results)
+        print(f"autograder: not graded, over the submission limit: {limit.student}")
+        return 0
     try:
-        report = grade_submission(argv[0], root)
+        report = grade_submission(argv[0], root, limit.student)
     except InputError as e:  # no gradable submission: say so to the student
-        (root / "results").mkdir(parents=True, exist_ok=True)
-        (root / "results" / "results.json").write_text(json.dumps(
-            {"score": 0, "output": f"Not graded: {e}", "tests": []}, indent=1))
+        _write_results(root, {"score": 0, "output": f"Not graded: {e}", "tests": [],
+                              "extra_data": submission_limit.not_graded_mark()})
         print(f"autograder: {e}", file=sys.stderr)
         return 0
     maximum = sum(t["max_score"] for t in report["tests"])

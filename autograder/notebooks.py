@@ -112,6 +112,13 @@ def differences(assignment: str) -> list[str]:
     return problems
 
 
+def sync_hint(assignment: str) -> str:
+    """The one line that says a master is out of sync and what to run."""
+    return (f"{master_path(assignment).relative_to(ROOT)} is out of sync with "
+            f"solutions/{assignment}/ and autograder/{assignment}/: run "
+            f"`.venv/bin/python -m autograder.notebooks sync {assignment}`")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("action", choices=("sync", "check"))
@@ -121,6 +128,8 @@ def main(argv=None) -> int:
         problems = differences(args.assignment)
         for p in problems:
             print(p)
+        if problems:
+            print(sync_hint(args.assignment))
         return 1 if problems else 0
     path = master_path(args.assignment)
     nbformat.write(synced(nbformat.read(path, as_version=4), args.assignment), path)

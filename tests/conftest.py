@@ -116,7 +116,7 @@ def run(server, tmp_path):
         process = server.spawn(plan)
         processes.append(process)
         budgets.enter_context(process.charged_to(TimeBudget(deadline)))
-        executed = process.execute([{"index": 0, "source": code}], {})
+        executed = process.execute([{"number": 1, "source": code}], {})
         assert executed["errors"] == [], executed["errors"]
         return process.describe(names), process
     yield run

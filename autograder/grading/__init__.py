@@ -9,7 +9,9 @@ runner            grades one submission: cases, time limits, restarts
 diagnosis         names the known mistake behind a failed case (replays MISTAKES)
 results           per-submission results on disk (written as they finish, resumable)
 batch             grades a folder: resume, parallel jobs, progress, outputs
-outputs/          gradebook, exports, feedback, report, leaderboard, written pages
+outputs/          gradebook, exports, feedback, report, leaderboard, written pages,
+                  similarity (similar code across submissions, per question)
 grade_command     command line (``advopt grade``)
 throughput_bench  ``make bench-grading``: the sealed grader against ``otter run``
+similarity_bench  the similarity output's time on a synthetic class
 """

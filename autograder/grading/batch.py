@@ -19,8 +19,9 @@ from autograder.cases import questions as question_points
 from autograder.grading import results
 from autograder.grading.manual import Marking
 from autograder.grading.outputs import (exports, feedback, gradebook, leaderboard, report,
-                                        written)
+                                        similarity, written)
 from autograder.grading.outputs.run import Run
+from autograder.notebooks import master_path
 from autograder.grading.results import Result
 from autograder.grading.job import make_job
 from autograder.grading.runner import Limits, grade
@@ -125,15 +126,18 @@ def _grade(options: Options, assignment: Assignment, found: list[Submission],
     everything = [marking.merge(r if r is not None else _pending(s))
                   for s, r in zip(found, stored)]
     points = {**question_points(assignment.cases), **marking.points}
+    similar = similarity.similar_pairs(found, assignment.cases,
+                                       similarity.starter_cells(master_path(assignment.name)))
     write_outputs(out, Run(everything, points, assignment.name, bool(assignment.benchmark),
-                           tuple(found), marking))
+                           tuple(found), marking, tuple(similar)))
     if isinstance(failure, GraderError):
         raise failure
     return _summary(everything, points, done, len(found) - len(todo),
                     time.monotonic() - started, out, interrupted)
 
 
-OUTPUTS = (written, gradebook, exports, feedback, report, leaderboard)  # in this order
+OUTPUTS = (written, gradebook, exports, feedback, similarity, report,  # in this order
+           leaderboard)
 
 
 def write_outputs(out: Path, run: Run) -> None:

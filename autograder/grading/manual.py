@@ -7,9 +7,9 @@
   empty.
 
 Pseudonyms ("student 07") are numbered once per OUT folder, in an order that does not
-follow the ids, and kept in ``OUT/written/pseudonyms.csv``: stable across reruns, new
-students get the next numbers. A sheet may name students by id or pseudonym. The pages of
-answers and the sheet to fill in are written by ``outputs/written.py``.
+follow the ids, and kept in ``OUT/pseudonyms.csv`` (out of ``written/``, the folder for graders):
+stable across reruns, new students get the next numbers. A sheet may name students by id
+or pseudonym. The pages of answers and the sheet to fill in are written by ``outputs/written.py``.
 """
 from __future__ import annotations
 
@@ -40,8 +40,8 @@ def questions(assignment_name: str) -> list[fmt.ManualQuestion]:
 
 # ----------------------------------------------------------------------------- pseudonyms
 def pseudonyms(out: Path, students: list[str]) -> dict[str, str]:
-    """Student id -> "student NN", kept in OUT/written/pseudonyms.csv (see module doc)."""
-    path = Path(out) / "written" / KEY
+    """Student id -> "student NN", kept in OUT/pseudonyms.csv (see module doc)."""
+    path = key_path(out)
     known = _read_key(path)
     new = sorted((s for s in students if s not in known),
                  key=lambda s: hashlib.sha256(s.encode()).hexdigest())
@@ -51,6 +51,30 @@ def pseudonyms(out: Path, students: list[str]) -> dict[str, str]:
     if new:
         files.write_csv(path, [["student", "pseudonym"], *sorted(known.items())])
     return known
+
+
+def key_path(out: Path) -> Path:
+    """OUT/pseudonyms.csv: beside the pages, never in ``written/`` (the folder handed to
+    graders). A key an earlier version kept in ``written/`` is moved here first; where
+    both exist, its students not in the key here are added (new numbers for clashes)."""
+    path, old = Path(out) / KEY, Path(out) / "written" / KEY
+    if old.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.exists():
+            known = _read_key(path)
+            taken = set(known.values())
+            for student, pseudonym in _read_key(old).items():
+                if student not in known:
+                    number = int(pseudonym.split()[-1])
+                    if pseudonym in taken:
+                        number = max(int(p.split()[-1]) for p in taken) + 1
+                    known[student] = f"student {number:02d}"
+                    taken.add(known[student])
+            files.write_csv(path, [["student", "pseudonym"], *sorted(known.items())])
+            old.unlink()
+        else:
+            old.replace(path)
+    return path
 
 
 def _read_key(path: Path) -> dict[str, str]:
@@ -138,7 +162,7 @@ class Marking:
                              f"--manual {sheet} has nothing to fill")
         students = [s.student for s in submissions]
         scores = read_scores(Path(sheet), students, manual, _read_key(
-            Path(out) / "written" / KEY)) if sheet is not None else {}
+            key_path(out))) if sheet is not None else {}
         return cls(manual, scores, anonymous)
 
     @property

@@ -64,8 +64,8 @@ class Submission:
     student: str
     source: str                   # path relative to the submissions folder
     sha256: str                   # content hash of the notebook (of the file when invalid)
-    cells: list[dict] = field(default_factory=list)    # {"index": i, "source": code}
-    skipped: list[int] = field(default_factory=list)   # cells tagged otter_ignore
+    cells: list[dict] = field(default_factory=list)    # {"number": n, "source": code}
+    skipped: list[int] = field(default_factory=list)   # numbers of cells tagged otter_ignore
     error: str = ""               # why it is invalid ("" when valid)
     meta: SubmissionMeta = field(default_factory=lambda: SubmissionMeta())  # names, ids
     written: list = field(default_factory=list)        # manual question blocks, see below
@@ -132,7 +132,7 @@ def read(folder: Path, student: str, paths: list[Path],
 
 
 def parse_notebook(data: bytes) -> tuple[list[dict], list[int]]:
-    """(code cells to run, indices of cells tagged otter_ignore) of a .ipynb (JSON only)."""
+    """(code cells to run, numbers of cells tagged otter_ignore) of a .ipynb (JSON only)."""
     return _code_cells(_json_notebook(data))
 
 
@@ -148,14 +148,16 @@ def _json_notebook(data: bytes) -> dict:
 
 
 def _code_cells(nb: dict) -> tuple[list[dict], list[int]]:
+    """Code cells by their number: the position in the notebook counted from 1, every cell
+    counted, as a person counts them from the top (the number every message names)."""
     cells, skipped = [], []
-    for index, cell in enumerate(nb["cells"]):
+    for number, cell in enumerate(nb["cells"], start=1):
         if type(cell) is not dict or cell.get("cell_type") != "code":
             continue
         if IGNORE_TAG in cell_tags(cell):
-            skipped.append(index)
+            skipped.append(number)
         else:
-            cells.append({"index": index, "source": cell_source(cell)})
+            cells.append({"number": number, "source": cell_source(cell)})
     return cells, skipped
 
 

@@ -7,9 +7,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from autograder.assignment import ROOT, Assignment, repo_assignments
+from autograder.notebooks import differences, sync_hint
 from autograder.release import build, leaks, resources, verify
 from autograder.release.build import ReleaseError
-from autograder.assignment import ROOT, Assignment, repo_assignments
 
 
 class Progress:
@@ -100,6 +101,10 @@ def main(argv=None) -> int:
     unknown = sorted(set(names) - set(known))
     if unknown:
         parser.error(f"unknown assignment(s) {unknown}; known: {known}")
+    stale = [n for n in names if differences(n)]
+    if stale:  # the release would ship the master's old solutions and test cells
+        print("\n".join(f"RELEASE REFUSED: {sync_hint(n)}" for n in stale), file=sys.stderr)
+        return 1
     progress = Progress()
     try:
         progress("building the grading wheel (without the reference solutions)")

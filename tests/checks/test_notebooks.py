@@ -11,8 +11,7 @@ from autograder.optimization import CASES
 
 @pytest.mark.parametrize("assignment", ["optimization", "mnist"])
 def test_master_notebook_is_in_sync(assignment):
-    assert notebooks.differences(assignment) == [], (
-        f"run: python -m autograder.notebooks sync {assignment}")
+    assert notebooks.differences(assignment) == [], notebooks.sync_hint(assignment)
 
 
 def test_every_case_has_one_test_cell_and_questions_are_q1_to_q8():

@@ -53,7 +53,7 @@ def test_without_namespaces_the_student_uid_reaches_nothing_of_the_grader(tmp_pa
     try:
         with process.charged_to(TimeBudget(60)):
             executed = process.execute(
-                [{"index": 0, "source": f"SECRET = {str(secret)!r}\n" + PROBE}], {})
+                [{"number": 1, "source": f"SECRET = {str(secret)!r}\n" + PROBE}], {})
             assert executed["errors"] == []
             seen = process.describe(NAMES)
     finally:
@@ -112,7 +112,7 @@ def test_seccomp_denies_user_namespaces_setns_and_network(tmp_path, monkeypatch)
     process = fork_server().spawn(plan)
     try:
         with process.charged_to(TimeBudget(60)):
-            executed = process.execute([{"index": 0, "source": SECCOMP_PROBE}], {})
+            executed = process.execute([{"number": 1, "source": SECCOMP_PROBE}], {})
             assert executed["errors"] == []
             seen = process.describe(("new_user_ns", "setns", "network", "unix", "child",
                                      "fork_status"))
@@ -144,7 +144,7 @@ def test_memory_is_capped_for_the_whole_submission(tmp_path):
     process = fork_server().spawn(plan)
     try:
         with process.charged_to(TimeBudget(60)):
-            executed = process.execute([{"index": 0, "source": FORK_AND_ALLOCATE}], {})
+            executed = process.execute([{"number": 1, "source": FORK_AND_ALLOCATE}], {})
             if "memory" not in executed["isolation"]["cgroup"]:
                 pytest.skip("no memory cgroup can be made here")
             codes = process.describe(["codes"])["codes"]

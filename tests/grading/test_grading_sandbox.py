@@ -117,7 +117,7 @@ def test_student_time_is_charged_to_an_explicit_budget(server):
         with pytest.raises(GraderError, match="outside any time budget"):
             process.execute([], {})
         with process.charged_to(TimeBudget(20)) as budget:
-            process.execute([{"index": 0, "source": "import time\ntime.sleep(0.5)\n"
+            process.execute([{"number": 1, "source": "import time\ntime.sleep(0.5)\n"
                                                     "def nap(s):\n    time.sleep(s)\n"}], {})
             nap = process.describe(["nap"])["nap"]
             time.sleep(0.5)  # the grader's own time: not spent

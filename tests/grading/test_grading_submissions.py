@@ -92,7 +92,7 @@ def test_parse_notebook_joins_source_lists():
         {"cell_type": "code", "source": ["x = 1\n", "y = 2"], "metadata": {}},
         {"cell_type": "markdown", "source": "text"},
         {"cell_type": "code", "source": "plot()", "metadata": {"tags": ["otter_ignore"]}}]}).encode())
-    assert cells == [{"index": 0, "source": "x = 1\ny = 2"}] and skipped == [2]
+    assert cells == [{"number": 1, "source": "x = 1\ny = 2"}] and skipped == [3]
 
 
 def test_bad_folder_is_a_clear_input_error(tmp_path):

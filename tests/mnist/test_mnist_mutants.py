@@ -68,7 +68,7 @@ def sandbox():
         process = server.spawn(plan)
         processes.append(process)
         budgets.enter_context(process.charged_to(TimeBudget(120)))
-        executed = process.execute([{"index": 0, "source": source}], {})
+        executed = process.execute([{"number": 1, "source": source}], {})
         assert executed["errors"] == [], executed["errors"]
         return process.describe(["minibatches", *FUNCTIONS, "BEST_HPARAMS"])
     yield run

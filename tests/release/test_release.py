@@ -15,6 +15,7 @@ pytestmark = pytest.mark.slow
 
 def test_release_writes_every_file(released):
     for path in ("student/optimization.ipynb", "student/optimization_public.py",
+                 "student/otter_messages.py", "student/requirements.txt",
                  "autograder/optimization-autograder.zip", "solutions/optimization.ipynb",
                  "solutions/optimization.html", "leak-report.json", "resources.json"):
         assert (released / path).is_file(), path
@@ -25,7 +26,8 @@ def test_leak_report_is_clean_and_covers_the_secrets(released):
     assert report["leaks"] == []
     assert report["solution_lines_checked"] > 50 and report["hidden_source_lines_checked"] > 100
     assert "adam_matches_torch" in report["hidden_names_checked"]
-    assert set(report["files_scanned"]) == {"optimization.ipynb", "optimization_public.py"}
+    assert set(report["files_scanned"]) == {"optimization.ipynb", "optimization_public.py",
+                                            "otter_messages.py", "requirements.txt"}
 
 
 def test_grading_fits_gradescope_limits(released):

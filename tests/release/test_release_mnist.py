@@ -17,6 +17,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.serial]
 
 def test_release_writes_every_file_and_ships_the_loader(released_mnist):
     for path in ("student/mnist.ipynb", "student/mnist_public.py", "student/mnist_data.py",
+                 "student/otter_messages.py", "student/requirements.txt",
                  "autograder/mnist-autograder.zip", "solutions/mnist.ipynb",
                  "solutions/mnist.html", "leak-report.json", "resources.json"):
         assert (released_mnist / path).is_file(), path

@@ -47,7 +47,8 @@ def _student_copy(dest: Path, tmp_path: Path) -> Path:
 @pytest.mark.slow
 def test_release_writes_every_file_and_passes_its_checks(toy_release):
     dest, figures = toy_release
-    for path in ("student/toy.ipynb", "student/toy_public.py", "autograder/toy-autograder.zip",
+    for path in ("student/toy.ipynb", "student/toy_public.py", "student/otter_messages.py",
+                 "student/requirements.txt", "autograder/toy-autograder.zip",
                  "solutions/toy.ipynb", "solutions/toy.html", "leak-report.json",
                  "resources.json"):
         assert (dest / path).is_file(), path
@@ -84,7 +85,8 @@ def test_leak_report_lists_what_was_checked(toy_release):
     assert report["leaks"] == []
     assert report["hidden_names_checked"] == ["matches_reference_direction", "toygrader.hidden"]
     assert report["solution_lines_checked"] == 2 and report["hidden_source_lines_checked"] >= 2
-    assert sorted(report["files_scanned"]) == ["toy.ipynb", "toy_public.py"]
+    assert sorted(report["files_scanned"]) == ["otter_messages.py", "requirements.txt",
+                                               "toy.ipynb", "toy_public.py"]
 
 
 def _plant_cell(student: Path, source: str) -> None:

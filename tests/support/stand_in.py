@@ -91,11 +91,11 @@ class StandInProcess:
         self._start("the notebook")
         errors = []
         for cell in cells:
-            self.cell = cell["index"]
+            self.cell = cell["number"]
             try:
                 exec(compile(cell["source"], f"<cell {cell['index']}>", "exec"), self.globals)
             except Exception as e:
-                errors.append({"cell": cell["index"], "error": f"{type(e).__name__}: {e}"})
+                errors.append({"cell": cell["number"], "error": f"{type(e).__name__}: {e}"})
         self.cell = None
         return {"errors": errors, "isolation": {"mode": "stand-in"}}
 

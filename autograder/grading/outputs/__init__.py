@@ -6,4 +6,5 @@ feedback     feedback/<student>.md and .html (for the student)
 report       report.html (for the course staff) and its figures
 leaderboard  leaderboard.csv (the benchmark's measured runs, best first)
 written      written/<question>.html (written answers by question) and the manual sheet
+similarity   similarity.csv (similar code across submissions, per question)
 """

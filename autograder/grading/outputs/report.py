@@ -12,6 +12,8 @@ Sections, in the order a TA works through them:
                          (asc), and accuracy against training time (``benchmark.png``)
     score distribution   score histogram, mean % of points per question, status counts,
                          pass rate of every case, slowest submissions
+    similar code         the most similar pairs of students per question (similarity.csv),
+                         their code side by side
 
 Everything that comes from a submission (ids, messages) is escaped.
 """
@@ -27,9 +29,11 @@ from matplotlib.figure import Figure
 
 from autograder.grading.outputs import files
 from autograder.grading.outputs.run import Run
+from autograder.grading.outputs.similarity import FLOOR
 from autograder.grading.results import STATUSES
 
 SLOWEST = 10
+SIMILAR_PAIRS = 20  # pairs shown side by side (similarity.csv has every pair above its floor)
 LABELLED_POINTS = 30  # the benchmark scatter names its points up to this many students
 
 
@@ -155,9 +159,16 @@ def _students_section(results, points) -> str:
                      sortable=True, numeric=numeric))
 
 
+def checked_questions(results, points) -> list[str]:
+    """The questions of ``points`` that checks grade: those with a case not marked manual
+    in some result (written questions are graded by people: nothing to diagnose)."""
+    checked = {c.get("question") for r in results for c in r.cases if not c.get("manual")}
+    return [q for q in points if q in checked]
+
+
 def _mistakes_section(results, points) -> str:
     rows = []
-    for question, mistakes in common_mistakes(results, points).items():
+    for question, mistakes in common_mistakes(results, checked_questions(results, points)).items():
         rows += [[question, name, explanation, n] for name, explanation, n in mistakes] \
             or [[question, _Html("<span class=none>no diagnosed mistakes</span>"), "", ""]]
     return ("<h2 id=mistakes>Common mistakes</h2><p class=hint>Diagnosed from failed cases; "
@@ -190,6 +201,21 @@ def _leaderboard_section(out: Path, ranked) -> str:
             + f"<p>{_img(image, 'test accuracy against training time')}</p>")
 
 
+def question_bars_height(questions: int) -> float:
+    """Inches for ``question_bars``: one row of text per question, whatever their number."""
+    return 1.2 + 0.3 * questions
+
+
+def question_bars(ax, points, graded) -> None:
+    """Mean % of points per question, one horizontal bar each, the first question on top
+    (names of any length on their own row: they never overlap)."""
+    means = [sum(r.scores().get(q, 0) for r in graded) / (len(graded) or 1) / points[q]
+             for q in points]
+    ax.barh(list(points), [100 * m for m in means], color="tab:green")
+    ax.invert_yaxis()
+    ax.set(xlabel="mean % of points", xlim=(0, 100), title="Points per question")
+
+
 def _distribution_section(out: Path, results, points) -> str:
     maximum = sum(points.values())
     graded = [r for r in results if r.status != "invalid" and r.cases]
@@ -201,14 +227,10 @@ def _distribution_section(out: Path, results, points) -> str:
         ax.set(xlabel=f"total points (of {maximum:g})", ylabel="submissions",
                title="Total score")
 
-    def per_question(ax):
-        means = [sum(r.scores().get(q, 0) for r in graded) / (len(graded) or 1) / points[q]
-                 for q in points]
-        ax.bar(list(points), [100 * m for m in means], color="tab:green")
-        ax.set(ylabel="mean % of points", ylim=(0, 100), title="Points per question")
-
     figures = [_figure(out / "score_histogram.png", histogram),
-               _figure(out / "question_scores.png", per_question)]
+               _figure(out / "question_scores.png",
+                       lambda ax: question_bars(ax, points, graded),
+                       (6.4, question_bars_height(len(points))))]
     case_rows = []
     for case_id in dict.fromkeys(c["id"] for r in graded for c in r.cases):
         ran = [c for r in graded for c in r.cases if c["id"] == case_id]
@@ -228,6 +250,25 @@ def _distribution_section(out: Path, results, points) -> str:
     ])
 
 
+def _similarity_section(pairs) -> str:
+    """The SIMILAR_PAIRS most similar pairs (highest score first), code side by side."""
+    head = ("<h2 id=similarity>Similar code</h2><p class=hint>Per question, the code each "
+            "student wrote for it (starter code left out) against every other student's: "
+            "code that differs only in names, layout, comments or the order of statements "
+            f"scores 1. Every pair from {FLOOR:g} up: similarity.csv.</p>")
+    if not pairs:
+        return head + "<p>No pair of students wrote similar code.</p>"
+    shown = pairs[:SIMILAR_PAIRS]
+    rows = [[_Html(f"<a href='#pair-{i}'>{i}</a>"), p.question, p.student_a, p.student_b,
+             f"{p.score:.2f}"] for i, p in enumerate(shown, 1)]
+    blocks = [f"<h3 id=pair-{i}>{i}. {_text(p.question)}: {_text(p.student_a)} and "
+              f"{_text(p.student_b)} ({p.score:.2f})</h3><div class=pair>"
+              f"<pre>{_text(p.code_a)}</pre><pre>{_text(p.code_b)}</pre></div>"
+              for i, p in enumerate(shown, 1)]
+    return (head + _table(["#", "question", "student", "student", "score"], rows,
+                          numeric=(4,)) + "".join(blocks))
+
+
 # ----------------------------------------------------------------------------- page
 STYLE = """
 body{font-family:system-ui,sans-serif;max-width:72em;margin:1em auto;padding:0 1em;color:#222}
@@ -244,6 +285,8 @@ img{max-width:100%}
 background:#eef}
 .status{padding:0 6px;border-radius:4px} .status.timeout,.status.error{background:#fde2c4}
 .status.invalid{background:#f8c9c9}
+.pair{display:grid;grid-template-columns:1fr 1fr;gap:1em}
+.pair pre{overflow:auto;background:#f6f8fa;padding:.5em;margin:0;font-size:85%}
 """
 
 SORT_SCRIPT = """
@@ -278,7 +321,8 @@ def write(out: Path, run: Run) -> Path:
     sections = [("attention", "Needs attention"), ("students", "Every student"),
                 ("mistakes", "Common mistakes"),
                 *([("leaderboard", "Leaderboard")] if ranked else []),
-                ("distribution", "Score distribution")]
+                ("distribution", "Score distribution"),
+                *([("similarity", "Similar code")] if run.similar is not None else [])]
     body = [
         "<h1>Grading report</h1>",
         f"<p>{len(results)} submissions; mean {mean:.2f} / {maximum:g}.</p>",
@@ -289,6 +333,7 @@ def write(out: Path, run: Run) -> Path:
         _mistakes_section(results, points),
         _leaderboard_section(out, ranked) if ranked else "",
         _distribution_section(out, results, points),
+        _similarity_section(run.similar) if run.similar is not None else "",
     ]
     return files.write_text(out / "report.html",
                             "<!doctype html><meta charset='utf-8'><title>Grading report</title>"

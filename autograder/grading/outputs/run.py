@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from autograder.grading.manual import Marking
+    from autograder.grading.outputs.similarity import SimilarPair
     from autograder.grading.results import Result
     from autograder.grading.submissions import Submission
 
@@ -18,7 +19,9 @@ class Run:
     results: one per submission, in the order found, written scores merged; points:
     question -> max points (written questions included); assignment: its name (a column
     of canvas.csv); measured: the assignment has a benchmark (leaderboard.csv);
-    submissions, marking: what the written-answer pages are made of (none without).
+    submissions, marking: what the written-answer pages are made of (none without);
+    similar: similar code across submissions (``similarity.similar_pairs``, highest score
+    first; None: not computed, no similarity.csv and no report section).
     """
 
     results: list[Result]
@@ -27,3 +30,4 @@ class Run:
     measured: bool = False
     submissions: tuple[Submission, ...] = ()
     marking: Marking | None = None
+    similar: tuple[SimilarPair, ...] | None = None

@@ -15,12 +15,14 @@ submission's ``<!-- BEGIN QUESTION -->`` blocks (``Submission.written``):
 from __future__ import annotations
 
 import base64
+import functools
 import html
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import mistune
+from mistune.plugins.math import parse_inline_math
 
 from autograder import otter_format as fmt
 from autograder.grading.manual import SHEET, TEMPLATE, pseudonyms
@@ -37,9 +39,27 @@ MATHML_ATTRIBUTES = {"xmlns", "display", "mathvariant", "mathsize", "stretchy", 
                      "columnalign", "rowalign", "frame", "linebreak"}
 POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 STYLE = ("body{font-family:sans-serif;max-width:55em;margin:auto}"
-         ".prompt{background:#f4f4f8;padding:4px 12px}section{border-top:1px solid #ccc}"
-         ".none{color:#a00;font-style:italic}pre{background:#f8f8f8;padding:6px;overflow:auto}"
-         "code.tex{color:#555}")
+         ".prompt{background:#f4f4f8;padding:4px 12px}"
+         "section{border-top:1px solid #ccc;padding:.1em 0 .8em}"
+         ".none,.note{color:#a00;font-style:italic}"
+         "pre{background:#f8f8f8;padding:6px;overflow:auto}"
+         "code.tex{color:#555}.math{margin:.8em 0;overflow-x:auto}"
+         "table{border-collapse:collapse;margin:.5em 0}"
+         "td,th{border:1px solid #ccc;padding:2px 8px}th{background:#f4f4f8}")
+# MathML layout elements and the number of children each needs: fewer means an argument
+# was missing in the TeX (``\frac{a}``), which the converter does not report itself
+ARITY = {"mfrac": 2, "msup": 2, "msub": 2, "msubsup": 3, "mroot": 2, "mover": 2,
+         "munder": 2, "munderover": 3}
+# mistune's inline math, but a formula may span the lines of its paragraph, as in Jupyter
+INLINE_MATH = (r"\$\$(?P<display_math_text>(?:[^$\\]|\\[\s\S])*?)\$\$|"
+               r"\$(?P<backtick_math_marker>`+)(?P<backtick_math_text>[\s\S]*?)"
+               r"(?P=backtick_math_marker)\$|"
+               r"\$(?!\$)(?!\s)(?P<math_text>(?:[^$\\]|\\[\s\S])+?)\$(?!\d)")
+# what the converter copies into a token when it did not understand the TeX: a command
+# name it does not know (``\notacommand``; in text too), a lone brace or alignment tab
+_COMMAND, _COMMAND_OR_SYMBOL = re.compile(r"\\[A-Za-z]+"), re.compile(r"\\[A-Za-z]+|[{}&]")
+UNREAD = {"mi": _COMMAND_OR_SYMBOL, "mo": _COMMAND_OR_SYMBOL, "mn": _COMMAND_OR_SYMBOL,
+          "mtext": _COMMAND}
 
 
 @dataclass(frozen=True)
@@ -107,31 +127,95 @@ class _Renderer(mistune.HTMLRenderer):
         return super().image(text, url, title)
 
 
+def _braces_balance(tex: str) -> bool:
+    """Whether every ``{`` of ``tex`` is closed, in order (escaped ``\\{`` ``\\}`` aside)."""
+    depth, escaped = 0, False
+    for char in tex:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char in "{}":
+            depth += 1 if char == "{" else -1
+            if depth < 0:
+                return False
+    return depth == 0
+
+
+@functools.cache
+def _known_commands() -> frozenset:
+    """Every control word latex2mathml converts (``\\frac``, ``\\alpha`` ...): others it
+    drops without a word (``\\mathrmqq{Var}`` comes out as ``Var``)."""
+    from latex2mathml import commands
+    from latex2mathml.symbols_parser import SYMBOLS
+
+    def strings(value):
+        if isinstance(value, str):
+            yield value
+        elif isinstance(value, (dict, list, tuple, set, frozenset)):
+            for item in value:
+                yield from strings(item)
+    found = [s for v in vars(commands).values() for s in strings(v)] + list(SYMBOLS)
+    return frozenset(s for s in found if _COMMAND.fullmatch(s))
+
+
+def _understood(tex: str, root) -> bool:
+    """Whether the converter's MathML ``root`` renders all of ``tex``: braces balanced,
+    every command known, every layout element with all its arguments, no TeX copied
+    into a token."""
+    if not _braces_balance(tex) or not set(_COMMAND.findall(tex)) <= _known_commands():
+        return False
+    for element in root.iter():
+        if element.tag in ARITY and len(element) < ARITY[element.tag]:
+            return False
+        text = re.sub(r"&#x?[0-9A-Fa-f]+;", "", element.text or "")
+        if element.tag in UNREAD and UNREAD[element.tag].search(text):
+            return False
+    return True
+
+
+def _tex_source(tex: str, display: bool) -> str:
+    """TeX that cannot be rendered: its source, with a visible note."""
+    fence = "$$" if display else "$"
+    return (f"<code class='tex'>{html.escape(fence + tex + fence)}</code>"
+            "<span class='note'> (TeX not rendered: shown as written)</span>")
+
+
 def _math(tex: str, display: bool) -> str:
     """MathML of ``tex``, serialised here with everything escaped (latex2mathml's own
     ``convert`` un-escapes its output: ``\\text{<script>}`` would come out as markup);
-    only MathML elements and presentation attributes are kept."""
+    only MathML elements and presentation attributes are kept. TeX the converter rejects
+    or does not render whole (``_understood``) is shown as its source, marked as such."""
     from xml.etree.ElementTree import tostring
 
     from latex2mathml.converter import convert_to_element
 
     try:
         root = convert_to_element(tex, display="block" if display else "inline")
-    except Exception:  # any TeX the converter does not know: show the source
-        fence = "$$" if display else "$"
-        return f"<code class='tex'>{html.escape(fence + tex + fence)}</code>"
+    except Exception:  # any TeX the converter does not know
+        root = None
+    if root is None or not _understood(tex, root):
+        shown = _tex_source(tex, display)
+        return f"<div class='math'>{shown}</div>" if display else shown
     for element in list(root.iter()):
         if not MATHML_TAG.fullmatch(element.tag):
             element.tag, element.text = "mtext", f"[{element.tag}]"
         for name in [n for n in element.attrib if n not in MATHML_ATTRIBUTES]:
             del element.attrib[name]
     # the converter writes symbols as character references into text: restore those only
-    return re.sub(r"&amp;(#x?[0-9A-Fa-f]+;)", r"&\1", tostring(root, encoding="unicode"))
+    mathml = re.sub(r"&amp;(#x?[0-9A-Fa-f]+;)", r"&\1", tostring(root, encoding="unicode"))
+    return f"<div class='math'>{mathml}</div>" if display else mathml
 
 
 def markdown_html(text: str, attachments: dict | None = None) -> str:
-    """Student markdown as safe HTML (raw HTML escaped, harmful links dropped)."""
-    md = mistune.create_markdown(renderer=_Renderer(attachments or {}), plugins=["math"])
+    """Student markdown as safe HTML (raw HTML escaped, harmful links dropped), tables
+    included. A block that starts with an HTML tag is a paragraph like any other: its
+    tags are shown escaped and the markdown around them is rendered (CommonMark would
+    keep the whole block as raw HTML, which, escaped, shows its markdown as text)."""
+    md = mistune.create_markdown(renderer=_Renderer(attachments or {}),
+                                 plugins=["math", "table"])
+    md.block.rules.remove("raw_html")
+    md.inline.register("inline_math", INLINE_MATH, parse_inline_math, before="link")
     md.renderer.register("inline_math", lambda _, tex: _math(tex, False))
     md.renderer.register("block_math", lambda _, tex: _math(tex, True))
     return md(text)

@@ -20,7 +20,7 @@ reply each gets (keys in :class:`Reply`). ``value``: encoded as above; ``writeba
 arguments the student changed in place, ``[{"path": ["a", i] | ["k", name], "value": ..}]``.
 
     op           request fields                 reply
-    exec         cells [{index, source}],       {"cell": i} before each cell (progress),
+    exec         cells [{number, source}],      {"cell": n} before each cell (progress),
                  files {name: text}             then ok: {errors: [{cell, error}], isolation}
     describe     names [str]                    ok: {name: {kind: "missing" | "data" (+ value)
                                                           | "function" | "generator" (+ name)}}
@@ -81,7 +81,7 @@ class Reply:
     RAISE = "raise"          # student code raised: a description of the exception
     FAIL = "fail"            # the request could not be served
     STOP = "stop"            # an iterator is exhausted: its return value
-    PROGRESS = "cell"        # exec: the index of the cell about to run (not a reply)
+    PROGRESS = "cell"        # exec: the number of the cell about to run (not a reply)
     WRITEBACK = "writeback"  # arguments changed in place
 
 

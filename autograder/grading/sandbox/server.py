@@ -36,6 +36,7 @@ import types
 from autograder.grading.sandbox import cgroups, isolation
 from autograder.grading.sandbox.isolation import IsolationRecord, Plan
 from autograder.grading.sandbox.protocol import CannotCross, Channel, Op, Reply, decode, encode
+from autograder.otter_format import plain_python
 
 PRELOAD = ("numpy", "torch", "matplotlib", "matplotlib.pyplot", "pandas",
            "IPython.core.inputtransformer2")
@@ -216,16 +217,6 @@ class _Shell(_Anything):
             exec(compile(cell, f"<%%{magic} cell>", "exec"), self.namespace)
 
 
-def _transform(source: str) -> str:
-    """IPython syntax (magics, ``!cmd``) to plain Python."""
-    try:
-        from IPython.core.inputtransformer2 import TransformerManager
-
-        return TransformerManager().transform_cell(source)
-    except Exception:
-        return source
-
-
 def _describe_exception(e: BaseException) -> dict:
     builtin = next((c.__name__ for c in type(e).__mro__
                     if getattr(builtins, c.__name__, None) is c), "BaseException")
@@ -357,13 +348,13 @@ class StudentServer:
             sys.path.insert(0, os.getcwd())
         errors = []
         for cell in header["cells"]:
-            self.channel.send({Reply.PROGRESS: cell["index"]})
+            self.channel.send({Reply.PROGRESS: cell["number"]})
             try:
-                code = compile(_transform(cell["source"]), f"<cell {cell['index']}>", "exec")
+                code = compile(plain_python(cell["source"]), f"<cell {cell['number']}>", "exec")
                 exec(code, self.namespace)
             except BaseException as e:  # SystemExit and KeyboardInterrupt included
                 info = _describe_exception(e)
-                errors.append({"cell": cell["index"],
+                errors.append({"cell": cell["number"],
                                "error": f"{info['type']}: {info['message']}"})
             for stream in (sys.stdout, sys.stderr):
                 try:
