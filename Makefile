@@ -7,7 +7,7 @@ TORCH_CPU   := torch==2.13.0
 ASSIGNMENT  ?= optimization
 SUBMISSIONS ?=
 OUT         ?= graded
-JOBS        ?= 2
+JOBS        ?=
 TIMEOUT     ?= 120
 MANUAL      ?=
 
@@ -72,7 +72,7 @@ release: install $(if $(filter-out optimization,$(or $(RELEASE),all)),data)
 	$(PY) -m autograder.release $(RELEASE)
 
 grade: install $(if $(filter mnist,$(ASSIGNMENT)),data)
-	$(PY) -m autograder.cli grade "$(SUBMISSIONS)" --out "$(OUT)" --assignment $(ASSIGNMENT) --jobs $(JOBS) --timeout $(TIMEOUT) $(if $(GPU),--gpu,) $(if $(MANUAL),--manual "$(MANUAL)",) $(if $(ANONYMOUS),--anonymous,)
+	$(PY) -m autograder.cli grade "$(SUBMISSIONS)" --out "$(OUT)" --assignment $(ASSIGNMENT) $(if $(JOBS),--jobs $(JOBS),) --timeout $(TIMEOUT) $(if $(GPU),--gpu,) $(if $(MANUAL),--manual "$(MANUAL)",) $(if $(ANONYMOUS),--anonymous,)
 
 bench: install data
 	$(PY) -m autograder.cli bench

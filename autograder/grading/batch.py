@@ -10,13 +10,12 @@ from __future__ import annotations
 import atexit
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from autograder.assignment import Assignment, load_assignment
 from autograder.cases import questions as question_points
-from autograder.grading import results
+from autograder.grading import results, workers
 from autograder.grading.manual import Marking
 from autograder.grading.outputs import (exports, feedback, gradebook, leaderboard, report,
                                         similarity, written)
@@ -24,8 +23,8 @@ from autograder.grading.outputs.run import Run
 from autograder.notebooks import master_path
 from autograder.grading.results import Result
 from autograder.grading.job import make_job
-from autograder.grading.runner import Limits, grade
-from autograder.grading.sandbox.process import ForkServer, GraderError
+from autograder.grading.runner import Limits
+from autograder.grading.sandbox.process import SPARES, ForkServer, GraderError
 from autograder.grading.submissions import InputError, Submission, discover
 
 
@@ -61,7 +60,7 @@ class Options:
     out: Path
     assignment: str = "optimization"
     limits: Limits = Limits()
-    jobs: int = 2
+    jobs: int | None = None   # submissions graded at once; None: workers.auto_jobs()
     gpu: bool = False
     force: bool = False
     progress: bool = True
@@ -70,7 +69,7 @@ class Options:
 
 
 def grade_folder(submissions, out, assignment: str = "optimization", limits: Limits = Limits(),
-                 jobs: int = 2, gpu: bool = False, force: bool = False,
+                 jobs: int | None = None, gpu: bool = False, force: bool = False,
                  progress: bool = True, manual: Path | None = None,
                  anonymous: bool = False) -> Summary:
     """Grade every submission in ``submissions`` into ``out``; see the module docstring.
@@ -94,7 +93,7 @@ def fork_server() -> ForkServer:
     exit (or when a run is interrupted)."""
     global _server
     if _server is None or _server.closed:
-        _server = ForkServer()
+        _server = ForkServer(spares=SPARES)
         atexit.register(_server.close)
     return _server
 
@@ -115,10 +114,14 @@ def _grade(options: Options, assignment: Assignment, found: list[Submission],
                    settings=settings)
     todo = [s for s in found
             if gpu or options.force or not _reusable(out, s, job.fingerprint)]
+    layout = workers.spread(options.jobs or workers.auto_jobs(), gpu)
+    spec = workers.WorkerSpec(options.assignment, [c.id for c in cases], limits.__dict__,
+                              [str(options.submissions), str(out)], gpu, job.fingerprint,
+                              str(out), layout.threads)
     stopping = threading.Event()
     done, interrupted, failure = 0, False, None
     try:
-        done = _run(todo, job, server, out, options.jobs, gpu, options.progress, stopping)
+        done = _run(todo, job, spec, layout, server, out, gpu, options.progress, stopping)
     except (KeyboardInterrupt, GraderError) as e:
         interrupted, failure = True, e
         server.close()
@@ -146,42 +149,22 @@ def write_outputs(out: Path, run: Run) -> None:
         output.write(out, run)
 
 
-def _run(todo, job, server, out, jobs, gpu, progress, stopping) -> int:
-    """Grade ``todo`` in ``jobs`` threads; GPU questions one submission at a time (a shared
-    GPU would time students against each other)."""
+def _run(todo, job, spec, layout, server, out, gpu, progress, stopping) -> int:
+    """Grade ``todo`` with ``layout``'s processes and threads (workers.grade_all), with a
+    progress bar."""
     from tqdm import tqdm
 
-    jobs = 1 if gpu else jobs
+    def merge(result: Result) -> Result:
+        return _merge_gpu(results.load(out, result.student), result) if gpu else result
 
-    def work(submission: Submission) -> Result:
-        result = grade(submission, job, server)
-        if stopping.is_set():
-            return result  # cut short by Ctrl-C: not saved, graded again next run
-        if gpu:
-            result = _merge_gpu(results.load(out, submission.student), result)
-        if result.final:
-            results.save(out, result)
-        return result
-
-    count = 0
-    with ThreadPoolExecutor(max_workers=jobs) as pool, \
-            tqdm(total=len(todo), unit="submission", disable=not progress or not todo,
-                 dynamic_ncols=True) as bar:
-        futures = [pool.submit(work, s) for s in todo]
-        try:
-            for future in as_completed(futures):
-                result = future.result()
-                count += 1
-                bar.set_postfix_str(f"{result.student}: {result.status} {result.total:g}",
-                                    refresh=False)
-                bar.update()
-        except BaseException:
-            stopping.set()
-            for future in futures:
-                future.cancel()
-            server.close()  # ends every student process; running jobs return at once
-            raise
-    return count
+    with tqdm(total=len(todo), unit="submission", disable=not progress or not todo,
+              dynamic_ncols=True) as bar:
+        def shown(graded: workers.Graded) -> None:
+            bar.set_postfix_str(f"{graded.student}: {graded.status} {graded.total:g}",
+                                refresh=False)
+            bar.update()
+        return workers.grade_all(todo, job, server, out, spec, layout, shown, stopping,
+                                 merge)
 
 
 def _reusable(out: Path, submission: Submission, fingerprint: str) -> bool:

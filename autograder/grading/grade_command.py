@@ -1,6 +1,6 @@
 """``advopt grade``: grade a folder of submissions in sealed sandboxes.
 
-    advopt grade SUBMISSIONS [--out graded] [--assignment optimization] [--jobs 2]
+    advopt grade SUBMISSIONS [--out graded] [--assignment optimization] [--jobs N]
                  [--timeout 120] [--memory 2048] [--force] [--gpu] [--quiet]
                  [--manual manual.csv] [--anonymous]
 
@@ -27,7 +27,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="graded", help="output folder (default: graded)")
     p.add_argument("--assignment", default="optimization",
                    help="assignment name (autograder.<name>) or a module path with CASES")
-    p.add_argument("--jobs", type=int, default=2, help="submissions graded in parallel")
+    p.add_argument("--jobs", type=int, default=None,
+                   help="submissions graded at once (default: two per core)")
     p.add_argument("--timeout", type=float, default=Limits.timeout,
                    help="seconds per submission: notebook and all checks (default: 120)")
     p.add_argument("--memory", type=int, default=Limits.memory_mb,
@@ -49,7 +50,7 @@ def main(argv=None) -> int:
     try:
         if not args.submissions.strip():
             raise InputError("no submissions folder given (make grade SUBMISSIONS=path/to/folder)")
-        if args.jobs < 1 or args.timeout <= 0 or args.memory < 64:
+        if (args.jobs is not None and args.jobs < 1) or args.timeout <= 0 or args.memory < 64:
             raise InputError("--jobs must be >= 1, --timeout > 0 and --memory >= 64")
         from autograder.grading.batch import grade_folder
 
