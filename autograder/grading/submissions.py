@@ -370,7 +370,7 @@ def _latest(files: _Files, student: str, ignored: list[Ignored], shown) -> Submi
 def _export_root(folder: Path, exclude, ignored: list[Ignored], shown) -> Path:
     """``folder``, or the Gradescope export folder one or two levels below it when
     ``folder`` holds nothing else (the folder an export's zip was unzipped into)."""
-    root, skipped = folder, []
+    root, skipped = folder, list[Ignored]()
     for _ in range(3):
         if (root / GRADESCOPE_METADATA).is_file():
             ignored += skipped
@@ -489,7 +489,7 @@ def _unpack(archive: Path, into: Path) -> list[Ignored]:
     """Unpack the zip given as the submissions folder into ``into`` (names made safe by
     zipfile, sizes bounded, modification times kept); entries that cannot be read are
     returned as not graded."""
-    skipped = []
+    skipped: list[Ignored] = []
     try:
         with zipfile.ZipFile(archive) as zf:
             entries = zf.infolist()
@@ -546,8 +546,9 @@ def _person_id(person: Submitter) -> str:
 
 
 def _person_key(person: Submitter) -> tuple[str, str]:
+    """Who a submitter is: their SID, else email, else name (case ignored)."""
     for field_name in ("sid", "email", "name"):
-        value = person.get(field_name, "")
+        value = str(person.get(field_name, ""))
         if value:
             return field_name, value.casefold()
     return "", ""

@@ -45,7 +45,8 @@ def test_gradescope_export_zipped_unzipped_or_one_level_up_reads_the_same(tmp_pa
     expected = downloads.gradescope_export(tmp_path / "download")
     archive = downloads.zipped(tmp_path / "download", tmp_path / "assignment_987654_export.zip")
     views = {}
-    for target in (archive, tmp_path / "download", tmp_path / "download" / "assignment_987654_export"):
+    unzipped = tmp_path / "download"
+    for target in (archive, unzipped, unzipped / "assignment_987654_export"):
         found = survey(target)
         views[target.name] = sorted((s.student, Path(s.source).name, bool(s.error),
                                      str(s.meta)) for s in found.submissions)
