@@ -3,11 +3,17 @@
 Results are saved per submission as each finishes (results.py); submissions whose
 notebook and grading fingerprint are unchanged since a previous run are not graded
 again. The gradebook, feedback and report are rebuilt from all saved results at the end
-(also after Ctrl-C, with what is done).
+(also after Ctrl-C, with what is done: the others are ``pending``).
+
+Before anything is graded, a run refuses (InputError, one line) an output folder it cannot
+write or that holds another assignment's grading, and submissions that are another
+assignment's (matching.py; ``force_assignment`` grades them anyway).
 """
 from __future__ import annotations
 
 import atexit
+import os
+import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -16,7 +22,7 @@ from pathlib import Path
 
 from autograder.assignment import Assignment, load_assignment
 from autograder.cases import questions as question_points
-from autograder.grading import results
+from autograder.grading import matching, results
 from autograder.grading.manual import Marking
 from autograder.grading.outputs import (exports, feedback, gradebook, leaderboard, report,
                                         similarity, written)
@@ -26,7 +32,7 @@ from autograder.grading.results import Result
 from autograder.grading.job import make_job
 from autograder.grading.runner import Limits, grade
 from autograder.grading.sandbox.process import ForkServer, GraderError
-from autograder.grading.submissions import InputError, Submission, discover
+from autograder.grading.submissions import InputError, Submission, Survey, survey
 
 
 @dataclass
@@ -67,23 +73,55 @@ class Options:
     progress: bool = True
     manual: Path | None = None
     anonymous: bool = False
+    zeros: bool = False
+    force_assignment: bool = False
 
 
 def grade_folder(submissions, out, assignment: str = "optimization", limits: Limits = Limits(),
                  jobs: int = 2, gpu: bool = False, force: bool = False,
                  progress: bool = True, manual: Path | None = None,
-                 anonymous: bool = False) -> Summary:
+                 anonymous: bool = False, zeros: bool = False,
+                 force_assignment: bool = False) -> Summary:
     """Grade every submission in ``submissions`` into ``out``; see the module docstring.
     ``manual``: a filled manual.csv of written scores, checked before anything is graded;
-    ``anonymous``: pseudonyms on the written-answer pages (written.py)."""
+    ``anonymous``: pseudonyms on the written-answer pages (written.py); ``zeros``: rows
+    not graded normally count their total in canvas.csv and gradescope.csv (exports.py);
+    ``force_assignment``: grade submissions that look like another assignment's."""
     started = time.monotonic()
     options = Options(Path(submissions), Path(out), assignment, limits, jobs, gpu, force,
-                      progress, manual, anonymous)
-    found = discover(options.submissions)
+                      progress, manual, anonymous, zeros, force_assignment)
     contract = load_assignment(assignment)
-    marking = Marking.start(contract.name, options.out, found, manual, anonymous)
+    if gpu and not contract.gpu_questions:
+        raise InputError(f"assignment {assignment!r} has no GPU questions (GPU_QUESTIONS)")
+    writable(options.out)
+    if gpu and not (options.out / "gradebook.csv").exists():
+        raise InputError(f"{options.out / 'gradebook.csv'}: not found; grade without --gpu "
+                         "first")
+    matching.check_out(options.out, contract)
+    found = survey(options.submissions, exclude=options.out)
+    reason = "" if force_assignment else matching.mismatch(contract, found.submissions)
+    if reason:
+        raise InputError(reason)
+    marking = Marking.start(contract.name, options.out, found.submissions, manual, anonymous)
     server = fork_server()  # starts now, imports its libraries while we import ours
+    matching.record_out(options.out, contract)
     return _grade(options, contract, found, marking, server, started)
+
+
+def writable(out: Path) -> None:
+    """InputError (one line) unless ``out`` is a folder this process can write in
+    (created when missing)."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except FileExistsError:
+        raise InputError(f"output folder {out}: a file of that name exists") from None
+    except OSError as e:
+        raise InputError(f"output folder {out}: cannot write there "
+                         f"({e.strerror or type(e).__name__})") from None
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise InputError(f"output folder {out}: cannot write there (permission denied)")
 
 
 _server: ForkServer | None = None
@@ -99,41 +137,38 @@ def fork_server() -> ForkServer:
     return _server
 
 
-def _grade(options: Options, assignment: Assignment, found: list[Submission],
+def _grade(options: Options, assignment: Assignment, surveyed: Survey,
            marking: Marking, server: ForkServer, started: float) -> Summary:
     out, gpu, limits = options.out, options.gpu, options.limits
     gpu_questions = set(assignment.gpu_questions)
-    if gpu and not gpu_questions:
-        raise InputError(f"assignment {options.assignment!r} has no GPU questions "
-                         "(GPU_QUESTIONS)")
-    if gpu and not (out / "gradebook.csv").exists():
-        raise InputError(f"{out / 'gradebook.csv'}: not found; grade without --gpu first")
     cases = tuple(c for c in assignment.cases if (c.question in gpu_questions) == gpu)
-    out.mkdir(parents=True, exist_ok=True)
+    found = surveyed.submissions
     settings = {"limits": limits.__dict__, "cases": [c.id for c in cases], "gpu": gpu}
     job = make_job(assignment, cases, limits, [options.submissions, out], gpu=gpu,
                    settings=settings)
     todo = [s for s in found
             if gpu or options.force or not _reusable(out, s, job.fingerprint)]
     stopping = threading.Event()
-    done, interrupted, failure = 0, False, None
+    finished: list[Result] = []
+    interrupted, failure = False, None
     try:
-        done = _run(todo, job, server, out, options.jobs, gpu, options.progress, stopping)
+        _run(todo, job, server, out, options.jobs, gpu, options.progress, stopping, finished)
     except (KeyboardInterrupt, GraderError) as e:
         interrupted, failure = True, e
         server.close()
     stored = [results.load(out, s.student) for s in found]
-    everything = [marking.merge(r if r is not None else _pending(s))
-                  for s, r in zip(found, stored)]
+    everything = [marking.merge(replace(r, source=s.source, meta=s.meta) if r is not None
+                                else _pending(s)) for s, r in zip(found, stored)]
     points = {**question_points(assignment.cases), **marking.points}
     similar = similarity.similar_pairs(found, assignment.cases,
                                        similarity.starter_cells(master_path(assignment.name)))
-    write_outputs(out, Run(everything, points, assignment.name, bool(assignment.benchmark),
-                           tuple(found), marking, tuple(similar)))
+    run = Run(everything, points, assignment.name, bool(assignment.benchmark), tuple(found),
+              marking, tuple(similar), options.zeros, surveyed)
+    write_outputs(out, run)
     if isinstance(failure, GraderError):
         raise failure
-    return _summary(everything, points, done, len(found) - len(todo),
-                    time.monotonic() - started, out, interrupted)
+    return _summary(everything, points, len(finished), len(found) - len(todo),
+                    time.monotonic() - started, out, interrupted, notes(run))
 
 
 OUTPUTS = (written, gradebook, exports, feedback, similarity, report,  # in this order
@@ -146,8 +181,9 @@ def write_outputs(out: Path, run: Run) -> None:
         output.write(out, run)
 
 
-def _run(todo, job, server, out, jobs, gpu, progress, stopping) -> int:
-    """Grade ``todo`` in ``jobs`` threads; GPU questions one submission at a time (a shared
+def _run(todo, job, server, out, jobs, gpu, progress, stopping, finished: list) -> None:
+    """Grade ``todo`` in ``jobs`` threads, appending each result to ``finished`` as it is
+    saved (what an interruption keeps); GPU questions one submission at a time (a shared
     GPU would time students against each other)."""
     from tqdm import tqdm
 
@@ -163,7 +199,6 @@ def _run(todo, job, server, out, jobs, gpu, progress, stopping) -> int:
             results.save(out, result)
         return result
 
-    count = 0
     with ThreadPoolExecutor(max_workers=jobs) as pool, \
             tqdm(total=len(todo), unit="submission", disable=not progress or not todo,
                  dynamic_ncols=True) as bar:
@@ -171,7 +206,7 @@ def _run(todo, job, server, out, jobs, gpu, progress, stopping) -> int:
         try:
             for future in as_completed(futures):
                 result = future.result()
-                count += 1
+                finished.append(result)
                 bar.set_postfix_str(f"{result.student}: {result.status} {result.total:g}",
                                     refresh=False)
                 bar.update()
@@ -181,7 +216,6 @@ def _run(todo, job, server, out, jobs, gpu, progress, stopping) -> int:
                 future.cancel()
             server.close()  # ends every student process; running jobs return at once
             raise
-    return count
 
 
 def _reusable(out: Path, submission: Submission, fingerprint: str) -> bool:
@@ -203,12 +237,25 @@ def _merge_gpu(stored: Result | None, new: Result) -> Result:
 
 
 def _pending(submission: Submission) -> Result:
-    return Result(submission.student, submission.source, submission.sha256, "", "error",
+    return Result(submission.student, submission.source, submission.sha256, "", "pending",
                   "not graded yet (interrupted); run the same command again", final=False,
                   meta=submission.meta)
 
 
-def _summary(everything, points, done, reused, seconds, out, interrupted) -> Summary:
+def notes(run: Run) -> tuple[str, ...]:
+    """What the end of a run says besides its summary: files not graded, people in several
+    submissions, what to know before uploading (each in report.html too)."""
+    out = []
+    if run.survey is not None and run.survey.ignored:
+        out.append(f"{len(run.survey.ignored)} file(s) in the submissions are not graded "
+                   "(report.html: Files not graded)")
+    if run.survey is not None:
+        out += run.survey.several
+    return tuple(out + exports.notes(run))
+
+
+def _summary(everything, points, done, reused, seconds, out, interrupted,
+             more=()) -> Summary:
     statuses = {s: sum(r.status == s for r in everything) for s in results.STATUSES}
     totals = [r.total for r in everything]
     weak = {"filesystem": "student code could read files outside its sandbox",
@@ -218,5 +265,5 @@ def _summary(everything, points, done, reused, seconds, out, interrupted) -> Sum
                        if r.isolation.get(key, "sealed") not in ("sealed", "none")})
     return Summary(len(everything), done, reused, statuses,
                    sum(totals) / len(totals) if totals else 0.0, sum(points.values()),
-                   seconds, out, interrupted, tuple(warnings))
+                   seconds, out, interrupted, tuple(warnings) + tuple(more))
 

@@ -112,7 +112,7 @@ def test_gpu_questions_are_merged_into_the_gradebook(tmp_path):
     (["missing-folder"], "no such folder"),
     ([""], "no submissions folder given"),
     (["."], "unknown assignment 'nope'"),
-    (["--jobs", "0", "."], "--jobs must be"),
+    (["--jobs", "0", "."], "--jobs: must be at least 1, got 0"),
 ])
 def test_user_mistakes_give_one_clear_line(args, message, tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
