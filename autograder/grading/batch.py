@@ -12,7 +12,6 @@ assignment's (matching.py; ``force_assignment`` grades them anyway).
 from __future__ import annotations
 
 import atexit
-import os
 import tempfile
 import threading
 import time
@@ -120,8 +119,6 @@ def writable(out: Path) -> None:
     except OSError as e:
         raise InputError(f"output folder {out}: cannot write there "
                          f"({e.strerror or type(e).__name__})") from None
-    if not os.access(out, os.W_OK | os.X_OK):
-        raise InputError(f"output folder {out}: cannot write there (permission denied)")
 
 
 _server: ForkServer | None = None
@@ -242,6 +239,9 @@ def _pending(submission: Submission) -> Result:
                   meta=submission.meta)
 
 
+SEVERAL_SHOWN = 5  # people in several submissions named at the end of a run (all: report)
+
+
 def notes(run: Run) -> tuple[str, ...]:
     """What the end of a run says besides its summary: files not graded, people in several
     submissions, what to know before uploading (each in report.html too)."""
@@ -249,8 +249,11 @@ def notes(run: Run) -> tuple[str, ...]:
     if run.survey is not None and run.survey.ignored:
         out.append(f"{len(run.survey.ignored)} file(s) in the submissions are not graded "
                    "(report.html: Files not graded)")
-    if run.survey is not None:
-        out += run.survey.several
+    several = run.survey.several if run.survey is not None else []
+    out += several[:SEVERAL_SHOWN]
+    if len(several) > SEVERAL_SHOWN:
+        out.append(f"... and {len(several) - SEVERAL_SHOWN} more people in several "
+                   "submissions (report.html: Files not graded)")
     return tuple(out + exports.notes(run))
 
 

@@ -606,11 +606,10 @@ def _one_submission_per_person(groups: list[_Files], ignored: list[Ignored],
             groups.remove(files)
             later = sorted({latest[_person_key(p)].owner.meta.get("submission", "")
                             for p in people})
-            for path in [files.where, *(p for _, p in files.graded), *files.other]:
-                if path != files.where or not (files.graded or files.other):
-                    ignored.append(Ignored(shown(path), "an older submission of "
-                                           f"{', '.join(_person_id(p) for p in people)}: "
-                                           f"graded on {', '.join(later)}"))
+            older = [path for _, path in files.graded] + files.other or [files.where]
+            ignored += [Ignored(shown(path), "an older submission of "
+                                f"{', '.join(_person_id(p) for p in people)}: graded on "
+                                f"{', '.join(later)}") for path in older]
             continue
         meta = SubmissionMeta(**{**files.owner.meta, "submitters": owners, "group": people})
         files.owner = _Owner(files.owner.key, _person_id(owners[0]), meta, files.owner.rank)
