@@ -30,13 +30,19 @@ class LocalExecutor:
 
         with tqdm(total=len(todo), unit="submission", disable=not progress or not todo,
                   dynamic_ncols=True) as bar:
+            graded = []
+
             def shown(result: Result) -> None:
+                graded.append(result.student)
                 bar.set_postfix_str(f"{result.student}: {result.status} {result.total:g}",
                                     refresh=False)
                 bar.update()
-            count = grade_all(todo, job, self.server(), Path(batch.out), batch.jobs,
-                              batch.gpu, shown)
-        return Outcome(count)
+            try:
+                grade_all(todo, job, self.server(), Path(batch.out), batch.jobs, batch.gpu,
+                          shown)
+            except KeyboardInterrupt:  # Ctrl-C or a stopping signal: what is saved stays
+                return Outcome(len(graded), interrupted=True)
+            return Outcome(len(graded))
 
 
 def grade_all(todo: list[Submission], job: Job, server: ForkServer, out: Path, jobs: int,
