@@ -1,31 +1,38 @@
-"""Grade a folder of submissions: resume, parallel jobs, progress bar, outputs.
+"""Grade a folder of submissions: resume, the Job, outputs.
 
-Results are saved per submission as each finishes (results.py); submissions whose
-notebook and grading fingerprint are unchanged since a previous run are not graded
-again. The gradebook, feedback and report are rebuilt from all saved results at the end
-(also after Ctrl-C, with what is done).
+Submissions whose notebook and grading fingerprint are unchanged since a previous run are
+not graded again; the others go to an executor (executors/: threads here, or a Slurm job
+array), which saves each result as it finishes (results.py). The gradebook, feedback and
+report are rebuilt from all saved results at the end (also after Ctrl-C or a failed
+task, with what is done).
+
+Before anything is graded, a run refuses (InputError, one line) an output folder it cannot
+write or that holds another assignment's grading, and submissions that are another
+assignment's (matching.py; ``force_assignment`` grades them anyway).
 """
 from __future__ import annotations
 
 import atexit
-import threading
+import tempfile
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from autograder.assignment import Assignment, load_assignment
 from autograder.cases import questions as question_points
-from autograder.grading import results, workers
+from autograder.grading import matching, results
 from autograder.grading.manual import Marking
 from autograder.grading.outputs import (exports, feedback, gradebook, leaderboard, report,
                                         similarity, written)
 from autograder.grading.outputs.run import Run
 from autograder.notebooks import master_path
+from autograder.grading.executors import Batch, Executor, Unfinished
+from autograder.grading.executors.local import LocalExecutor
 from autograder.grading.results import Result
 from autograder.grading.job import make_job
-from autograder.grading.runner import Limits
+from autograder.grading.runner import Job, Limits
 from autograder.grading.sandbox.process import SPARES, ForkServer, GraderError
-from autograder.grading.submissions import InputError, Submission, discover
+from autograder.grading.submissions import InputError, Submission, Survey, survey
 
 
 @dataclass
@@ -42,6 +49,7 @@ class Summary:
     out: Path
     interrupted: bool = False
     warnings: tuple = ()
+    unfinished: int = 0   # left ungraded by a failed task (report.html: Needs attention)
 
     def line(self) -> str:
         counts = ", ".join(f"{n} {s}" for s, n in self.statuses.items() if n)
@@ -60,29 +68,64 @@ class Options:
     out: Path
     assignment: str = "optimization"
     limits: Limits = Limits()
-    jobs: int | None = None   # submissions graded at once; None: workers.auto_jobs()
+    jobs: int | None = None   # submissions graded at once; None: two per core
     gpu: bool = False
     force: bool = False
     progress: bool = True
     manual: Path | None = None
     anonymous: bool = False
+    zeros: bool = False
+    force_assignment: bool = False
 
 
 def grade_folder(submissions, out, assignment: str = "optimization", limits: Limits = Limits(),
                  jobs: int | None = None, gpu: bool = False, force: bool = False,
                  progress: bool = True, manual: Path | None = None,
-                 anonymous: bool = False) -> Summary:
+                 anonymous: bool = False, zeros: bool = False,
+                 force_assignment: bool = False, executor: Executor | None = None) -> Summary:
     """Grade every submission in ``submissions`` into ``out``; see the module docstring.
     ``manual``: a filled manual.csv of written scores, checked before anything is graded;
-    ``anonymous``: pseudonyms on the written-answer pages (written.py)."""
+    ``anonymous``: pseudonyms on the written-answer pages (written.py); ``zeros``: rows
+    not graded normally count their total in canvas.csv and gradescope.csv (exports.py);
+    ``force_assignment``: grade submissions that look like another assignment's;
+    ``executor``: where submissions are graded (executors/; default: this machine, ``jobs``
+    at once, None: two per core)."""
     started = time.monotonic()
     options = Options(Path(submissions), Path(out), assignment, limits, jobs, gpu, force,
-                      progress, manual, anonymous)
-    found = discover(options.submissions)
+                      progress, manual, anonymous, zeros, force_assignment)
     contract = load_assignment(assignment)
-    marking = Marking.start(contract.name, options.out, found, manual, anonymous)
-    server = fork_server()  # starts now, imports its libraries while we import ours
-    return _grade(options, contract, found, marking, server, started)
+    if gpu and not contract.gpu_questions:
+        raise InputError(f"assignment {assignment!r} has no GPU questions (GPU_QUESTIONS)")
+    writable(options.out)
+    if gpu and not (options.out / "gradebook.csv").exists():
+        raise InputError(f"{options.out / 'gradebook.csv'}: not found; grade without --gpu "
+                         "first")
+    matching.check_out(options.out, contract)
+    if executor is None:
+        fork_server()  # starts now, imports its libraries while we import ours
+        executor = LocalExecutor(fork_server)
+    executor.check()
+    found = survey(options.submissions, exclude=options.out)
+    reason = "" if force_assignment else matching.mismatch(contract, found.submissions)
+    if reason:
+        raise InputError(reason)
+    marking = Marking.start(contract.name, options.out, found.submissions, manual, anonymous)
+    matching.record_out(options.out, contract)
+    return _grade(options, contract, found, marking, executor, started)
+
+
+def writable(out: Path) -> None:
+    """InputError (one line) unless ``out`` is a folder this process can write in
+    (created when missing)."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except FileExistsError:
+        raise InputError(f"output folder {out}: a file of that name exists") from None
+    except OSError as e:
+        raise InputError(f"output folder {out}: cannot write there "
+                         f"({e.strerror or type(e).__name__})") from None
 
 
 _server: ForkServer | None = None
@@ -98,45 +141,46 @@ def fork_server() -> ForkServer:
     return _server
 
 
-def _grade(options: Options, assignment: Assignment, found: list[Submission],
-           marking: Marking, server: ForkServer, started: float) -> Summary:
-    out, gpu, limits = options.out, options.gpu, options.limits
+def folder_job(assignment: Assignment, submissions: Path, out: Path, limits: Limits,
+               gpu: bool) -> Job:
+    """The Job every submission of a folder run is graded with: the assignment's GPU
+    questions' cases with ``gpu``, the others without; the submissions and outputs secret.
+    Every machine that grades a run builds it here (executors/worker.py), so equal
+    fingerprints mean the same grading code and settings."""
     gpu_questions = set(assignment.gpu_questions)
-    if gpu and not gpu_questions:
-        raise InputError(f"assignment {options.assignment!r} has no GPU questions "
-                         "(GPU_QUESTIONS)")
-    if gpu and not (out / "gradebook.csv").exists():
-        raise InputError(f"{out / 'gradebook.csv'}: not found; grade without --gpu first")
     cases = tuple(c for c in assignment.cases if (c.question in gpu_questions) == gpu)
-    out.mkdir(parents=True, exist_ok=True)
     settings = {"limits": limits.__dict__, "cases": [c.id for c in cases], "gpu": gpu}
-    job = make_job(assignment, cases, limits, [options.submissions, out], gpu=gpu,
-                   settings=settings)
-    todo = [s for s in found
-            if gpu or options.force or not _reusable(out, s, job.fingerprint)]
-    layout = workers.spread(options.jobs or workers.auto_jobs(), gpu)
-    spec = workers.WorkerSpec(options.assignment, [c.id for c in cases], limits.__dict__,
-                              [str(options.submissions), str(out)], gpu, job.fingerprint,
-                              str(out), layout.threads)
-    stopping = threading.Event()
-    done, interrupted, failure = 0, False, None
+    return make_job(assignment, cases, limits, [submissions, out], gpu=gpu, settings=settings)
+
+
+def _grade(options: Options, assignment: Assignment, surveyed: Survey,
+           marking: Marking, executor: Executor, started: float) -> Summary:
+    out, gpu, limits = options.out, options.gpu, options.limits
+    found = surveyed.submissions
+    job = folder_job(assignment, options.submissions, out, limits, gpu)
+    batch = Batch(options.assignment, str(options.submissions.resolve()), str(out.resolve()),
+                  limits.__dict__, gpu, options.jobs, job.fingerprint, options.force)
+    todo = [s for s in found if options.force or not reusable(out, s, job.fingerprint, gpu)]
+    done, unfinished, interrupted, failure = 0, {}, False, None
     try:
-        done = _run(todo, job, spec, layout, server, out, gpu, options.progress, stopping)
-    except (KeyboardInterrupt, GraderError) as e:
+        outcome = executor.run(todo, batch, job, options.progress)
+        done, unfinished, interrupted = outcome.graded, outcome.unfinished, outcome.interrupted
+    except (KeyboardInterrupt, GraderError) as e:  # the executor has stopped its grading
         interrupted, failure = True, e
-        server.close()
     stored = [results.load(out, s.student) for s in found]
-    everything = [marking.merge(r if r is not None else _pending(s))
+    everything = [marking.merge(replace(r, source=s.source, meta=s.meta) if r is not None
+                                else _pending(s, unfinished.get(s.student)))
                   for s, r in zip(found, stored)]
     points = {**question_points(assignment.cases), **marking.points}
     similar = similarity.similar_pairs(found, assignment.cases,
                                        similarity.starter_cells(master_path(assignment.name)))
-    write_outputs(out, Run(everything, points, assignment.name, bool(assignment.benchmark),
-                           tuple(found), marking, tuple(similar)))
+    run = Run(everything, points, assignment.name, bool(assignment.benchmark), tuple(found),
+              marking, tuple(similar), options.zeros, surveyed)
+    write_outputs(out, run)
     if isinstance(failure, GraderError):
         raise failure
     return _summary(everything, points, done, len(found) - len(todo),
-                    time.monotonic() - started, out, interrupted)
+                    time.monotonic() - started, out, interrupted, len(unfinished), notes(run))
 
 
 OUTPUTS = (written, gradebook, exports, feedback, similarity, report,  # in this order
@@ -149,49 +193,41 @@ def write_outputs(out: Path, run: Run) -> None:
         output.write(out, run)
 
 
-def _run(todo, job, spec, layout, server, out, gpu, progress, stopping) -> int:
-    """Grade ``todo`` with ``layout``'s processes and threads (workers.grade_all), with a
-    progress bar."""
-    from tqdm import tqdm
-
-    def merge(result: Result) -> Result:
-        return _merge_gpu(results.load(out, result.student), result) if gpu else result
-
-    with tqdm(total=len(todo), unit="submission", disable=not progress or not todo,
-              dynamic_ncols=True) as bar:
-        def shown(graded: workers.Graded) -> None:
-            bar.set_postfix_str(f"{graded.student}: {graded.status} {graded.total:g}",
-                                refresh=False)
-            bar.update()
-        return workers.grade_all(todo, job, server, out, spec, layout, shown, stopping,
-                                 merge)
-
-
-def _reusable(out: Path, submission: Submission, fingerprint: str) -> bool:
+def reusable(out: Path, submission: Submission, fingerprint: str, gpu: bool = False) -> bool:
+    """Whether ``out`` holds a final result of this very notebook graded this very way
+    (``gpu``: its GPU questions by the --gpu run of that ``fingerprint``)."""
     stored = results.load(out, submission.student)
     return stored is not None and stored.final and stored.sha256 == submission.sha256 \
-        and stored.fingerprint == fingerprint
+        and (stored.gpu_fingerprint if gpu else stored.fingerprint) == fingerprint
 
 
-def _merge_gpu(stored: Result | None, new: Result) -> Result:
-    """The stored result with the GPU questions' cases replaced by ``new``'s."""
-    if stored is None:
-        return new
-    questions = {c["question"] for c in new.cases}
-    keep = [c for c in stored.cases if c["question"] not in questions]
-    status = stored.status if stored.status != "graded" else new.status
-    detail = "; ".join(d for d in (stored.detail, new.detail and f"GPU: {new.detail}") if d)
-    return replace(stored, cases=keep + new.cases, status=status, detail=detail,
-                   final=stored.final and new.final, benchmark=new.benchmark)
+def _pending(submission: Submission, unfinished: Unfinished | None) -> Result:
+    why = f"not graded: {unfinished.reason}" if unfinished else "not graded yet (interrupted)"
+    return Result(submission.student, submission.source, submission.sha256, "", "pending",
+                  f"{why}; run the same command again", final=False, meta=submission.meta,
+                  staff_only={"log": unfinished.log} if unfinished and unfinished.log else {})
 
 
-def _pending(submission: Submission) -> Result:
-    return Result(submission.student, submission.source, submission.sha256, "", "error",
-                  "not graded yet (interrupted); run the same command again", final=False,
-                  meta=submission.meta)
+SEVERAL_SHOWN = 5  # people in several submissions named at the end of a run (all: report)
 
 
-def _summary(everything, points, done, reused, seconds, out, interrupted) -> Summary:
+def notes(run: Run) -> tuple[str, ...]:
+    """What the end of a run says besides its summary: files not graded, people in several
+    submissions, what to know before uploading (each in report.html too)."""
+    out = []
+    if run.survey is not None and run.survey.ignored:
+        out.append(f"{len(run.survey.ignored)} file(s) in the submissions are not graded "
+                   "(report.html: Files not graded)")
+    several = run.survey.several if run.survey is not None else []
+    out += several[:SEVERAL_SHOWN]
+    if len(several) > SEVERAL_SHOWN:
+        out.append(f"... and {len(several) - SEVERAL_SHOWN} more people in several "
+                   "submissions (report.html: Files not graded)")
+    return tuple(out + exports.notes(run))
+
+
+def _summary(everything, points, done, reused, seconds, out, interrupted,
+             unfinished, more=()) -> Summary:
     statuses = {s: sum(r.status == s for r in everything) for s in results.STATUSES}
     totals = [r.total for r in everything]
     weak = {"filesystem": "student code could read files outside its sandbox",
@@ -201,5 +237,5 @@ def _summary(everything, points, done, reused, seconds, out, interrupted) -> Sum
                        if r.isolation.get(key, "sealed") not in ("sealed", "none")})
     return Summary(len(everything), done, reused, statuses,
                    sum(totals) / len(totals) if totals else 0.0, sum(points.values()),
-                   seconds, out, interrupted, tuple(warnings))
+                   seconds, out, interrupted, tuple(warnings) + tuple(more), unfinished)
 

@@ -13,6 +13,7 @@ everything; what it cannot reach fails with the reason.
 """
 from __future__ import annotations
 
+import socket
 import time
 from dataclasses import dataclass
 
@@ -73,6 +74,7 @@ def grade(submission: Submission, job: Job, server) -> Result:
         question = job.benchmark[0]
         result.benchmark["points"] = sum(c["score"] for c in result.cases
                                          if c["question"] == question)
+        result.benchmark["host"] = socket.gethostname()  # with its device: where it ran
     result.seconds = round(time.monotonic() - started, 3)
     return result
 
