@@ -9,8 +9,9 @@ fingerprint differs from the head's (other grading code or settings on this node
 marker says so, the head stops the run). Then it grades the share with
 ``local.grade_all``, exactly as a local run does (a grading process per core of the
 task): each result saved as it finishes, one progress line per result, ``done/<i>.json``
-once the whole share is graded. Killed at any point, it leaves the submissions it had not finished without a result. A submission
-with a reusable result already (a requeued task) is skipped, unless the run is --force.
+once the whole share is graded. Killed at any point, it leaves the submissions it had
+not finished without a result. A submission with a reusable result already (a requeued
+task) is skipped, unless the run is --force.
 Exit status: 0 done, 1 the grader failed, 3 this node grades differently.
 """
 from __future__ import annotations
