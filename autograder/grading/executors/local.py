@@ -48,26 +48,13 @@ class LocalExecutor:
             return Outcome(len(graded))
 
 
-def grade_one(submission: Submission, job: Job, server: ForkServer, out: Path,
-              stopping: threading.Event, gpu: bool = False) -> Result:
-    """Grade ``submission`` and save its result (``gpu``: merged into the stored one)
-    when it is final and the run is not stopping (cut short: graded again next run)."""
-    result = grade(submission, job, server)
-    if stopping.is_set():
-        return result
-    if gpu:
-        result = _merge_gpu(results.load(out, submission.student), result)
-    if result.final:
-        results.save(out, result)
-    return result
-
-
 def grade_all(todo: list[Submission], job: Job, server: ForkServer, batch: Batch,
               on_result: Callable[[Graded], None] = lambda graded: None) -> int:
     """Grade ``todo`` with ``batch.jobs`` at once (``processes.spread``): threads here
     with ``server``, the same number in each worker process, all taking from one queue;
-    each final result is saved into ``batch.out`` as it finishes, then ``on_result`` sees
-    it here (one that is not ``final``, the grader having failed on it, is not saved).
+    each final result is saved into ``batch.out`` here as it finishes (``gpu``: merged into
+    the stored one), then ``on_result`` sees it (one that is not ``final``, the grader
+    having failed on it, is not saved).
     Returns how many were graded. On an exception (Ctrl-C, GraderError) everything stops:
     the workers are killed, ``server`` is closed (its student processes end), and what was
     still being graded is not saved."""
@@ -80,18 +67,26 @@ def grade_all(todo: list[Submission], job: Job, server: ForkServer, batch: Batch
         with lock:
             return None if stopping.is_set() or not waiting else waiting.popleft()
 
+    def keep(result: Result) -> Graded:
+        if stopping.is_set():
+            return Graded.of(result)  # cut short: not saved, graded again next run
+        if batch.gpu:
+            result = _merge_gpu(results.load(out, result.student), result)
+        if result.final:
+            results.save(out, result)
+        return Graded.of(result)
+
     def here() -> None:
         try:
             while (submission := take()) is not None:
-                events.put(Graded.of(grade_one(submission, job, server, out, stopping,
-                                               batch.gpu)))
+                events.put(keep(grade(submission, job, server)))
         except BaseException as e:
             events.put(e)
 
     workers = [Worker(batch, layout.threads)
                for _ in range(min(layout.processes, len(todo)) - 1)]
     threads = [threading.Thread(target=here, daemon=True) for _ in range(layout.threads)]
-    threads += [threading.Thread(target=w.feed, args=(take, events), daemon=True)
+    threads += [threading.Thread(target=w.feed, args=(take, keep, events), daemon=True)
                 for w in workers]
     count = 0
     try:

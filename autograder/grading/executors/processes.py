@@ -10,9 +10,10 @@ questions are graded one submission at a time, in the grading process.
 
 A worker builds the run's Job itself from the run's ``Batch`` (``batch.folder_job``, as
 a Slurm task does) and refuses to grade when its fingerprint differs; it has a fork
-server of its own and saves each result as it finishes (``local.grade_one``). Submissions
-reach it as JSON lines on its stdin, at most ``threads`` at a time; it answers with one
-JSON line per result on its stdout (``Graded``). Nothing crosses as a pickle.
+server of its own. Submissions reach it as JSON lines on its stdin, at most ``threads``
+at a time; it answers with one JSON line per ``Result`` on its stdout, which the grading
+process saves (one writer: what is saved is what a run counts, also when it is stopped).
+Nothing crosses as a pickle.
 """
 from __future__ import annotations
 
@@ -108,9 +109,10 @@ class Worker:
         self.process.stdin.write(json.dumps(message).encode() + b"\n")
         self.process.stdin.flush()
 
-    def feed(self, take: Callable[[], Submission | None], events: queue.SimpleQueue) -> None:
-        """Keep ``threads`` submissions at the worker until none is left; put what it
-        graded (or the GraderError that ended it) into ``events``."""
+    def feed(self, take: Callable[[], Submission | None], keep: Callable[[Result], Graded],
+             events: queue.SimpleQueue) -> None:
+        """Keep ``threads`` submissions at the worker until none is left; put what
+        ``keep`` makes of each result (or the GraderError that ended it) into ``events``."""
         assert self.process.stdin is not None and self.process.stdout is not None
         try:
             busy = 0
@@ -123,12 +125,12 @@ class Worker:
                     return
                 line = self.process.stdout.readline()
                 try:
-                    graded = Graded(**json.loads(line)["graded"])
+                    result = Result(**json.loads(line)["result"])
                 except (ValueError, KeyError, TypeError):
                     raise GraderError(f"a grading process stopped:\n{self._log_tail()}") \
                         from None
                 busy -= 1
-                events.put(graded)
+                events.put(keep(result))
         except BaseException as e:
             events.put(e if isinstance(e, GraderError) else
                        GraderError(f"a grading process failed ({type(e).__name__}: {e})"))
@@ -160,12 +162,12 @@ class Worker:
 
 # ----------------------------------------------------------------------------- a worker
 def main() -> int:
-    """A worker: the run's Batch, then submissions, on stdin; a line per result on
-    stdout. Exit status 1: the grader failed; 3: this machine grades differently."""
+    """A worker: the run's Batch, then submissions, on stdin; a line per Result on
+    stdout (not saved here). Exit status 1: the grader failed; 3: this machine grades
+    differently."""
     from autograder.assignment import load_assignment
     from autograder.grading import batch as folder_grading
-    from autograder.grading.executors.local import grade_one
-    from autograder.grading.runner import Limits
+    from autograder.grading.runner import Limits, grade
 
     replies = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)  # what anything else prints goes to the log, never into the replies
@@ -179,17 +181,17 @@ def main() -> int:
         print(f"this grading process grades differently (fingerprint {job.fingerprint}, "
               f"the run's {batch.fingerprint})", file=sys.stderr)
         return 3
-    out, stopping, lock = Path(batch.out), threading.Event(), threading.Lock()
+    lock = threading.Lock()
 
     def work(entry: dict) -> None:
         try:
-            result = grade_one(Submission(**entry), job, server, out, stopping)
+            result = grade(Submission(**entry), job, server)
         except BaseException:  # the grader failed (its fork server is gone): the head
             traceback.print_exc()  # reads why in the log; what is saved stays saved
             sys.stderr.flush()
             os._exit(1)
         with lock:
-            replies.write(json.dumps({"graded": asdict(Graded.of(result))}) + "\n")
+            replies.write(json.dumps({"result": asdict(result)}) + "\n")
 
     with ThreadPoolExecutor(max_workers=threads) as pool:
         for line in sys.stdin:
