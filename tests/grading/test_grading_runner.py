@@ -39,7 +39,7 @@ GOOD = {"double": "def double(x):\n    return 2 * x",
 
 
 def submission(*sources, error="") -> Submission:
-    cells = [{"index": i, "source": s} for i, s in enumerate(sources)]
+    cells = [{"number": i, "source": s} for i, s in enumerate(sources)]
     return Submission("alice", "alice.ipynb", "sha", cells, error=error)
 
 

@@ -93,7 +93,7 @@ class StandInProcess:
         for cell in cells:
             self.cell = cell["number"]
             try:
-                exec(compile(cell["source"], f"<cell {cell['index']}>", "exec"), self.globals)
+                exec(compile(cell["source"], f"<cell {cell['number']}>", "exec"), self.globals)
             except Exception as e:
                 errors.append({"cell": cell["number"], "error": f"{type(e).__name__}: {e}"})
         self.cell = None
