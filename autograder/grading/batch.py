@@ -4,6 +4,11 @@ Results are saved per submission as each finishes (results.py); submissions whos
 notebook and grading fingerprint are unchanged since a previous run are not graded
 again. The gradebook, feedback and report are rebuilt from all saved results at the end
 (also after Ctrl-C, with what is done).
+
+One submission can only change its own row: a failure while grading it, saving it or
+writing its feedback becomes its status (error, with a message naming it); an output
+that cannot be written at all is reported in the summary's warnings, and the others are
+written.
 """
 from __future__ import annotations
 
@@ -24,7 +29,7 @@ from autograder.grading.outputs.run import Run
 from autograder.notebooks import master_path
 from autograder.grading.results import Result
 from autograder.grading.job import make_job
-from autograder.grading.runner import Limits, grade
+from autograder.grading.runner import Limits, failed, grade
 from autograder.grading.sandbox.process import ForkServer, GraderError
 from autograder.grading.submissions import InputError, Submission, discover
 
@@ -126,24 +131,53 @@ def _grade(options: Options, assignment: Assignment, found: list[Submission],
     everything = [marking.merge(r if r is not None else _pending(s))
                   for s, r in zip(found, stored)]
     points = {**question_points(assignment.cases), **marking.points}
-    similar = similarity.similar_pairs(found, assignment.cases,
-                                       similarity.starter_cells(master_path(assignment.name)))
-    write_outputs(out, Run(everything, points, assignment.name, bool(assignment.benchmark),
-                           tuple(found), marking, tuple(similar)))
+    everything = [_writable(r, points) for r in everything]
+    warnings = [f"{r.student}: {r.detail}" for r in everything if r.staff_only.get("outputs")]
+    try:
+        similar: tuple | None = tuple(similarity.similar_pairs(
+            found, assignment.cases, similarity.starter_cells(master_path(assignment.name))))
+    except Exception as e:  # never expected: the comparison reads code as text only
+        similar = None
+        warnings.append(f"similar code not compared ({type(e).__name__}: {e})")
+    warnings += write_outputs(out, Run(everything, points, assignment.name,
+                                       bool(assignment.benchmark), tuple(found), marking,
+                                       similar))
     if isinstance(failure, GraderError):
         raise failure
     return _summary(everything, points, done, len(found) - len(todo),
-                    time.monotonic() - started, out, interrupted)
+                    time.monotonic() - started, out, interrupted, warnings)
 
 
 OUTPUTS = (written, gradebook, exports, feedback, similarity, report,  # in this order
            leaderboard)
 
 
-def write_outputs(out: Path, run: Run) -> None:
-    """Every output of ``outputs/`` (each module's ``write(out, run)``)."""
+def write_outputs(out: Path, run: Run) -> list[str]:
+    """Every output of ``outputs/`` (each module's ``write(out, run)``); one that fails
+    does not stop the others: returns what failed, as warnings."""
+    failures = []
     for output in OUTPUTS:
-        output.write(out, run)
+        try:
+            output.write(out, run)
+        except Exception as e:
+            name = output.__name__.rsplit(".", 1)[-1]
+            failures.append(f"the {name} output could not be written ({type(e).__name__}: {e})")
+    return failures
+
+
+def _writable(result: Result, points: dict[str, float]) -> Result:
+    """``result``, or when its feedback cannot be written (never expected: results are
+    checked and text is made safe), the same submission as an error that says so, with
+    nothing of its own left to write."""
+    try:
+        feedback.pages(result, points)
+        return result
+    except Exception as e:
+        detail = (f"the grader could not write the feedback of {result.student} "
+                  f"({type(e).__name__}); the course staff has the details")
+        return replace(result, status="error", detail=detail, notebook_errors=[], benchmark={},
+                       cases=[{**c, "message": "", "diagnosis": []} for c in result.cases],
+                       staff_only={**result.staff_only, "outputs": f"{type(e).__name__}: {e}"})
 
 
 def _run(todo, job, server, out, jobs, gpu, progress, stopping) -> int:
@@ -157,9 +191,12 @@ def _run(todo, job, server, out, jobs, gpu, progress, stopping) -> int:
         result = grade(submission, job, server)
         if stopping.is_set():
             return result  # cut short by Ctrl-C: not saved, graded again next run
-        if gpu:
-            result = _merge_gpu(results.load(out, submission.student), result)
-        if result.final:
+        try:  # saved even when not final: its row says why; the next run grades it again
+            if gpu:
+                result = _merge_gpu(results.load(out, submission.student), result)
+            results.save(out, result)
+        except Exception as e:  # a result that does not check: this submission's failure
+            result = failed(submission, job, e)
             results.save(out, result)
         return result
 
@@ -208,7 +245,8 @@ def _pending(submission: Submission) -> Result:
                   meta=submission.meta)
 
 
-def _summary(everything, points, done, reused, seconds, out, interrupted) -> Summary:
+def _summary(everything, points, done, reused, seconds, out, interrupted,
+             problems: list[str]) -> Summary:
     statuses = {s: sum(r.status == s for r in everything) for s in results.STATUSES}
     totals = [r.total for r in everything]
     weak = {"filesystem": "student code could read files outside its sandbox",
@@ -218,5 +256,5 @@ def _summary(everything, points, done, reused, seconds, out, interrupted) -> Sum
                        if r.isolation.get(key, "sealed") not in ("sealed", "none")})
     return Summary(len(everything), done, reused, statuses,
                    sum(totals) / len(totals) if totals else 0.0, sum(points.values()),
-                   seconds, out, interrupted, tuple(warnings))
+                   seconds, out, interrupted, tuple(warnings + problems))
 

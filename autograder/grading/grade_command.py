@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from autograder.grading.outputs.files import printable
 from autograder.grading.sandbox.process import GraderError
 from autograder.grading.runner import Limits
 from autograder.grading.submissions import InputError
@@ -59,18 +60,25 @@ def main(argv=None) -> int:
                                progress=not args.quiet, manual=args.manual or None,
                                anonymous=args.anonymous)
     except InputError as e:
-        print(f"advopt grade: {e}", file=sys.stderr)
+        say(f"advopt grade: {e}", sys.stderr)
         return 2
     except GraderError as e:
-        print(f"advopt grade: the grader failed, nothing graded was lost: {e}", file=sys.stderr)
+        say(f"advopt grade: the grader failed, nothing graded was lost: {e}", sys.stderr)
         return 1
     for warning in summary.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-    print(summary.line())
+        say(f"warning: {warning}", sys.stderr)
+    say(summary.line())
     if summary.interrupted:
-        print("run the same command again to grade the rest", file=sys.stderr)
+        say("run the same command again to grade the rest", sys.stderr)
         return 130
     return 0
+
+
+def say(text: str, stream=None) -> None:
+    """Print ``text`` to the TA's terminal, each line made printable (``files.printable``:
+    a student's text may hold escape sequences)."""
+    for line in str(text).split("\n"):
+        print(printable(line), file=stream or sys.stdout)
 
 
 if __name__ == "__main__":

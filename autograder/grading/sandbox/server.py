@@ -35,13 +35,13 @@ import types
 
 from autograder.grading.sandbox import cgroups, isolation
 from autograder.grading.sandbox.isolation import IsolationRecord, Plan
-from autograder.grading.sandbox.protocol import CannotCross, Channel, Op, Reply, decode, encode
+from autograder.grading.sandbox.protocol import (MESSAGE_CHARS, CannotCross, Channel, Op, Reply,
+                                                 decode, encode)
 from autograder.otter_format import plain_python
 
 PRELOAD = ("numpy", "torch", "matplotlib", "matplotlib.pyplot", "pandas",
            "IPython.core.inputtransformer2")
 CELL_MAGICS_RUN = ("time", "capture")  # cell magics whose body runs; others are skipped
-MESSAGE_CHARS = 2000
 MAX_HANDLES = 100_000
 OUTPUT_TAIL = 64 << 10
 
@@ -170,7 +170,9 @@ def _student(plan: Plan, info: IsolationRecord, workdir: str, data_fd: int) -> N
     code = 0
     try:
         isolation.enter(plan, info, workdir)
-        StudentServer(Channel(socket.socket(fileno=data_fd)), info).serve()
+        channel = Channel(socket.socket(fileno=data_fd))
+        channel.send({"isolation": info})  # before any student code exists
+        StudentServer(channel).serve()
     except BaseException:
         code = 1
     finally:
@@ -241,8 +243,8 @@ def _refuse(value, child):
 class StudentServer:
     """Answers the requests of one grader connection inside the student process."""
 
-    def __init__(self, channel: Channel, info: IsolationRecord):
-        self.channel, self.info = channel, info
+    def __init__(self, channel: Channel):
+        self.channel = channel
         self.workdir = os.getcwd()
         self.namespace = {"__name__": "__main__", "__builtins__": builtins,
                           "display": _nothing}
@@ -361,7 +363,7 @@ class StudentServer:
                     stream.flush()
                 except Exception:
                     pass
-        return {Reply.OK: {"errors": errors, "isolation": self.info}}
+        return {Reply.OK: {"errors": errors}}
 
     def op_describe(self, header, blobs, out) -> dict:
         found = {}
