@@ -19,7 +19,6 @@ import contextlib
 import json
 import os
 import select
-import shutil
 import signal
 import socket
 import subprocess
@@ -30,7 +29,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.grading.sandbox.isolation import IsolationRecord, Plan
+from autograder.grading.sandbox.isolation import IsolationRecord, Plan, remove_folder
 from autograder.grading.sandbox.protocol import (MESSAGE_CHARS, REPLY_HEADER_LIMIT, Channel,
                                                  ChannelClosed, ChannelTimeout, Op,
                                                  ProtocolError, Reply)
@@ -168,7 +167,7 @@ class ForkServer:
             self.process.wait()
         self.log.close()
         for folder in self.workdirs:  # the server removes them; this, if it could not
-            shutil.rmtree(folder, ignore_errors=True)
+            remove_folder(folder)
 
     def __enter__(self):
         return self
