@@ -92,6 +92,14 @@ attempt("F_NOTIFY", call(72, shared, 1026, 1))
 fcntl.flock(shared, fcntl.LOCK_SH | fcntl.LOCK_NB)   # succeeds and locks nothing
 unix = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 attempt("abstract socket", lambda: unix.connect(ABSTRACT))
+attempt("bind abstract", lambda: unix.bind(ABSTRACT + "-mine"))
+attempt("listen", lambda: unix.listen())
+datagram = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+for option in (16, 76):                        # SO_PASSCRED, SO_PASSPIDFD: autobind
+    attempt(f"setsockopt {option}", lambda: datagram.setsockopt(socket.SOL_SOCKET, option, 1))
+attempt("send", lambda: datagram.sendto(b"x", ABSTRACT) and None)
+outcome.pop("send")                            # refused or not: it must bind no name
+outcome["autobind"] = "allowed" if datagram.getsockname() else "unnamed"
 attempt("signal the grader", lambda: os.kill(GRADER, 0))
 attempt("grader's /proc", lambda: open(f"/proc/{GRADER}/environ", "rb").read())
 for path in ("/dev/tty", "/dev/console", "/dev/ptmx", TERMINAL, "/dev/pts/ptmx"):
@@ -153,8 +161,9 @@ def test_every_escape_is_refused(mode, servers):
 
 
 SECCOMP_REFUSED = {
-    "socket", "socketpair", "io_uring_setup", "io_uring_enter", "io_uring_register",
-    "unshare", "clone", "setns", "bpf", "userfaultfd", "perf_event_open", "ptrace",
+    "socket", "socketpair", "bind", "listen", "setsockopt", "io_uring_setup",
+    "io_uring_enter", "io_uring_register", "unshare", "clone", "setns", "bpf", "userfaultfd",
+    "perf_event_open", "ptrace",
     "process_vm_readv", "process_madvise", "pidfd_getfd", "kcmp", "keyctl", "add_key",
     "request_key", "mount", "umount2", "pivot_root", "fsopen", "fspick", "open_tree",
     "move_mount", "mount_setattr", "shmget", "semget", "msgget", "mq_open", "inotify_init1",

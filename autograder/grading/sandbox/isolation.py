@@ -513,8 +513,11 @@ def _landlock_rule(ruleset: int, path: str, access: int) -> None:
 # ----------------------------------------------------------------------------- seccomp
 # A classic-BPF filter over struct seccomp_data {int nr; u32 arch; u64 ip; u64 args[6]}
 # that closes every way out of the sandbox a system call gives, whatever the mode:
-# - sockets: socket() and socketpair() of any family but AF_UNIX; io_uring (whose
-#   IORING_OP_SOCKET, connect and openat bypass the checks on the calls themselves);
+# - sockets: socket() and socketpair() of any family but AF_UNIX; bind, listen and the
+#   options that bind a name on connect or send (SO_PASSCRED, SO_PASSPIDFD: autobind), as
+#   a name in the abstract namespace is seen by every sandbox without a network namespace
+#   (its connection is the grader's, made before); io_uring (whose IORING_OP_SOCKET,
+#   connect and openat bypass the checks on the calls themselves);
 # - namespaces: unshare/clone with a CLONE_NEW* flag, setns; clone3 (its flags sit in
 #   memory a filter cannot read: ENOSYS, and libc falls back to clone);
 # - the kernel's shared objects: mounts (mount, the new mount API), keyrings, bpf,
@@ -525,11 +528,13 @@ def _landlock_rule(ruleset: int, path: str, access: int) -> None:
 #   fail), inotify and fanotify, file handles (open_by_handle_at);
 # all with EPERM. x86_64 only (other architectures and the x32 ABI are refused); elsewhere
 # none is installed and the isolation record says so.
-SYSCALLS_X86_64 = {"socket": 41, "socketpair": 53, "clone": 56, "fcntl": 72, "flock": 73,
-                   "unshare": 272, "clone3": 435}  # judged by their arguments
+SYSCALLS_X86_64 = {"socket": 41, "socketpair": 53, "setsockopt": 54, "clone": 56,
+                   "fcntl": 72, "flock": 73, "unshare": 272,
+                   "clone3": 435}  # judged by their arguments
 DENIED_X86_64 = {
-    "shmget": 29, "shmat": 30, "shmctl": 31, "semget": 64, "semop": 65, "semctl": 66,
-    "shmdt": 67, "msgget": 68, "msgsnd": 69, "msgrcv": 70, "msgctl": 71, "ptrace": 101,
+    "shmget": 29, "shmat": 30, "shmctl": 31, "bind": 49, "listen": 50, "semget": 64,
+    "semop": 65, "semctl": 66, "shmdt": 67, "msgget": 68, "msgsnd": 69, "msgrcv": 70,
+    "msgctl": 71, "ptrace": 101,
     "pivot_root": 155, "mount": 165, "umount2": 166, "semtimedop": 220, "mq_open": 240,
     "mq_unlink": 241, "mq_timedsend": 242, "mq_timedreceive": 243, "mq_notify": 244,
     "mq_getsetattr": 245, "add_key": 248, "request_key": 249, "keyctl": 250,
@@ -547,14 +552,15 @@ NAMESPACE_FLAGS = (CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC
                    | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET)  # clone: 0x80 is a signal
 F_GETLK, F_SETLK, F_SETLKW, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW = 5, 6, 7, 36, 37, 38
 F_SETLEASE, F_GETLEASE, F_NOTIFY = 1024, 1025, 1026
+SOL_SOCKET, SO_PASSCRED, SO_PASSPIDFD = 1, 16, 76
 AUDIT_ARCH_X86_64, X32_SYSCALL_BIT = 0xC000003E, 0x40000000
 PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 22, 2
 SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO = 0x7FFF0000, 0x00050000
 BPF_LD_ABS, BPF_JEQ, BPF_JGE, BPF_JSET, BPF_RET = 0x20, 0x15, 0x35, 0x45, 0x06
 EPERM, ENOSYS, AF_UNIX = 1, 38, 1
-OFFSET_NR, OFFSET_ARCH, OFFSET_ARG0, OFFSET_ARG1 = 0, 4, 16, 24
-SECCOMP_RECORD = ("no sockets but AF_UNIX, no io_uring, namespaces, mounts, keyrings, bpf, "
-                  "tracing, SysV or POSIX IPC, file locks or file watches")
+OFFSET_NR, OFFSET_ARCH, OFFSET_ARG0, OFFSET_ARG1, OFFSET_ARG2 = 0, 4, 16, 24, 32
+SECCOMP_RECORD = ("no sockets but AF_UNIX, no bind, io_uring, namespaces, mounts, keyrings, "
+                  "bpf, tracing, SysV or POSIX IPC, file locks or file watches")
 
 
 class _SockFilter(ctypes.Structure):
@@ -578,13 +584,16 @@ def seccomp_program() -> list[tuple[int, int, int, int]]:
         (BPF_JEQ, "unshare", 0, n["unshare"]), (BPF_JEQ, "clone", 0, n["clone"]),
         (BPF_JEQ, "domain", 0, n["socket"]), (BPF_JEQ, "domain", 0, n["socketpair"]),
         (BPF_JEQ, "lock", 0, n["flock"]), (BPF_JEQ, "fcntl", 0, n["fcntl"]),
-        ret(SECCOMP_RET_ALLOW),
+        (BPF_JEQ, "option", 0, n["setsockopt"]), ret(SECCOMP_RET_ALLOW),
         "unshare", (BPF_LD_ABS, 0, 0, OFFSET_ARG0),
         (BPF_JSET, "deny", 0, NAMESPACE_FLAGS | CLONE_NEWTIME), ret(SECCOMP_RET_ALLOW),
         "clone", (BPF_LD_ABS, 0, 0, OFFSET_ARG0),
         (BPF_JSET, "deny", 0, NAMESPACE_FLAGS), ret(SECCOMP_RET_ALLOW),
         "domain", (BPF_LD_ABS, 0, 0, OFFSET_ARG0), (BPF_JEQ, 0, "deny", AF_UNIX),
         ret(SECCOMP_RET_ALLOW),
+        "option", (BPF_LD_ABS, 0, 0, OFFSET_ARG1), (BPF_JEQ, 0, "allow", SOL_SOCKET),
+        (BPF_LD_ABS, 0, 0, OFFSET_ARG2), (BPF_JEQ, "deny", 0, SO_PASSCRED),
+        (BPF_JEQ, "deny", 0, SO_PASSPIDFD), "allow", ret(SECCOMP_RET_ALLOW),
         "fcntl", (BPF_LD_ABS, 0, 0, OFFSET_ARG1),
         *((BPF_JEQ, "lock", 0, cmd) for cmd in (F_SETLK, F_SETLKW, F_OFD_SETLK, F_OFD_SETLKW)),
         *((BPF_JEQ, "deny", 0, cmd) for cmd in (F_GETLK, F_OFD_GETLK, F_SETLEASE, F_GETLEASE,
