@@ -10,6 +10,12 @@ OUT         ?= graded
 JOBS        ?= 2
 TIMEOUT     ?= 120
 MANUAL      ?=
+# EXECUTOR=slurm: a Slurm job array grades (docs/scale.md); its options, empty = Slurm's
+EXECUTOR    ?= local
+PARTITION   ?=
+ACCOUNT     ?=
+TIME_LIMIT  ?=
+TASKS       ?=
 
 # MNIST: $ADVOPT_MNIST_DIR when set, else the shared copy beside this repository (CI),
 # else ~/.cache/advopt/mnist, where `make data` downloads it once (checksums verified).
@@ -31,9 +37,26 @@ GPU_WHEELS  := nbformat==5.11.1 fastjsonschema==2.22.3 jsonschema==4.26.0 \
                traitlets==5.16.1 jupyter-core==5.9.1 platformdirs==4.14.9 mistune==3.4.0
 GPU_PY      := $(if $(wildcard $(PY)),$(PY),python3)
 
-.PHONY: install data lint test test-fast release grade bench bench-grading wheelhouse gpu-check clean
+.PHONY: install slurm-packages data lint test test-fast release grade bench bench-grading \
+        wheelhouse gpu-check clean
 
-install: $(STAMP)
+install: $(STAMP) slurm-packages
+
+# The Slurm tests start a single-node cluster from Debian's packages (tests/support/
+# slurm_cluster.py). As root they are installed here where missing; otherwise a note, and
+# those tests skip saying why.
+SLURM_PACKAGES := slurmctld slurmd slurm-client munge
+slurm-packages:
+	@missing=; for c in slurmctld slurmd sbatch munged; do \
+	    PATH="$$PATH:/usr/sbin:/sbin" command -v $$c >/dev/null 2>&1 || missing=1; done; \
+	if [ -z "$$missing" ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    apt-get install -y -q --no-install-recommends $(SLURM_PACKAGES) >/dev/null 2>&1 || \
+	    { apt-get update -q >/dev/null 2>&1 && \
+	      apt-get install -y -q --no-install-recommends $(SLURM_PACKAGES) >/dev/null 2>&1; } || \
+	    echo "note: could not install $(SLURM_PACKAGES); the Slurm tests will skip"; \
+	else echo "note: the Slurm tests need $(SLURM_PACKAGES) (make install as root); they skip"; fi
 
 # torch 2.13.0 (CPU) goes in first when no torch is present, so that the project's
 # torch requirement is already satisfied and pip never resolves a multi-GB CUDA build.
@@ -57,8 +80,9 @@ lint: install
 
 # Tests marked serial train on all of MNIST on the CPU: beside another worker, CPU
 # contention would push them over the benchmark's time budget, so they run alone, after.
+# loadgroup: the Slurm tests (xdist_group "slurm") share one worker and one test cluster.
 test: install data
-	$(PY) -m pytest -n 2 -q -m "not serial"
+	$(PY) -m pytest -n 2 --dist loadgroup -q -m "not serial"
 	$(PY) -m pytest -q -m serial
 
 test-fast: install data
@@ -71,8 +95,17 @@ RELEASE := $(if $(filter command line environment,$(origin ASSIGNMENT)),$(ASSIGN
 release: install $(if $(filter-out optimization,$(or $(RELEASE),all)),data)
 	$(PY) -m autograder.release $(RELEASE)
 
+# Every value goes as --option=VALUE, so an empty one is refused by name; a flag (GPU,
+# ANONYMOUS, ZEROS, FORCE_ASSIGNMENT) is on unless empty, 0, no or false. `exec`: make is
+# the grader's parent, which is how `kill -INT <make's pid>` stops the run too (make does
+# not pass SIGINT on; autograder/grading/stopping.py).
+flag = $(if $(filter-out 0 no false,$($(1))),--$(2),)
+
 grade: install $(if $(filter mnist,$(ASSIGNMENT)),data)
-	$(PY) -m autograder.cli grade "$(SUBMISSIONS)" --out "$(OUT)" --assignment $(ASSIGNMENT) --jobs $(JOBS) --timeout $(TIMEOUT) $(if $(GPU),--gpu,) $(if $(MANUAL),--manual "$(MANUAL)",) $(if $(ANONYMOUS),--anonymous,)
+	exec $(PY) -m autograder.cli grade "$(SUBMISSIONS)" --out="$(OUT)" --assignment="$(ASSIGNMENT)" --jobs="$(JOBS)" --timeout="$(TIMEOUT)" $(if $(MANUAL),--manual="$(MANUAL)",) $(call flag,GPU,gpu) $(call flag,ANONYMOUS,anonymous) $(call flag,ZEROS,zeros) $(call flag,FORCE_ASSIGNMENT,force-assignment) \
+	    --executor="$(EXECUTOR)" $(if $(PARTITION),--partition="$(PARTITION)",) \
+	    $(if $(ACCOUNT),--account="$(ACCOUNT)",) $(if $(TIME_LIMIT),--time-limit="$(TIME_LIMIT)",) \
+	    $(if $(TASKS),--tasks="$(TASKS)",)
 
 bench: install data
 	$(PY) -m autograder.cli bench

@@ -8,7 +8,8 @@ sandbox/          the student process: fork server, isolation, cgroups, wire pro
 runner            grades one submission: cases, time limits, restarts
 diagnosis         names the known mistake behind a failed case (replays MISTAKES)
 results           per-submission results on disk (written as they finish, resumable)
-batch             grades a folder: resume, parallel jobs, progress, outputs
+batch             grades a folder: what to grade (resume), the run's Job, outputs
+executors/        where it is graded: local threads, or a Slurm job array (docs/scale.md)
 outputs/          gradebook, exports, feedback, report, leaderboard, written pages,
                   similarity (similar code across submissions, per question)
 grade_command     command line (``advopt grade``)

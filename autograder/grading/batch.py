@@ -1,9 +1,14 @@
-"""Grade a folder of submissions: resume, parallel jobs, progress bar, outputs.
+"""Grade a folder of submissions: resume, the Job, outputs.
 
-Results are saved per submission as each finishes (results.py); submissions whose
-notebook and grading fingerprint are unchanged since a previous run are not graded
-again. The gradebook, feedback and report are rebuilt from all saved results at the end
-(also after Ctrl-C, with what is done).
+Submissions whose notebook and grading fingerprint are unchanged since a previous run are
+not graded again; the others go to an executor (executors/: threads here, or a Slurm job
+array), which saves each result as it finishes (results.py). The gradebook, feedback and
+report are rebuilt from all saved results at the end (also after Ctrl-C or a failed
+task, with what is done).
+
+Before anything is graded, a run refuses (InputError, one line) an output folder it cannot
+write or that holds another assignment's grading, and submissions that are another
+assignment's (matching.py; ``force_assignment`` grades them anyway).
 
 One submission can only change its own row: a failure while grading it, saving it or
 writing its feedback becomes its status (error, with a message naming it); an output
@@ -13,25 +18,26 @@ written.
 from __future__ import annotations
 
 import atexit
-import threading
+import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from autograder.assignment import Assignment, load_assignment
 from autograder.cases import questions as question_points
-from autograder.grading import results
+from autograder.grading import matching, results
 from autograder.grading.manual import Marking
 from autograder.grading.outputs import (exports, feedback, gradebook, leaderboard, report,
                                         similarity, written)
 from autograder.grading.outputs.run import Run
 from autograder.notebooks import master_path
+from autograder.grading.executors import Batch, Executor, Unfinished
+from autograder.grading.executors.local import LocalExecutor
 from autograder.grading.results import Result
 from autograder.grading.job import make_job
-from autograder.grading.runner import Limits, failed, grade
+from autograder.grading.runner import Job, Limits
 from autograder.grading.sandbox.process import ForkServer, GraderError
-from autograder.grading.submissions import InputError, Submission, discover
+from autograder.grading.submissions import InputError, Submission, Survey, survey
 
 
 @dataclass
@@ -48,6 +54,7 @@ class Summary:
     out: Path
     interrupted: bool = False
     warnings: tuple = ()
+    unfinished: int = 0   # left ungraded by a failed task (report.html: Needs attention)
 
     def line(self) -> str:
         counts = ", ".join(f"{n} {s}" for s, n in self.statuses.items() if n)
@@ -72,23 +79,58 @@ class Options:
     progress: bool = True
     manual: Path | None = None
     anonymous: bool = False
+    zeros: bool = False
+    force_assignment: bool = False
 
 
 def grade_folder(submissions, out, assignment: str = "optimization", limits: Limits = Limits(),
                  jobs: int = 2, gpu: bool = False, force: bool = False,
                  progress: bool = True, manual: Path | None = None,
-                 anonymous: bool = False) -> Summary:
+                 anonymous: bool = False, zeros: bool = False,
+                 force_assignment: bool = False, executor: Executor | None = None) -> Summary:
     """Grade every submission in ``submissions`` into ``out``; see the module docstring.
     ``manual``: a filled manual.csv of written scores, checked before anything is graded;
-    ``anonymous``: pseudonyms on the written-answer pages (written.py)."""
+    ``anonymous``: pseudonyms on the written-answer pages (written.py); ``zeros``: rows
+    not graded normally count their total in canvas.csv and gradescope.csv (exports.py);
+    ``force_assignment``: grade submissions that look like another assignment's;
+    ``executor``: where submissions are graded (executors/; default: this machine, ``jobs``
+    threads)."""
     started = time.monotonic()
     options = Options(Path(submissions), Path(out), assignment, limits, jobs, gpu, force,
-                      progress, manual, anonymous)
-    found = discover(options.submissions)
+                      progress, manual, anonymous, zeros, force_assignment)
     contract = load_assignment(assignment)
-    marking = Marking.start(contract.name, options.out, found, manual, anonymous)
-    server = fork_server()  # starts now, imports its libraries while we import ours
-    return _grade(options, contract, found, marking, server, started)
+    if gpu and not contract.gpu_questions:
+        raise InputError(f"assignment {assignment!r} has no GPU questions (GPU_QUESTIONS)")
+    writable(options.out)
+    if gpu and not (options.out / "gradebook.csv").exists():
+        raise InputError(f"{options.out / 'gradebook.csv'}: not found; grade without --gpu "
+                         "first")
+    matching.check_out(options.out, contract)
+    if executor is None:
+        fork_server()  # starts now, imports its libraries while we import ours
+        executor = LocalExecutor(fork_server)
+    executor.check()
+    found = survey(options.submissions, exclude=options.out)
+    reason = "" if force_assignment else matching.mismatch(contract, found.submissions)
+    if reason:
+        raise InputError(reason)
+    marking = Marking.start(contract.name, options.out, found.submissions, manual, anonymous)
+    matching.record_out(options.out, contract)
+    return _grade(options, contract, found, marking, executor, started)
+
+
+def writable(out: Path) -> None:
+    """InputError (one line) unless ``out`` is a folder this process can write in
+    (created when missing)."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except FileExistsError:
+        raise InputError(f"output folder {out}: a file of that name exists") from None
+    except OSError as e:
+        raise InputError(f"output folder {out}: cannot write there "
+                         f"({e.strerror or type(e).__name__})") from None
 
 
 _server: ForkServer | None = None
@@ -104,31 +146,35 @@ def fork_server() -> ForkServer:
     return _server
 
 
-def _grade(options: Options, assignment: Assignment, found: list[Submission],
-           marking: Marking, server: ForkServer, started: float) -> Summary:
-    out, gpu, limits = options.out, options.gpu, options.limits
+def folder_job(assignment: Assignment, submissions: Path, out: Path, limits: Limits,
+               gpu: bool) -> Job:
+    """The Job every submission of a folder run is graded with: the assignment's GPU
+    questions' cases with ``gpu``, the others without; the submissions and outputs secret.
+    Every machine that grades a run builds it here (executors/worker.py), so equal
+    fingerprints mean the same grading code and settings."""
     gpu_questions = set(assignment.gpu_questions)
-    if gpu and not gpu_questions:
-        raise InputError(f"assignment {options.assignment!r} has no GPU questions "
-                         "(GPU_QUESTIONS)")
-    if gpu and not (out / "gradebook.csv").exists():
-        raise InputError(f"{out / 'gradebook.csv'}: not found; grade without --gpu first")
     cases = tuple(c for c in assignment.cases if (c.question in gpu_questions) == gpu)
-    out.mkdir(parents=True, exist_ok=True)
     settings = {"limits": limits.__dict__, "cases": [c.id for c in cases], "gpu": gpu}
-    job = make_job(assignment, cases, limits, [options.submissions, out], gpu=gpu,
-                   settings=settings)
-    todo = [s for s in found
-            if gpu or options.force or not _reusable(out, s, job.fingerprint)]
-    stopping = threading.Event()
-    done, interrupted, failure = 0, False, None
+    return make_job(assignment, cases, limits, [submissions, out], gpu=gpu, settings=settings)
+
+
+def _grade(options: Options, assignment: Assignment, surveyed: Survey,
+           marking: Marking, executor: Executor, started: float) -> Summary:
+    out, gpu, limits = options.out, options.gpu, options.limits
+    found = surveyed.submissions
+    job = folder_job(assignment, options.submissions, out, limits, gpu)
+    batch = Batch(options.assignment, str(options.submissions.resolve()), str(out.resolve()),
+                  limits.__dict__, gpu, options.jobs, job.fingerprint, options.force)
+    todo = [s for s in found if options.force or not reusable(out, s, job.fingerprint, gpu)]
+    done, unfinished, interrupted, failure = 0, {}, False, None
     try:
-        done = _run(todo, job, server, out, options.jobs, gpu, options.progress, stopping)
-    except (KeyboardInterrupt, GraderError) as e:
+        outcome = executor.run(todo, batch, job, options.progress)
+        done, unfinished, interrupted = outcome.graded, outcome.unfinished, outcome.interrupted
+    except (KeyboardInterrupt, GraderError) as e:  # the executor has stopped its grading
         interrupted, failure = True, e
-        server.close()
     stored = [results.load(out, s.student) for s in found]
-    everything = [marking.merge(r if r is not None else _pending(s))
+    everything = [marking.merge(replace(r, source=s.source, meta=s.meta) if r is not None
+                                else _pending(s, unfinished.get(s.student)))
                   for s, r in zip(found, stored)]
     points = {**question_points(assignment.cases), **marking.points}
     everything = [_writable(r, points) for r in everything]
@@ -139,13 +185,14 @@ def _grade(options: Options, assignment: Assignment, found: list[Submission],
     except Exception as e:  # never expected: the comparison reads code as text only
         similar = None
         warnings.append(f"similar code not compared ({type(e).__name__}: {e})")
-    warnings += write_outputs(out, Run(everything, points, assignment.name,
-                                       bool(assignment.benchmark), tuple(found), marking,
-                                       similar))
+    run = Run(everything, points, assignment.name, bool(assignment.benchmark), tuple(found),
+              marking, similar, options.zeros, surveyed)
+    warnings += write_outputs(out, run)
     if isinstance(failure, GraderError):
         raise failure
     return _summary(everything, points, done, len(found) - len(todo),
-                    time.monotonic() - started, out, interrupted, warnings)
+                    time.monotonic() - started, out, interrupted, len(unfinished),
+                    tuple(warnings) + notes(run))
 
 
 OUTPUTS = (written, gradebook, exports, feedback, similarity, report,  # in this order
@@ -180,73 +227,41 @@ def _writable(result: Result, points: dict[str, float]) -> Result:
                        staff_only={**result.staff_only, "outputs": f"{type(e).__name__}: {e}"})
 
 
-def _run(todo, job, server, out, jobs, gpu, progress, stopping) -> int:
-    """Grade ``todo`` in ``jobs`` threads; GPU questions one submission at a time (a shared
-    GPU would time students against each other)."""
-    from tqdm import tqdm
-
-    jobs = 1 if gpu else jobs
-
-    def work(submission: Submission) -> Result:
-        result = grade(submission, job, server)
-        if stopping.is_set():
-            return result  # cut short by Ctrl-C: not saved, graded again next run
-        try:  # saved even when not final: its row says why; the next run grades it again
-            if gpu:
-                result = _merge_gpu(results.load(out, submission.student), result)
-            results.save(out, result)
-        except Exception as e:  # a result that does not check: this submission's failure
-            result = failed(submission, job, e)
-            results.save(out, result)
-        return result
-
-    count = 0
-    with ThreadPoolExecutor(max_workers=jobs) as pool, \
-            tqdm(total=len(todo), unit="submission", disable=not progress or not todo,
-                 dynamic_ncols=True) as bar:
-        futures = [pool.submit(work, s) for s in todo]
-        try:
-            for future in as_completed(futures):
-                result = future.result()
-                count += 1
-                bar.set_postfix_str(f"{result.student}: {result.status} {result.total:g}",
-                                    refresh=False)
-                bar.update()
-        except BaseException:
-            stopping.set()
-            for future in futures:
-                future.cancel()
-            server.close()  # ends every student process; running jobs return at once
-            raise
-    return count
-
-
-def _reusable(out: Path, submission: Submission, fingerprint: str) -> bool:
+def reusable(out: Path, submission: Submission, fingerprint: str, gpu: bool = False) -> bool:
+    """Whether ``out`` holds a final result of this very notebook graded this very way
+    (``gpu``: its GPU questions by the --gpu run of that ``fingerprint``)."""
     stored = results.load(out, submission.student)
     return stored is not None and stored.final and stored.sha256 == submission.sha256 \
-        and stored.fingerprint == fingerprint
+        and (stored.gpu_fingerprint if gpu else stored.fingerprint) == fingerprint
 
 
-def _merge_gpu(stored: Result | None, new: Result) -> Result:
-    """The stored result with the GPU questions' cases replaced by ``new``'s."""
-    if stored is None:
-        return new
-    questions = {c["question"] for c in new.cases}
-    keep = [c for c in stored.cases if c["question"] not in questions]
-    status = stored.status if stored.status != "graded" else new.status
-    detail = "; ".join(d for d in (stored.detail, new.detail and f"GPU: {new.detail}") if d)
-    return replace(stored, cases=keep + new.cases, status=status, detail=detail,
-                   final=stored.final and new.final, benchmark=new.benchmark)
+def _pending(submission: Submission, unfinished: Unfinished | None) -> Result:
+    why = f"not graded: {unfinished.reason}" if unfinished else "not graded yet (interrupted)"
+    return Result(submission.student, submission.source, submission.sha256, "", "pending",
+                  f"{why}; run the same command again", final=False, meta=submission.meta,
+                  staff_only={"log": unfinished.log} if unfinished and unfinished.log else {})
 
 
-def _pending(submission: Submission) -> Result:
-    return Result(submission.student, submission.source, submission.sha256, "", "error",
-                  "not graded yet (interrupted); run the same command again", final=False,
-                  meta=submission.meta)
+SEVERAL_SHOWN = 5  # people in several submissions named at the end of a run (all: report)
+
+
+def notes(run: Run) -> tuple[str, ...]:
+    """What the end of a run says besides its summary: files not graded, people in several
+    submissions, what to know before uploading (each in report.html too)."""
+    out = []
+    if run.survey is not None and run.survey.ignored:
+        out.append(f"{len(run.survey.ignored)} file(s) in the submissions are not graded "
+                   "(report.html: Files not graded)")
+    several = run.survey.several if run.survey is not None else []
+    out += several[:SEVERAL_SHOWN]
+    if len(several) > SEVERAL_SHOWN:
+        out.append(f"... and {len(several) - SEVERAL_SHOWN} more people in several "
+                   "submissions (report.html: Files not graded)")
+    return tuple(out + exports.notes(run))
 
 
 def _summary(everything, points, done, reused, seconds, out, interrupted,
-             problems: list[str]) -> Summary:
+             unfinished, more=()) -> Summary:
     statuses = {s: sum(r.status == s for r in everything) for s in results.STATUSES}
     totals = [r.total for r in everything]
     weak = {"filesystem": "student code could read files outside its sandbox",
@@ -256,5 +271,5 @@ def _summary(everything, points, done, reused, seconds, out, interrupted,
                        if r.isolation.get(key, "sealed") not in ("sealed", "none")})
     return Summary(len(everything), done, reused, statuses,
                    sum(totals) / len(totals) if totals else 0.0, sum(points.values()),
-                   seconds, out, interrupted, tuple(warnings + problems))
+                   seconds, out, interrupted, tuple(warnings) + tuple(more), unfinished)
 

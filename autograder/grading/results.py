@@ -19,7 +19,8 @@ from autograder.grading.outputs import files
 from autograder.grading.sandbox.isolation import IsolationRecord
 from autograder.grading.submissions import SubmissionMeta
 
-STATUSES = ("graded", "timeout", "error", "invalid")
+# pending: not graded yet (the run was interrupted first); never saved, graded next run
+STATUSES = ("graded", "timeout", "error", "invalid", "pending")
 MESSAGE_CHARS = 8000  # a case message kept whole: a check lists every problem it found
 
 
@@ -62,7 +63,7 @@ class Result:
     points, score, passed, hidden, message, diagnosis: [{"name", "explanation"}] of the known
     mistakes that explain a failed case). ``final`` is False when the grader itself
     failed: the next run grades the submission again. ``benchmark``: the assignment's
-    measured run when it had one (accuracy 0..1, seconds, device, torch, points)."""
+    measured run when it had one (accuracy 0..1, seconds, device, torch, points, host)."""
 
     student: str
     source: str
@@ -77,8 +78,9 @@ class Result:
     seconds: float = 0.0
     final: bool = True
     meta: SubmissionMeta = field(default_factory=lambda: SubmissionMeta())
-    staff_only: dict = field(default_factory=dict)  # student output; never in feedback
+    staff_only: dict = field(default_factory=dict)  # output, task log; never in feedback
     benchmark: dict = field(default_factory=dict)
+    gpu_fingerprint: str = ""  # of the --gpu run whose cases are merged in ("" before one)
 
     def scores(self) -> dict[str, float]:
         """Points per question (questions without cases here are absent)."""
@@ -146,7 +148,7 @@ def check(result: Result) -> None:
     _is(result.student, str, "student")
     if not result.student or "/" in result.student or result.student in (".", ".."):
         raise ValueError("student: not a file name")
-    for name in ("source", "sha256", "fingerprint", "detail"):
+    for name in ("source", "sha256", "fingerprint", "detail", "gpu_fingerprint"):
         _is(getattr(result, name), str, name)
     if result.status not in STATUSES:
         raise ValueError("status: not one of " + ", ".join(STATUSES))

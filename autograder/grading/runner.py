@@ -19,6 +19,7 @@ grading one submission becomes that submission's result (status error, not final
 """
 from __future__ import annotations
 
+import socket
 import time
 import traceback
 from dataclasses import dataclass
@@ -96,6 +97,7 @@ def _graded(submission: Submission, job: Job, server) -> Result:
         question = job.benchmark[0]
         result.benchmark["points"] = sum(c["score"] for c in result.cases
                                          if c["question"] == question)
+        result.benchmark["host"] = socket.gethostname()  # with its device: where it ran
     return result
 
 

@@ -9,7 +9,6 @@ import csv
 import hashlib
 import json
 import pickle
-import time
 import zipfile
 from pathlib import Path
 
@@ -38,8 +37,9 @@ def sealed() -> bool:
     return info.get("filesystem") == "sealed" and info.get("pid") == "private"
 
 
-def grade_everything(work: Path) -> dict:
-    """Grade every attack (and one honest submission) with the CLI; return the run."""
+def grade_everything(work: Path, *options: str) -> dict:
+    """Grade every attack (and one honest submission) with the CLI, ``options`` added to
+    its command line (e.g. another executor); return the run."""
     folder, out = work / "submissions", work / "graded"
     folder.mkdir()
     out.mkdir()
@@ -61,14 +61,12 @@ def grade_everything(work: Path) -> dict:
     for path, content in canaries.items():
         path.write_bytes(content)
     hidden_digest = hashlib.sha256(HIDDEN_FILE.read_bytes()).hexdigest()
-    started = time.monotonic()
     code = main([str(folder), "--out", str(out), "--jobs", "2", "--timeout", str(TIMEOUT),
-                 "--memory", "1024", "--quiet"])
+                 "--memory", "1024", "--quiet", *options])
     with open(out / "gradebook.csv", newline="") as f:
         rows = {row["student"]: row for row in csv.DictReader(f)}
     return {"code": code, "rows": rows, "out": out, "attacks": attacks, "marker": marker,
-            "canaries": canaries, "hidden_digest": hidden_digest, "sealed": is_sealed,
-            "seconds": time.monotonic() - started}
+            "canaries": canaries, "hidden_digest": hidden_digest, "sealed": is_sealed}
 
 
 def test_corpus_is_large_and_documented():
@@ -82,10 +80,22 @@ def test_hostile_submissions_earn_only_what_their_honest_code_earns(tmp_path, ca
     """One run for the whole corpus (a single test: xdist would repeat a shared fixture)."""
     graded = grade_everything(tmp_path)
     printed = capsys.readouterr()
+    assert_breached_nothing(graded, printed)
+
+
+def assert_breached_nothing(graded: dict, printed) -> None:
+    """Every attack scored what its honest code earns (never more) with the status it
+    deserves; no pickle loaded, no file of the grader, the submissions or the outputs
+    touched; nothing printed holds a control character (``printed``: what the run wrote
+    to the terminal)."""
     assert graded["code"] == 0
     rows = graded["rows"]
-    assert set(rows) == {s for a in graded["attacks"] for s in a.students} | {"honest"}
-    assert (rows["honest"]["total"], rows["honest"]["status"]) == (f"{sum(c.points for c in CASES):g}", "graded")
+    # canary.txt in the submissions folder is a file handed in too: an invalid row
+    students = {s for a in graded["attacks"] for s in a.students}
+    assert set(rows) == students | {"honest", "canary"}
+    assert rows["canary"]["status"] == "invalid"
+    full = f"{sum(c.points for c in CASES):g}"
+    assert (rows["honest"]["total"], rows["honest"]["status"]) == (full, "graded")
     wrong = []
     for attack in graded["attacks"]:
         for student in attack.students:
@@ -108,5 +118,3 @@ def test_hostile_submissions_earn_only_what_their_honest_code_earns(tmp_path, ca
         assert path.read_bytes() == content
     assert hashlib.sha256(HIDDEN_FILE.read_bytes()).hexdigest() == graded["hidden_digest"]
     assert not list(graded["out"].rglob("planted_by_student.json"))
-    hangs = sum(a.status == "timeout" for a in graded["attacks"])
-    assert graded["seconds"] < 60 + hangs * TIMEOUT

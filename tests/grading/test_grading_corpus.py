@@ -50,10 +50,7 @@ def test_sealed_results_equal_the_direct_path_case_by_case(tmp_path):
     folder.mkdir()
     notebooks = []
     for group in by_function(VARIANTS):
-        cells = nbs.solution_cells()
-        for variant in group:
-            cells = [variant.source if nbs.defines(c, variant.function) else c for c in cells]
-        notebooks.append(cells)
+        notebooks.append(cells := nbs.with_variants(group))
         (folder / f"round{len(notebooks):02d}.ipynb").write_bytes(nbs.notebook(cells))
     summary = grade_folder(folder, out, limits=Limits(timeout=60), progress=False)
     assert summary.statuses["graded"] == len(notebooks)

@@ -5,7 +5,7 @@ import time
 import torch
 
 import grading_notebooks as nbs
-from autograder.grading import batch
+from autograder.grading.executors import local
 from autograder.grading.sandbox.server import StudentServer
 from autograder.grading.batch import grade_folder
 from autograder.grading.sandbox.proxy import Remote
@@ -41,10 +41,11 @@ def test_gpu_questions_grade_one_submission_at_a_time(tmp_path, monkeypatch):
     for name in "abcd":
         (folder / f"{name}.ipynb").write_bytes(nbs.notebook(["def double(x):\n    return 2 * x\n"
                                                              "def speed():\n    return 5"]))
-    running, most = [], []
-    real_grade = batch.grade
+    running, most, graded = [], [], []
+    real_grade = local.grade
 
     def watched(submission, job, server):
+        graded.append(submission.student)
         running.append(submission)
         most.append(len(running))
         time.sleep(0.2)
@@ -52,10 +53,18 @@ def test_gpu_questions_grade_one_submission_at_a_time(tmp_path, monkeypatch):
             return real_grade(submission, job, server)
         finally:
             running.remove(submission)
-    monkeypatch.setattr(batch, "grade", watched)
+    monkeypatch.setattr(local, "grade", watched)
     limits = Limits(timeout=20)
     grade_folder(folder, out, "tests.support.grading_fixture", limits, jobs=4, progress=False)
     assert max(most) > 1, "CPU questions keep their parallelism"
     most.clear()
     grade_folder(folder, out, "tests.support.grading_fixture", limits, jobs=4, gpu=True, progress=False)
     assert max(most) == 1 and len(most) == 4
+    graded.clear()
+    fixture = "tests.support.grading_fixture"
+    again = grade_folder(folder, out, fixture, limits, gpu=True, progress=False)
+    assert graded == [] and again.reused == 4, "GPU questions graded once, kept after"
+    (folder / "a.ipynb").write_bytes(nbs.notebook(["def double(x):\n    return x"]))
+    grade_folder(folder, out, fixture, limits, progress=False)
+    grade_folder(folder, out, fixture, limits, gpu=True, progress=False)
+    assert graded == ["a", "a"], "a changed notebook: its CPU and GPU questions graded again"

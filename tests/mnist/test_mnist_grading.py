@@ -68,7 +68,7 @@ def test_reference_and_broken_submissions_then_the_gpu_question(tmp_path, small_
     assert rows["thread"]["q6"] == "0" and rows["thread"]["total"] == f"{without_gpu:g}"
 
     ref = json.loads((out / "results" / "ref.json").read_text())["benchmark"]
-    assert set(ref) == {"accuracy", "seconds", "device", "torch", "points"}
+    assert set(ref) == {"accuracy", "seconds", "device", "torch", "points", "host"}
     assert 0.9 < ref["accuracy"] < 1 and ref["device"] == "cpu" and ref["points"] == measured
     with open(out / "leaderboard.csv") as f:
         board = list(csv.DictReader(f))

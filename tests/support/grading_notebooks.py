@@ -43,6 +43,15 @@ def student_cells() -> list[str]:
     return [stub(c) for c in solution_cells()[:-1]] + ["megabytes_1 = ...\nmegabytes_2 = ..."]
 
 
+def with_variants(variants) -> list[str]:
+    """The solution's answer cells with each of ``variants`` (tests/mutants/, at most one
+    per function) in place of its function."""
+    cells = solution_cells()
+    for variant in variants:
+        cells = [variant.source if defines(c, variant.function) else c for c in cells]
+    return cells
+
+
 def defines(cell: str, name: str) -> bool:
     """Whether an answer cell defines ``name`` (a function, or megabytes_1/2)."""
     return (name if name != "megabytes" else "megabytes_1") in defined_names(cell)
