@@ -36,9 +36,8 @@ def fabricated(student, status="graded", failed=(), diagnosis=None, **fields) ->
         passed = status == "graded" and c.id not in failed
         case = {"id": c.id, "question": c.question, "name": c.name, "points": c.points,
                 "score": c.points if passed else 0.0, "passed": passed, "hidden": c.hidden,
-                "message": "" if passed else "wrong"}
-        if not passed and diagnosis:
-            case["diagnosis"] = diagnosis
+                "message": "" if passed else "wrong",
+                "diagnosis": diagnosis if not passed and diagnosis else []}
         cases.append(case)
     return Result(student, f"{student}.ipynb", "0" * 64, "f", status, cases=cases, **fields)
 
