@@ -207,6 +207,16 @@ class _Grading:
             return CaseResult(case, False, text)
         finally:
             self.left -= budget.spent
+            self._poison_out_of_memory(case)
+
+    def _poison_out_of_memory(self, case) -> None:
+        """A function that exhausted the memory limit costs its later cases, never the
+        others' time: filling the limit again on every call can take seconds (as a hung
+        or dying function is blocked)."""
+        name = self.student.out_of_memory if self.student is not None else None
+        if name:
+            self.poisoned.setdefault(name, f"{name} ran out of memory in {case.id}")
+            self.student.out_of_memory = None
 
     def _keep_output(self) -> None:
         """What the student printed, kept for the staff (results/<student>.json) only."""

@@ -94,6 +94,17 @@ def test_a_function_that_ends_the_process_is_poisoned_the_same_way():
     assert result.status == "error" and len(server.spawned) == 2
 
 
+def test_a_function_that_exhausts_memory_costs_its_later_cases_and_no_more_time():
+    hoards = "def square(x):\n    spend(3)\n    raise MemoryError()"
+    result, server, cases = run(GOOD["double"], hoards)
+    assert cases["q2.square_is_right"]["message"] == "MemoryError: "
+    assert cases["q2.hidden_square"]["message"] == \
+        "not run: square ran out of memory in q2.square_is_right"
+    assert [name for name, _ in server.spawned[0].calls].count("square") == 1
+    assert all(cases[c]["passed"] for c in cases if c.startswith("q1."))
+    assert result.status == "graded" and len(server.spawned) == 1
+
+
 def test_the_process_is_started_a_bounded_number_of_times():
     checks = []
     for i in range(MAX_STARTS + 2):  # a function per case, each ends the process

@@ -45,6 +45,7 @@ class StandInProcess:
         self.budget: TimeBudget | None = None
         self.cell: int | None = None
         self.lost: SandboxLost | None = None
+        self.out_of_memory: str | None = None
         self.closed = False
         self.globals: dict = {"spend": self._spend, "die": self._die}
         self.calls: list[tuple[str, tuple]] = []
@@ -111,7 +112,11 @@ class StandInProcess:
         def call(*args, **kwargs):
             self._start(name)
             self.calls.append((name, args))
-            return function(*args, **kwargs)
+            try:
+                return function(*args, **kwargs)
+            except MemoryError:
+                self.out_of_memory = name
+                raise
         return call
 
     def output(self) -> str:

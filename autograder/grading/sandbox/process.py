@@ -186,6 +186,7 @@ class StudentProcess:
         self.cell: int | None = None
         self.lost: SandboxLost | None = None
         self.isolation: IsolationRecord | None = None  # sent before any student code ran
+        self.out_of_memory: str | None = None  # the last function that raised MemoryError
 
     @contextlib.contextmanager
     def charged_to(self, budget: TimeBudget):
@@ -322,6 +323,8 @@ class StudentProcess:
                 raise ProtocolError("reply without a result")
         except ProtocolError as e:
             error = StudentError(f"{target} gave a malformed result ({e})")
+        if isinstance(error, MemoryError):
+            self.out_of_memory = target
         raise error
 
     def execute(self, cells: list[dict], files: dict[str, str]) -> dict:
