@@ -82,7 +82,7 @@ lint: install
 # contention would push them over the benchmark's time budget, so they run alone, after.
 # loadgroup: the Slurm tests (xdist_group "slurm") share one worker and one test cluster.
 test: install data
-	$(PY) -m pytest -n 2 --dist loadgroup -q -m "not serial"
+	$(PY) -m pytest -n 2 --dist loadgroup -q -m "not serial" --durations=15
 	$(PY) -m pytest -q -m serial
 
 test-fast: install data

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from autograder.grading import stopping
 from autograder.grading.executors.slurm import SHARE_SIZE, SlurmExecutor, SlurmOptions
+from autograder.grading.outputs.files import printable
 from autograder.grading.sandbox.process import GraderError
 from autograder.grading.runner import Limits
 from autograder.grading.submissions import InputError
@@ -155,27 +156,34 @@ def main(argv=None) -> int:
                                    force_assignment=args.force_assignment,
                                    executor=executor(args))
     except InputError as e:
-        print(f"advopt grade: {e}", file=sys.stderr)
+        say(f"advopt grade: {e}", sys.stderr)
         return 2
     except GraderError as e:
-        print(f"advopt grade: the grader failed, nothing graded was lost: {e}", file=sys.stderr)
+        say(f"advopt grade: the grader failed, nothing graded was lost: {e}", sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("advopt grade: stopped before the outputs were written; run the same command "
-              "again (what was graded is kept)", file=sys.stderr)
+        say("advopt grade: stopped before the outputs were written; run the same command "
+            "again (what was graded is kept)", sys.stderr)
         return 130
     for warning in summary.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-    print(summary.line())
+        say(f"warning: {warning}", sys.stderr)
+    say(summary.line())
     if summary.unfinished:
-        print(f"{summary.unfinished} submission(s) not graded (why, and the task's log: "
-              f"{summary.out / 'report.html'}, Needs attention); run the same command "
-              f"again to grade them", file=sys.stderr)
+        say(f"{summary.unfinished} submission(s) not graded (why, and the task's log: "
+            f"{summary.out / 'report.html'}, Needs attention); run the same command "
+            f"again to grade them", sys.stderr)
         return 1
     if summary.interrupted:
-        print("run the same command again to grade the rest", file=sys.stderr)
+        say("run the same command again to grade the rest", sys.stderr)
         return 130
     return 0
+
+
+def say(text: str, stream=None) -> None:
+    """Print ``text`` to the TA's terminal, each line made printable (``files.printable``:
+    a student's text may hold escape sequences)."""
+    for line in str(text).split("\n"):
+        print(printable(line), file=stream or sys.stdout)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ from autograder.grading import results
 from autograder.grading.executors import Batch, Outcome
 from autograder.grading.executors.processes import Graded, Worker, spread
 from autograder.grading.results import Result
-from autograder.grading.runner import Job, grade
+from autograder.grading.runner import Job, failed, grade
 from autograder.grading.sandbox.process import ForkServer
 from autograder.grading.submissions import Submission
 
@@ -51,13 +51,13 @@ class LocalExecutor:
 def grade_all(todo: list[Submission], job: Job, server: ForkServer, batch: Batch,
               on_result: Callable[[Graded], None] = lambda graded: None) -> int:
     """Grade ``todo`` with ``batch.jobs`` at once (``processes.spread``): threads here
-    with ``server``, the same number in each worker process, all taking from one queue;
-    each final result is saved into ``batch.out`` here as it finishes (``gpu``: merged into
-    the stored one), then ``on_result`` sees it (one that is not ``final``, the grader
-    having failed on it, is not saved).
-    Returns how many were graded. On an exception (Ctrl-C, GraderError) everything stops:
-    the workers are killed, ``server`` is closed (its student processes end), and what was
-    still being graded is not saved."""
+    with ``server``, the same number in each worker process, all taking from one queue.
+    Each result is saved into ``batch.out`` here as it finishes (``gpu``: merged into the
+    stored one; one that is not ``final``, the grader having failed on it, is saved as an
+    error and graded again by the next run; one that cannot be saved becomes that error),
+    then ``on_result`` sees it. Returns how many were graded. On an exception (Ctrl-C,
+    GraderError) everything stops: the workers are killed, ``server`` is closed (its
+    student processes end), and what was still being graded is not saved."""
     layout = spread(batch.jobs, batch.gpu)
     out, stopping = Path(batch.out), threading.Event()
     waiting, lock = collections.deque(todo), threading.Lock()
@@ -67,19 +67,22 @@ def grade_all(todo: list[Submission], job: Job, server: ForkServer, batch: Batch
         with lock:
             return None if stopping.is_set() or not waiting else waiting.popleft()
 
-    def keep(result: Result) -> Graded:
+    def keep(submission: Submission, result: Result) -> Graded:
         if stopping.is_set():
             return Graded.of(result)  # cut short: not saved, graded again next run
-        if batch.gpu:
-            result = _merge_gpu(results.load(out, result.student), result)
-        if result.final:
+        try:  # saved even when not final: its row says why; the next run grades it again
+            if batch.gpu:
+                result = _merge_gpu(results.load(out, submission.student), result)
+            results.save(out, result)
+        except Exception as e:  # a result that does not check: this submission's failure
+            result = failed(submission, job, e)
             results.save(out, result)
         return Graded.of(result)
 
     def here() -> None:
         try:
             while (submission := take()) is not None:
-                events.put(keep(grade(submission, job, server)))
+                events.put(keep(submission, grade(submission, job, server)))
         except BaseException as e:
             events.put(e)
 

@@ -109,28 +109,28 @@ class Worker:
         self.process.stdin.write(json.dumps(message).encode() + b"\n")
         self.process.stdin.flush()
 
-    def feed(self, take: Callable[[], Submission | None], keep: Callable[[Result], Graded],
-             events: queue.SimpleQueue) -> None:
+    def feed(self, take: Callable[[], Submission | None],
+             keep: Callable[[Submission, Result], Graded], events: queue.SimpleQueue) -> None:
         """Keep ``threads`` submissions at the worker until none is left; put what
         ``keep`` makes of each result (or the GraderError that ended it) into ``events``."""
         assert self.process.stdin is not None and self.process.stdout is not None
         try:
-            busy = 0
+            sent: dict[str, Submission] = {}  # student -> the submission being graded
             while True:
-                while busy < self.threads and (submission := take()) is not None:
+                while len(sent) < self.threads and (submission := take()) is not None:
                     self._send({k: getattr(submission, k) for k in SENT_FIELDS})
-                    busy += 1
-                if busy == 0:
+                    sent[submission.student] = submission
+                if not sent:
                     self.process.stdin.close()
                     return
                 line = self.process.stdout.readline()
                 try:
                     result = Result(**json.loads(line)["result"])
+                    submission = sent.pop(result.student)
                 except (ValueError, KeyError, TypeError):
                     raise GraderError(f"a grading process stopped:\n{self._log_tail()}") \
                         from None
-                busy -= 1
-                events.put(keep(result))
+                events.put(keep(submission, result))
         except BaseException as e:
             events.put(e if isinstance(e, GraderError) else
                        GraderError(f"a grading process failed ({type(e).__name__}: {e})"))
