@@ -36,7 +36,7 @@ from autograder.grading.executors.local import LocalExecutor
 from autograder.grading.results import Result
 from autograder.grading.job import make_job
 from autograder.grading.runner import Job, Limits
-from autograder.grading.sandbox.process import ForkServer, GraderError
+from autograder.grading.sandbox.process import SPARES, ForkServer, GraderError
 from autograder.grading.submissions import InputError, Submission, Survey, survey
 
 
@@ -73,7 +73,7 @@ class Options:
     out: Path
     assignment: str = "optimization"
     limits: Limits = Limits()
-    jobs: int = 2
+    jobs: int | None = None   # submissions graded at once; None: two per core
     gpu: bool = False
     force: bool = False
     progress: bool = True
@@ -84,7 +84,7 @@ class Options:
 
 
 def grade_folder(submissions, out, assignment: str = "optimization", limits: Limits = Limits(),
-                 jobs: int = 2, gpu: bool = False, force: bool = False,
+                 jobs: int | None = None, gpu: bool = False, force: bool = False,
                  progress: bool = True, manual: Path | None = None,
                  anonymous: bool = False, zeros: bool = False,
                  force_assignment: bool = False, executor: Executor | None = None) -> Summary:
@@ -94,7 +94,7 @@ def grade_folder(submissions, out, assignment: str = "optimization", limits: Lim
     not graded normally count their total in canvas.csv and gradescope.csv (exports.py);
     ``force_assignment``: grade submissions that look like another assignment's;
     ``executor``: where submissions are graded (executors/; default: this machine, ``jobs``
-    threads)."""
+    at once, None: two per core)."""
     started = time.monotonic()
     options = Options(Path(submissions), Path(out), assignment, limits, jobs, gpu, force,
                       progress, manual, anonymous, zeros, force_assignment)
@@ -141,7 +141,7 @@ def fork_server() -> ForkServer:
     exit (or when a run is interrupted)."""
     global _server
     if _server is None or _server.closed:
-        _server = ForkServer()
+        _server = ForkServer(spares=SPARES)
         atexit.register(_server.close)
     return _server
 

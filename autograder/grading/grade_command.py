@@ -1,6 +1,6 @@
 """``advopt grade``: grade a folder of submissions in sealed sandboxes.
 
-    advopt grade SUBMISSIONS [--out graded] [--assignment optimization] [--jobs 2]
+    advopt grade SUBMISSIONS [--out graded] [--assignment optimization] [--jobs auto]
                  [--timeout 120] [--memory 2048] [--force] [--gpu] [--quiet]
                  [--manual manual.csv] [--anonymous] [--zeros] [--force-assignment]
                  [--executor slurm [--partition P] [--account A] [--time-limit T]
@@ -45,6 +45,15 @@ def whole(minimum: int):
     return parse
 
 
+def whole_or_auto(minimum: int):
+    """An argparse type: ``auto`` (None) or a whole number of at least ``minimum``."""
+    number = whole(minimum)
+
+    def parse(text: str) -> int | None:
+        return None if text.strip() == "auto" else number(text)
+    return parse
+
+
 def seconds(text: str) -> float:
     """An argparse type: a finite number of seconds above 0."""
     try:
@@ -82,8 +91,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--assignment", default="optimization",
                    type=named("an assignment name"),
                    help="assignment name (autograder.<name>) or a module path with CASES")
-    p.add_argument("--jobs", type=whole(1), default=2,
-                   help="submissions graded in parallel")
+    p.add_argument("--jobs", type=whole_or_auto(1), default=None,
+                   help="submissions graded at once: a number or auto (default: auto, two "
+                        "per core here; with --executor slurm, 2 per task)")
     p.add_argument("--timeout", type=seconds, default=Limits.timeout,
                    help="seconds per submission: notebook and all checks (default: 120)")
     p.add_argument("--memory", type=whole(MIN_MEMORY_MB),
@@ -112,7 +122,7 @@ def parser() -> argparse.ArgumentParser:
                        help="per task, in Slurm's format: minutes, H:MM:SS or D-HH:MM "
                             "(default: the partition's)")
     slurm.add_argument("--tasks", type=whole(1), default=None,
-                       help="array tasks, each grading a share with --jobs threads "
+                       help="array tasks, each grading a share with --jobs at once "
                             f"(default: one per {SHARE_SIZE} submissions); with --gpu, one "
                             "GPU each: the GPUs used at once")
     slurm.add_argument("--sbatch", action="append", default=[], metavar="OPTION",

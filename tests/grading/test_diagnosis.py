@@ -155,9 +155,9 @@ def test_large_arguments_are_not_recorded_and_name_nothing():
     assert recording.calls["double"] == [] and "double" in recording.incomplete
 
 
-def test_a_result_holding_a_student_object_is_judged_without_it():
-    """batchnorm_forward's cache may be the student's own object (a handle in the sealed
-    grader): the judged part (out, running statistics) still names the mistake."""
+def biased_running_var(seed: int) -> diagnosis.Recording:
+    """A recording of one call of a batchnorm_forward whose running variance is biased and
+    whose cache is the student's own object (a handle in the sealed grader)."""
     class Cache:
         pass
 
@@ -170,11 +170,39 @@ def test_a_result_holding_a_student_object_is_judged_without_it():
 
     recording = diagnosis.Recording({"batchnorm_forward": batchnorm_forward},
                                     ("batchnorm_forward",))
-    x = np.random.default_rng(0).normal(size=(8, 3))
+    x = np.random.default_rng(seed).normal(size=(8, 3))
     recording.namespace["batchnorm_forward"](x, np.ones(3), np.zeros(3), np.zeros(3), np.ones(3))
-    assert [d["name"] for d in diagnosis.find(recording, MISTAKES)] == [
+    return recording
+
+
+def names(found) -> list[str]:
+    return [d["name"] for d in found]
+
+
+def test_a_result_holding_a_student_object_is_judged_without_it():
+    """batchnorm_forward's cache may be the student's own object: the judged part (out,
+    running statistics) still names the mistake."""
+    assert names(diagnosis.find(biased_running_var(0), MISTAKES)) == [
         "batchnorm_forward.biased_running_var"]
-    assert diagnosis.find(recording, MISTAKES, budget_s=0) == [], "the time budget holds"
+    assert diagnosis.find(biased_running_var(1), MISTAKES, budget_s=0) == [], \
+        "the time budget holds"
+
+
+def test_calls_recorded_alike_are_diagnosed_once_and_a_cut_replay_is_not_remembered(
+        monkeypatch):
+    """The second student whose calls were recorded alike gets the first one's diagnosis
+    without a replay; a replay the time budget cut short names nothing and is not kept."""
+    assert diagnosis.find(biased_running_var(2), MISTAKES, budget_s=0) == []
+    assert names(diagnosis.find(biased_running_var(2), MISTAKES)) == [
+        "batchnorm_forward.biased_running_var"], "the cut replay was remembered"
+
+    def no_replay(*args):
+        raise AssertionError("replayed again")
+    monkeypatch.setattr(diagnosis, "_Trial", no_replay)
+    again = diagnosis.find(biased_running_var(2), MISTAKES)
+    assert names(again) == ["batchnorm_forward.biased_running_var"]
+    assert diagnosis.find(biased_running_var(3), MISTAKES) == [], \
+        "other calls (here: other data) are replayed, not looked up"
 
 
 def test_a_correct_function_is_never_diagnosed_even_on_calls_a_mistake_agrees_with():

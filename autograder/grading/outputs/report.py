@@ -39,7 +39,7 @@ from autograder.grading.outputs.similarity import FLOOR
 from autograder.grading.results import STATUSES
 
 SLOWEST = 10
-SIMILAR_PAIRS = 20  # pairs shown side by side (similarity.csv has every pair above its floor)
+SIMILAR_PAIRS = 20  # pairs shown side by side (similarity.csv has the rest)
 LABELLED_POINTS = 30  # the benchmark scatter names its points up to this many students
 
 
@@ -286,18 +286,24 @@ def _similarity_section(pairs) -> str:
     head = ("<h2 id=similarity>Similar code</h2><p class=hint>Per question, the code each "
             "student wrote for it (starter code left out) against every other student's: "
             "code that differs only in names, layout, comments or the order of statements "
-            f"scores 1. Every pair from {FLOOR:g} up: similarity.csv.</p>")
+            f"scores 1; students with the same code are one line. Every student's most "
+            f"similar from {FLOOR:g} up: similarity.csv.</p>")
     if not pairs:
         return head + "<p>No pair of students wrote similar code.</p>"
     shown = pairs[:SIMILAR_PAIRS]
     rows = [[_Html(f"<a href='#pair-{i}'>{i}</a>"), p.question, p.student_a, p.student_b,
              f"{p.score:.2f}"] for i, p in enumerate(shown, 1)]
     blocks = [f"<h3 id=pair-{i}>{i}. {_text(p.question)}: {_text(p.student_a)} and "
-              f"{_text(p.student_b)} ({p.score:.2f})</h3><div class=pair>"
+              f"{_text(p.student_b)}{_others(p.others)} ({p.score:.2f})</h3><div class=pair>"
               f"<pre>{_text(p.code_a)}</pre><pre>{_text(p.code_b)}</pre></div>"
               for i, p in enumerate(shown, 1)]
     return (head + _table(["#", "question", "student", "student", "score"], rows,
                           numeric=(4,)) + "".join(blocks))
+
+
+def _others(others: tuple[str, ...]) -> str:
+    """`` (the same as N others: ...)`` for a group's further members, escaped."""
+    return f" (the same as {len(others)} others: {_text(', '.join(others))})" if others else ""
 
 
 # ----------------------------------------------------------------------------- page

@@ -40,6 +40,7 @@ from autograder.grading.sandbox.proxy import (StudentError, Unreadable, decode_r
 SANDBOX_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
                "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1"}
 STARTUP_SECONDS = 300
+SPARES = 2  # student processes a grading run keeps started ahead (Spares): one per thread
 RECEIVE_LIMIT = 512 << 20  # bytes of replies one TimeBudget may bring into the grader
 MAX_NOTEBOOK_ERRORS = 100  # errors of cells kept from one run of the notebook
 OUTPUT_CHARS = 64 << 10    # the tail of the student's output kept for the staff
@@ -80,9 +81,10 @@ class TimeBudget:
 
 # ----------------------------------------------------------------------------- fork server
 class ForkServer:
-    """The sandbox fork server process (``python -m autograder.grading.sandbox.server``)."""
+    """The sandbox fork server process (``python -m autograder.grading.sandbox.server``).
+    ``spares``: student processes kept started ahead of need (``Spares``)."""
 
-    def __init__(self):
+    def __init__(self, spares: int = 0):
         self.control, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         root = str(Path(__file__).resolve().parents[3])
         paths = [root, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
@@ -97,6 +99,7 @@ class ForkServer:
         self.ready = False
         self.workdirs: set[str] = set()  # sandbox folders on disk, removed by close()
         self._lock = threading.Lock()
+        self.spares = Spares(self, spares)
 
     def _wait_ready(self) -> None:
         """The server imports numpy and torch first: wait for it (once)."""
@@ -117,7 +120,12 @@ class ForkServer:
         return self.log.read().decode(errors="replace")[-3000:]
 
     def spawn(self, plan: Plan) -> "StudentProcess":
-        """A new confined student process (``plan``: isolation.make_plan)."""
+        """A confined student process that has served no one (``plan``: isolation.make_plan):
+        a spare started ahead for this plan when one is ready, else a new one."""
+        return self.spares.take(plan) or self.start(plan)
+
+    def start(self, plan: Plan) -> "StudentProcess":
+        """A new confined student process, started now."""
         ours, theirs = socket.socketpair()
         status_read, status_write = os.pipe()
         try:
@@ -157,6 +165,7 @@ class ForkServer:
     def close(self) -> None:
         if self.closed:
             return
+        self.spares.close()
         self.control.close()
         if not self.ready:  # still importing: nothing of value to wait for
             self.process.kill()
@@ -174,6 +183,75 @@ class ForkServer:
 
     def __exit__(self, *exc):
         self.close()
+
+
+class Spares:
+    """Student processes started ahead of need, ``count`` at most, for the plan last asked
+    for: a thread of their own starts them while submissions are graded, so that a
+    submission's sandbox is set up (confined, limited) before it is needed. A spare has run
+    no one's code; one that ended before it was taken (killed, out of memory) is closed,
+    never handed out; a new plan closes the spares of the old one."""
+
+    def __init__(self, server: ForkServer, count: int):
+        self.server, self.count = server, count
+        self.ready: list[StudentProcess] = []
+        self.plan: Plan | None = None
+        self.key = ""            # the plan as JSON
+        self.stopped = False
+        self.changed = threading.Condition()
+        self.thread: threading.Thread | None = None
+
+    def take(self, plan: Plan) -> "StudentProcess | None":
+        """A live spare for ``plan`` (None when none is ready); starting the next begins."""
+        if self.count <= 0:
+            return None
+        key, stale, taken = json.dumps(plan, sort_keys=True), [], None
+        with self.changed:
+            if key != self.key:
+                stale, self.ready, self.plan, self.key = self.ready, [], plan, key
+            while self.ready and taken is None:
+                spare = self.ready.pop(0)
+                if spare.ended():
+                    stale.append(spare)
+                else:
+                    taken = spare
+            if self.thread is None and not self.stopped:
+                self.thread = threading.Thread(target=self._refill, name="advopt-spares",
+                                               daemon=True)
+                self.thread.start()
+            self.changed.notify()
+        for spare in stale:
+            spare.close()
+        return taken
+
+    def _refill(self) -> None:
+        while True:
+            with self.changed:
+                while not self.stopped and len(self.ready) >= self.count:
+                    self.changed.wait()
+                if self.stopped:
+                    return
+                plan, key = self.plan, self.key
+            try:
+                spare = self.server.start(plan)
+            except BaseException:  # the server is gone: spawn() says so when asked
+                with self.changed:
+                    self.stopped = True
+                return
+            with self.changed:
+                kept = key == self.key and not self.stopped
+                if kept:
+                    self.ready.append(spare)
+            if not kept:
+                spare.close()
+
+    def close(self) -> None:
+        with self.changed:
+            self.stopped = True
+            stale, self.ready = self.ready, []
+            self.changed.notify_all()
+        for spare in stale:
+            spare.close()
 
 
 # ----------------------------------------------------------------------------- one process
@@ -224,6 +302,11 @@ class StudentProcess:
             if fd is not None:
                 os.close(fd)
         self.pidfd = self.status_fd = None
+
+    def ended(self) -> bool:
+        """Whether the process has ended (its session parent gone or its end reported)."""
+        fds = [fd for fd in (self.pidfd, self.status_fd) if fd is not None]
+        return bool(fds) and bool(select.select(fds, [], [], 0)[0])
 
     def exit_status(self, wait: float = 2.0) -> str:
         """How the student process ended, from its session parent's report (staff only)."""
