@@ -7,10 +7,11 @@ def correct_reference(w, dw, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8)
     if t < 1:
         raise ValueError("t starts at 1")
     w, dw, m, v = (np.asarray(a) for a in (w, dw, m, v))
-    m = beta1 * m + (1 - beta1) * dw
-    v = beta2 * v + (1 - beta2) * dw**2
+    dtype = w.dtype
+    m = (beta1 * m + (1 - beta1) * dw).astype(dtype)
+    v = (beta2 * v + (1 - beta2) * dw**2).astype(dtype)
     m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)
-    return w - lr * m_hat / (np.sqrt(v_hat) + eps), m, v
+    return (w - lr * m_hat / (np.sqrt(v_hat) + eps)).astype(dtype), m, v
 
 
 def correct_step_size_form(w, dw, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
@@ -20,11 +21,11 @@ def correct_step_size_form(w, dw, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=
     if t < 1:
         raise ValueError("t must be >= 1")
     w, dw, m, v = (np.asarray(a) for a in (w, dw, m, v))
-    m = m * beta1 + dw * (1 - beta1)
-    v = v * beta2 + dw * dw * (1 - beta2)
-    bias1, bias2 = 1 - beta1**t, 1 - beta2**t
-    denom = np.sqrt(v) / math.sqrt(bias2) + eps
-    return w - (lr / bias1) * m / denom, m, v
+    m = m * float(beta1) + dw * (1 - float(beta1))
+    v = v * float(beta2) + dw * dw * (1 - float(beta2))
+    bias1, bias2 = 1 - float(beta1)**int(t), 1 - float(beta2)**int(t)
+    denom = np.sqrt(v) / math.sqrt(bias2) + float(eps)
+    return w - (float(lr) / bias1) * m / denom, m, v
 
 
 def wrong_eps_inside_sqrt(w, dw, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
@@ -112,5 +113,17 @@ def wrong_state_in_place(w, dw, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e
     m += (1 - beta1) * dw
     v *= beta2
     v += (1 - beta2) * dw**2
+    m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)
+    return w - lr * m_hat / (np.sqrt(v_hat) + eps), m, v
+
+
+def wrong_numpy_scalar_promotes(w, dw, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    """No cast: a numpy t or numpy float64 hyperparameters turn float32 arrays into float64."""
+    import numpy as np
+    if t < 1:
+        raise ValueError("t starts at 1")
+    w, dw, m, v = (np.asarray(a) for a in (w, dw, m, v))
+    m = beta1 * m + (1 - beta1) * dw
+    v = beta2 * v + (1 - beta2) * dw**2
     m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)
     return w - lr * m_hat / (np.sqrt(v_hat) + eps), m, v

@@ -2,10 +2,10 @@
 
 
 def correct_loop(values, beta, bias_correction=True):
-    """A Python loop over t."""
+    """A Python loop over t into an array of the values' float dtype."""
     import numpy as np
     values = np.asarray(values)
-    out, v = np.empty(values.shape, dtype=np.result_type(values, np.float32)), 0.0
+    out, v = np.empty(values.shape, dtype=np.result_type(values, np.float16)), 0.0
     for t in range(1, len(values) + 1):
         v = beta * v + (1 - beta) * values[t - 1]
         out[t - 1] = v / (1 - beta**t) if bias_correction else v
@@ -98,4 +98,37 @@ def wrong_shape_of_a_list(values, beta, bias_correction=True):
     for t, y in enumerate(values, start=1):
         v = beta * v + (1 - beta) * y
         out[t - 1] = v / (1 - beta**t) if bias_correction else v
+    return out
+
+
+def wrong_float16_becomes_float32(values, beta, bias_correction=True):
+    """np.result_type(values, np.float32): float16 values come back as float32."""
+    import numpy as np
+    values = np.asarray(values)
+    out, v = np.empty(values.shape, dtype=np.result_type(values, np.float32)), 0.0
+    for t in range(1, len(values) + 1):
+        v = beta * v + (1 - beta) * values[t - 1]
+        out[t - 1] = v / (1 - beta**t) if bias_correction else v
+    return out
+
+
+def wrong_stack_fails_on_empty(values, beta, bias_correction=True):
+    """Collects the averages in a list and np.stack-s them: an empty sequence raises."""
+    import numpy as np
+    values = np.asarray(values)
+    dtype = values.dtype if values.dtype.kind == "f" else np.float64
+    out, v = [], 0.0
+    for t, y in enumerate(values, start=1):
+        v = beta * v + (1 - beta) * y
+        out.append(v / (1 - beta**t) if bias_correction else v)
+    return np.stack(out).astype(dtype)
+
+
+def wrong_returns_a_list(values, beta, bias_correction=True):
+    """Returns the Python list of averages, not an array."""
+    import numpy as np
+    out, v = [], 0.0
+    for t, y in enumerate(np.asarray(values, dtype=float), start=1):
+        v = beta * v + (1 - beta) * y
+        out.append(float(v / (1 - beta**t) if bias_correction else v))
     return out

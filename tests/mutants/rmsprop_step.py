@@ -2,11 +2,11 @@
 
 
 def correct_two_lines(w, dw, s, lr, beta=0.99, eps=1e-8):
-    """Reference style."""
+    """Reference style, cast back to the arrays' dtype."""
     import numpy as np
     w, dw, s = np.asarray(w), np.asarray(dw), np.asarray(s)
-    s = beta * s + (1 - beta) * dw**2
-    return w - lr * dw / (np.sqrt(s) + eps), s
+    s_new = (beta * s + (1 - beta) * dw**2).astype(s.dtype)
+    return (w - lr * dw / (np.sqrt(s_new) + eps)).astype(w.dtype), s_new
 
 
 def correct_torch(w, dw, s, lr, beta=0.99, eps=1e-8):
@@ -59,5 +59,13 @@ def wrong_float_copies(w, dw, s, lr, beta=0.99, eps=1e-8):
     """np.array(..., dtype=float) to avoid aliasing: float32 state comes back float64."""
     import numpy as np
     w, dw, s = (np.array(a, dtype=float) for a in (w, dw, s))
+    s = beta * s + (1 - beta) * dw**2
+    return w - lr * dw / (np.sqrt(s) + eps), s
+
+
+def wrong_numpy_scalar_promotes(w, dw, s, lr, beta=0.99, eps=1e-8):
+    """No cast: numpy float64 hyperparameters turn float32 arrays into float64 results."""
+    import numpy as np
+    w, dw, s = np.asarray(w), np.asarray(dw), np.asarray(s)
     s = beta * s + (1 - beta) * dw**2
     return w - lr * dw / (np.sqrt(s) + eps), s
