@@ -56,10 +56,16 @@ def wrong_unbiased_normalization(x, gamma, beta, running_mean, running_var, trai
                                  momentum=0.1, eps=1e-5):
     """Normalizes with the unbiased variance (ddof=1)."""
     import numpy as np
+    x, gamma, beta = np.asarray(x), np.asarray(gamma), np.asarray(beta)
+    running_mean, running_var = np.asarray(running_mean), np.asarray(running_var)
+    out_dtype = np.result_type(x.dtype, np.float16)
+    stats_dtype = np.result_type(running_mean.dtype, np.float16)
     x = np.asarray(x)
     if not training:
         out = gamma * (x - running_mean) / np.sqrt(running_var + eps) + beta
-        return out.astype(x.dtype), None, running_mean, running_var
+        return (np.asarray(out).astype(out_dtype), None,
+                np.asarray(running_mean).astype(stats_dtype),
+                np.asarray(running_var).astype(stats_dtype))
     if x.shape[0] == 1:
         raise ValueError("need more than one sample")
     mu, var = x.mean(0), x.var(0, ddof=1)
@@ -67,17 +73,24 @@ def wrong_unbiased_normalization(x, gamma, beta, running_mean, running_var, trai
     x_hat = (x - mu) * inv_std
     new_mean = (1 - momentum) * running_mean + momentum * mu
     new_var = (1 - momentum) * running_var + momentum * var
-    return (gamma * x_hat + beta).astype(x.dtype), (x_hat, gamma, inv_std), new_mean, new_var
+    return (np.asarray((gamma * x_hat + beta)).astype(out_dtype), (x_hat, gamma, inv_std),
+            np.asarray(new_mean).astype(stats_dtype), np.asarray(new_var).astype(stats_dtype))
 
 
 def wrong_biased_running_var(x, gamma, beta, running_mean, running_var, training=True,
                              momentum=0.1, eps=1e-5):
     """Updates running_var with the biased batch variance."""
     import numpy as np
+    x, gamma, beta = np.asarray(x), np.asarray(gamma), np.asarray(beta)
+    running_mean, running_var = np.asarray(running_mean), np.asarray(running_var)
+    out_dtype = np.result_type(x.dtype, np.float16)
+    stats_dtype = np.result_type(running_mean.dtype, np.float16)
     x = np.asarray(x)
     if not training:
         out = gamma * (x - running_mean) / np.sqrt(running_var + eps) + beta
-        return out.astype(x.dtype), None, running_mean, running_var
+        return (np.asarray(out).astype(out_dtype), None,
+                np.asarray(running_mean).astype(stats_dtype),
+                np.asarray(running_var).astype(stats_dtype))
     if x.shape[0] == 1:
         raise ValueError("need more than one sample")
     mu, var = x.mean(0), x.var(0)
@@ -85,17 +98,24 @@ def wrong_biased_running_var(x, gamma, beta, running_mean, running_var, training
     x_hat = (x - mu) * inv_std
     new_mean = (1 - momentum) * running_mean + momentum * mu
     new_var = (1 - momentum) * running_var + momentum * var
-    return (gamma * x_hat + beta).astype(x.dtype), (x_hat, gamma, inv_std), new_mean, new_var
+    return (np.asarray((gamma * x_hat + beta)).astype(out_dtype), (x_hat, gamma, inv_std),
+            np.asarray(new_mean).astype(stats_dtype), np.asarray(new_var).astype(stats_dtype))
 
 
 def wrong_momentum_swapped(x, gamma, beta, running_mean, running_var, training=True,
                            momentum=0.1, eps=1e-5):
     """new = momentum * running + (1 - momentum) * batch (Keras-style momentum)."""
     import numpy as np
+    x, gamma, beta = np.asarray(x), np.asarray(gamma), np.asarray(beta)
+    running_mean, running_var = np.asarray(running_mean), np.asarray(running_var)
+    out_dtype = np.result_type(x.dtype, np.float16)
+    stats_dtype = np.result_type(running_mean.dtype, np.float16)
     x = np.asarray(x)
     if not training:
         out = gamma * (x - running_mean) / np.sqrt(running_var + eps) + beta
-        return out.astype(x.dtype), None, running_mean, running_var
+        return (np.asarray(out).astype(out_dtype), None,
+                np.asarray(running_mean).astype(stats_dtype),
+                np.asarray(running_var).astype(stats_dtype))
     if x.shape[0] == 1:
         raise ValueError("need more than one sample")
     mu, var = x.mean(0), x.var(0)
@@ -103,17 +123,24 @@ def wrong_momentum_swapped(x, gamma, beta, running_mean, running_var, training=T
     x_hat = (x - mu) * inv_std
     new_mean = momentum * running_mean + (1 - momentum) * mu
     new_var = momentum * running_var + (1 - momentum) * x.var(0, ddof=1)
-    return (gamma * x_hat + beta).astype(x.dtype), (x_hat, gamma, inv_std), new_mean, new_var
+    return (np.asarray((gamma * x_hat + beta)).astype(out_dtype), (x_hat, gamma, inv_std),
+            np.asarray(new_mean).astype(stats_dtype), np.asarray(new_var).astype(stats_dtype))
 
 
 def wrong_eps_outside_sqrt(x, gamma, beta, running_mean, running_var, training=True,
                            momentum=0.1, eps=1e-5):
     """Divides by sqrt(var) + eps."""
     import numpy as np
+    x, gamma, beta = np.asarray(x), np.asarray(gamma), np.asarray(beta)
+    running_mean, running_var = np.asarray(running_mean), np.asarray(running_var)
+    out_dtype = np.result_type(x.dtype, np.float16)
+    stats_dtype = np.result_type(running_mean.dtype, np.float16)
     x = np.asarray(x)
     if not training:
         out = gamma * (x - running_mean) / (np.sqrt(running_var) + eps) + beta
-        return out.astype(x.dtype), None, running_mean, running_var
+        return (np.asarray(out).astype(out_dtype), None,
+                np.asarray(running_mean).astype(stats_dtype),
+                np.asarray(running_var).astype(stats_dtype))
     if x.shape[0] == 1:
         raise ValueError("need more than one sample")
     mu, var = x.mean(0), x.var(0)
@@ -121,35 +148,49 @@ def wrong_eps_outside_sqrt(x, gamma, beta, running_mean, running_var, training=T
     x_hat = (x - mu) * inv_std
     new_mean = (1 - momentum) * running_mean + momentum * mu
     new_var = (1 - momentum) * running_var + momentum * x.var(0, ddof=1)
-    return (gamma * x_hat + beta).astype(x.dtype), (x_hat, gamma, inv_std), new_mean, new_var
+    return (np.asarray((gamma * x_hat + beta)).astype(out_dtype), (x_hat, gamma, inv_std),
+            np.asarray(new_mean).astype(stats_dtype), np.asarray(new_var).astype(stats_dtype))
 
 
 def wrong_eval_uses_batch_stats(x, gamma, beta, running_mean, running_var, training=True,
                                 momentum=0.1, eps=1e-5):
     """Normalizes with the batch statistics in evaluation too."""
     import numpy as np
+    x, gamma, beta = np.asarray(x), np.asarray(gamma), np.asarray(beta)
+    running_mean, running_var = np.asarray(running_mean), np.asarray(running_var)
+    out_dtype = np.result_type(x.dtype, np.float16)
+    stats_dtype = np.result_type(running_mean.dtype, np.float16)
     x = np.asarray(x)
     mu, var = x.mean(0), x.var(0)
     inv_std = 1 / np.sqrt(var + eps)
     x_hat = (x - mu) * inv_std
-    out = (gamma * x_hat + beta).astype(x.dtype)
+    out = (gamma * x_hat + beta).astype(out_dtype)
     if not training:
-        return out, None, running_mean, running_var
+        return (np.asarray(out).astype(out_dtype), None,
+                np.asarray(running_mean).astype(stats_dtype),
+                np.asarray(running_var).astype(stats_dtype))
     if x.shape[0] == 1:
         raise ValueError("need more than one sample")
     new_mean = (1 - momentum) * running_mean + momentum * mu
     new_var = (1 - momentum) * running_var + momentum * x.var(0, ddof=1)
-    return out, (x_hat, gamma, inv_std), new_mean, new_var
+    return (np.asarray(out).astype(out_dtype), (x_hat, gamma, inv_std),
+            np.asarray(new_mean).astype(stats_dtype), np.asarray(new_var).astype(stats_dtype))
 
 
 def wrong_updates_running_in_place(x, gamma, beta, running_mean, running_var, training=True,
                                    momentum=0.1, eps=1e-5):
     """running_mean *= ...: modifies the caller's arrays."""
     import numpy as np
+    x, gamma, beta = np.asarray(x), np.asarray(gamma), np.asarray(beta)
+    running_mean, running_var = np.asarray(running_mean), np.asarray(running_var)
+    out_dtype = np.result_type(x.dtype, np.float16)
+    stats_dtype = np.result_type(running_mean.dtype, np.float16)
     x = np.asarray(x)
     if not training:
         out = gamma * (x - running_mean) / np.sqrt(running_var + eps) + beta
-        return out.astype(x.dtype), None, running_mean, running_var
+        return (np.asarray(out).astype(out_dtype), None,
+                np.asarray(running_mean).astype(stats_dtype),
+                np.asarray(running_var).astype(stats_dtype))
     if x.shape[0] == 1:
         raise ValueError("need more than one sample")
     mu, var = x.mean(0), x.var(0)
@@ -159,25 +200,34 @@ def wrong_updates_running_in_place(x, gamma, beta, running_mean, running_var, tr
     running_mean += momentum * mu
     running_var *= 1 - momentum
     running_var += momentum * x.var(0, ddof=1)
-    return (gamma * x_hat + beta).astype(x.dtype), (x_hat, gamma, inv_std), running_mean, running_var
+    return (np.asarray((gamma * x_hat + beta)).astype(out_dtype), (x_hat, gamma, inv_std),
+            np.asarray(running_mean).astype(stats_dtype),
+            np.asarray(running_var).astype(stats_dtype))
 
 
 def wrong_rejects_one_sample_in_evaluation(x, gamma, beta, running_mean, running_var,
                                            training=True, momentum=0.1, eps=1e-5):
     """Checks N == 1 before looking at `training`: a single sample fails in evaluation too."""
     import numpy as np
+    x, gamma, beta = np.asarray(x), np.asarray(gamma), np.asarray(beta)
+    running_mean, running_var = np.asarray(running_mean), np.asarray(running_var)
+    out_dtype = np.result_type(x.dtype, np.float16)
+    stats_dtype = np.result_type(running_mean.dtype, np.float16)
     x = np.asarray(x)
     if x.shape[0] == 1:
         raise ValueError("need more than one sample")
     if not training:
         out = gamma * (x - running_mean) / np.sqrt(running_var + eps) + beta
-        return out.astype(x.dtype), None, running_mean, running_var
+        return (np.asarray(out).astype(out_dtype), None,
+                np.asarray(running_mean).astype(stats_dtype),
+                np.asarray(running_var).astype(stats_dtype))
     mu, var = x.mean(0), x.var(0)
     inv_std = 1 / np.sqrt(var + eps)
     x_hat = (x - mu) * inv_std
     new_mean = (1 - momentum) * running_mean + momentum * mu
     new_var = (1 - momentum) * running_var + momentum * x.var(0, ddof=1)
-    return (gamma * x_hat + beta).astype(x.dtype), (x_hat, gamma, inv_std), new_mean, new_var
+    return (np.asarray((gamma * x_hat + beta)).astype(out_dtype), (x_hat, gamma, inv_std),
+            np.asarray(new_mean).astype(stats_dtype), np.asarray(new_var).astype(stats_dtype))
 
 
 def wrong_float64_result(x, gamma, beta, running_mean, running_var, training=True,
@@ -242,11 +292,17 @@ def wrong_forgets_eps(x, gamma, beta, running_mean, running_var, training=True, 
                       eps=1e-5):
     """Divides by the batch standard deviation without eps: a constant feature gives 0 / 0."""
     import numpy as np
+    x, gamma, beta = np.asarray(x), np.asarray(gamma), np.asarray(beta)
+    running_mean, running_var = np.asarray(running_mean), np.asarray(running_var)
+    out_dtype = np.result_type(x.dtype, np.float16)
+    stats_dtype = np.result_type(running_mean.dtype, np.float16)
     x = np.asarray(x)
     out_dtype = x.dtype if x.dtype.kind == "f" else np.float64
     if not training:
         out = gamma * (x - running_mean) / np.sqrt(running_var + eps) + beta
-        return out.astype(out_dtype), None, running_mean, running_var
+        return (np.asarray(out.astype(out_dtype)).astype(out_dtype), None,
+                np.asarray(running_mean).astype(stats_dtype),
+                np.asarray(running_var).astype(stats_dtype))
     if len(x) < 2:
         raise ValueError("need more than one sample")
     mu, var = x.mean(0), x.var(0)
@@ -254,5 +310,6 @@ def wrong_forgets_eps(x, gamma, beta, running_mean, running_var, training=True, 
         x_hat = (x - mu) / np.sqrt(var)
     new_mean = (1 - momentum) * running_mean + momentum * mu
     new_var = (1 - momentum) * running_var + momentum * x.var(0, ddof=1)
-    return (gamma * x_hat + beta).astype(out_dtype), (x_hat, gamma, 1 / np.sqrt(var + eps)), \
-        new_mean, new_var
+    return (np.asarray((gamma * x_hat + beta).astype(out_dtype)).astype(out_dtype),
+            (x_hat, gamma, 1 / np.sqrt(var + eps)), np.asarray(new_mean).astype(stats_dtype),
+            np.asarray(new_var).astype(stats_dtype))

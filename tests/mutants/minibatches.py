@@ -36,6 +36,7 @@ def correct_array_split(X, y, batch_size, shuffle=True, rng=None):
 def wrong_drops_last_batch(X, y, batch_size, shuffle=True, rng=None):
     """Only full batches: range(0, N - B + 1, B)."""
     import numpy as np
+    X, y = (a if hasattr(a, 'shape') else np.asarray(a) for a in (X, y))
     if batch_size < 1 or len(X) != len(y):
         raise ValueError("bad arguments")
     idx = (rng or np.random.default_rng()).permutation(len(X)) if shuffle else np.arange(len(X))
@@ -46,6 +47,7 @@ def wrong_drops_last_batch(X, y, batch_size, shuffle=True, rng=None):
 def wrong_two_permutations(X, y, batch_size, shuffle=True, rng=None):
     """Shuffles X and y with different permutations."""
     import numpy as np
+    X, y = (a if hasattr(a, 'shape') else np.asarray(a) for a in (X, y))
     if batch_size < 1 or len(X) != len(y):
         raise ValueError("bad arguments")
     rng = rng or np.random.default_rng()
@@ -58,6 +60,7 @@ def wrong_two_permutations(X, y, batch_size, shuffle=True, rng=None):
 def wrong_global_numpy_random(X, y, batch_size, shuffle=True, rng=None):
     """Ignores rng: np.random.permutation."""
     import numpy as np
+    X, y = (a if hasattr(a, 'shape') else np.asarray(a) for a in (X, y))
     if batch_size < 1 or len(X) != len(y):
         raise ValueError("bad arguments")
     idx = np.random.permutation(len(X)) if shuffle else np.arange(len(X))
@@ -68,6 +71,7 @@ def wrong_global_numpy_random(X, y, batch_size, shuffle=True, rng=None):
 def wrong_returns_a_list(X, y, batch_size, shuffle=True, rng=None):
     """Builds and returns a list instead of yielding."""
     import numpy as np
+    X, y = (a if hasattr(a, 'shape') else np.asarray(a) for a in (X, y))
     if batch_size < 1 or len(X) != len(y):
         raise ValueError("bad arguments")
     idx = (rng or np.random.default_rng()).permutation(len(X)) if shuffle else np.arange(len(X))
@@ -78,6 +82,7 @@ def wrong_returns_a_list(X, y, batch_size, shuffle=True, rng=None):
 def wrong_shuffles_in_place(X, y, batch_size, shuffle=True, rng=None):
     """rng.shuffle on the inputs: modifies X and y, and y is shuffled separately."""
     import numpy as np
+    X, y = (a if hasattr(a, 'shape') else np.asarray(a) for a in (X, y))
     if batch_size < 1 or len(X) != len(y):
         raise ValueError("bad arguments")
     if shuffle:
@@ -91,6 +96,7 @@ def wrong_shuffles_in_place(X, y, batch_size, shuffle=True, rng=None):
 def wrong_no_validation(X, y, batch_size, shuffle=True, rng=None):
     """Never validates batch_size or the lengths."""
     import numpy as np
+    X, y = (a if hasattr(a, 'shape') else np.asarray(a) for a in (X, y))
     idx = (rng or np.random.default_rng()).permutation(len(X)) if shuffle else np.arange(len(X))
     for i in range(0, len(X), max(batch_size, 1)):
         yield X[idx[i:i + batch_size]], y[idx[i:i + batch_size]]
@@ -99,6 +105,7 @@ def wrong_no_validation(X, y, batch_size, shuffle=True, rng=None):
 def wrong_float64_batches(X, y, batch_size, shuffle=True, rng=None):
     """np.asarray(X, dtype=float): float32 data comes back as float64."""
     import numpy as np
+    X, y = (a if hasattr(a, 'shape') else np.asarray(a) for a in (X, y))
     if batch_size < 1 or len(X) != len(y):
         raise ValueError("bad arguments")
     X = X if hasattr(X, "detach") else np.asarray(X, dtype=float)
@@ -138,7 +145,7 @@ def wrong_lists_not_converted(X, y, batch_size, shuffle=True, rng=None):
 
 
 def wrong_empty_batch_without_data(X, y, batch_size, shuffle=True, rng=None):
-    """np.array_split into max(1, ceil(N / B)) chunks: no data still yields one empty batch."""
+    """np.split of the order at multiples of B: no data still yields one empty batch."""
     import numpy as np
     if batch_size < 1 or len(X) != len(y):
         raise ValueError("bad arguments")
@@ -147,7 +154,7 @@ def wrong_empty_batch_without_data(X, y, batch_size, shuffle=True, rng=None):
     n = len(X)
     order = (rng if rng is not None else np.random.default_rng()).permutation(n) if shuffle \
         else np.arange(n)
-    for chunk in np.array_split(order, max(1, -(-n // batch_size))):
+    for chunk in np.split(order, range(batch_size, n, batch_size)):
         yield X[chunk], y[chunk]
 
 

@@ -1,8 +1,9 @@
 """Hidden checks of docs/spec.md's conventions for every numpy stub, on drawn inputs.
 
-Each stub's case draws calls from its space's ``forms`` (space.py): float32, float16 and,
-where the prompt names the rule, integer arrays; arrays given as Python lists; numpy-scalar
-hyperparameters; rng=None. Every call is judged as its values case judges it (the same
+Each stub's case judges its space's form edges (space.py: the same call as float64, float32
+and float16 arrays with numpy-scalar hyperparameters, as Python lists; integer arrays where
+the prompt names the rule) and a few calls drawn in such forms. Every call is judged as its
+values case judges it (the same
 ``judge_<stub>`` of its question's module) and, on top of that, for the conventions:
 
 - dtype: a float result has the dtype of the input SPEC names (all arrays alike in a drawn
@@ -37,21 +38,25 @@ JUDGES = {
 }
 
 
+FORM_EXAMPLES = 3   # drawn forms per stub on top of its form edges (one per form)
+
+
 def conventions(name, *functions):
-    """Judge ``name``'s drawn forms (and its form edges) with the conventions."""
+    """Judge ``name``'s form edges and a few drawn forms with the conventions."""
     judge = partial(JUDGES[name], *functions, conventions=True)
-    search(f"{name}.conventions", SPACES[name].forms, judge, SPACES[name].form_edges)
+    search(f"{name}.conventions", SPACES[name].forms, judge, SPACES[name].form_edges,
+           examples=FORM_EXAMPLES)
 
 
 def minibatches_follows_the_conventions(minibatches):
     """Lists give array batches; X's and y's dtypes kept (float16, integers); labels with
-    several columns; numpy-int batch sizes; X and y untouched; rng=None allowed."""
+    several columns; numpy-int batch sizes; X and y untouched."""
     conventions("minibatches", minibatches)
 
 
 def dropout_forward_follows_the_conventions(dropout_forward):
     """float x keeps its dtype, integer or list x gives float64 out; numpy-scalar p; x
-    untouched; rng=None allowed."""
+    untouched."""
     conventions("dropout_forward", dropout_forward)
 
 

@@ -86,7 +86,8 @@ def zeros_bias_and_unknown_scheme(init_layer):
     sizes (1 included, numpy integers too) and every scheme, with a seeded rng or rng=None;
     unknown schemes raise ValueError."""
     space = SPACES["init_layer"]
-    search("q2.init_layer", space.every, lambda d: judge_init(init_layer, d))
+    search("q2.init_layer", space.every, lambda d: judge_init(init_layer, d),
+           space.math_edges + space.form_edges)
     for bad in ("kaiming", "uniform", ""):
         assert_raises(ValueError, f"scheme {bad!r}", init_layer, 3, 3, bad)
 

@@ -70,30 +70,33 @@ def _steps(name, judge_step, step):
 def momentum_matches_torch_sgd(momentum_step):
     """The EWA form equals torch.optim.SGD(momentum=beta) with lr * (1 - beta) over 12
     steps, and SPEC's formula for one step from drawn states."""
-    _steps("momentum_step", judge_momentum, momentum_step)
-    lr, beta = 0.1, 0.8
-    w0, grads = np.random.default_rng(0).normal(size=SHAPE), _gradients(1, 1.0)
-    ref = _torch_trajectory(lambda p: torch.optim.SGD(p, lr=lr * (1 - beta), momentum=beta),
-                            w0, grads)
-    w, v = w0, np.zeros(SHAPE)
-    for t, g in enumerate(grads):
-        w, v = call(momentum_step, w, g, v, lr, beta=beta)
-        assert_close(w, ref[t], f"momentum_step(w, dw, v, lr={lr}, beta={beta}): w after step "
-                                f"{t + 1} (compared with torch.optim.SGD)")
+    def trajectory():
+        lr, beta = 0.1, 0.8
+        w0, grads = np.random.default_rng(0).normal(size=SHAPE), _gradients(1, 1.0)
+        ref = _torch_trajectory(lambda p: torch.optim.SGD(p, lr=lr * (1 - beta), momentum=beta),
+                                w0, grads)
+        w, v = w0, np.zeros(SHAPE)
+        for t, g in enumerate(grads):
+            w, v = call(momentum_step, w, g, v, lr, beta=beta)
+            assert_close(w, ref[t], f"momentum_step(w, dw, v, lr={lr}, beta={beta}): w after "
+                                    f"step {t + 1} (compared with torch.optim.SGD)")
+    all_of(trajectory, lambda: _steps("momentum_step", judge_momentum, momentum_step))
 
 
 def rmsprop_matches_torch(rmsprop_step):
     """Equals torch.optim.RMSprop(alpha=beta) over 12 steps, eps outside the square root;
     and SPEC's formula for one step from drawn states."""
-    _steps("rmsprop_step", judge_rmsprop, rmsprop_step)
-    lr, beta, eps = 0.01, 0.9, 1e-3
-    w0, grads = np.random.default_rng(2).normal(size=SHAPE), _gradients(3, 1e-2)
-    ref = _torch_trajectory(lambda p: torch.optim.RMSprop(p, lr=lr, alpha=beta, eps=eps), w0, grads)
-    w, s = w0, np.zeros(SHAPE)
-    for t, g in enumerate(grads):
-        w, s = call(rmsprop_step, w, g, s, lr, beta=beta, eps=eps)
-        assert_close(w, ref[t], f"rmsprop_step(w, dw, s, lr={lr}, beta={beta}, eps={eps}): w "
-                                f"after step {t + 1} (compared with torch.optim.RMSprop)")
+    def trajectory():
+        lr, beta, eps = 0.01, 0.9, 1e-3
+        w0, grads = np.random.default_rng(2).normal(size=SHAPE), _gradients(3, 1e-2)
+        ref = _torch_trajectory(lambda p: torch.optim.RMSprop(p, lr=lr, alpha=beta, eps=eps),
+                                w0, grads)
+        w, s = w0, np.zeros(SHAPE)
+        for t, g in enumerate(grads):
+            w, s = call(rmsprop_step, w, g, s, lr, beta=beta, eps=eps)
+            assert_close(w, ref[t], f"rmsprop_step(w, dw, s, lr={lr}, beta={beta}, eps={eps}): "
+                                    f"w after step {t + 1} (compared with torch.optim.RMSprop)")
+    all_of(trajectory, lambda: _steps("rmsprop_step", judge_rmsprop, rmsprop_step))
 
 
 def _adam_run(adam_step, betas, eps, seed):
@@ -111,8 +114,8 @@ def _adam_run(adam_step, betas, eps, seed):
 def adam_matches_torch(adam_step):
     """Equals torch.optim.Adam with default betas over 12 steps (bias correction with 1-based
     t); and SPEC's formula for one step from drawn states (t up to 10,000)."""
-    _adam_run(adam_step, (0.9, 0.999), 1e-8, seed=4)
-    _steps("adam_step", judge_adam, adam_step)
+    all_of(lambda: _adam_run(adam_step, (0.9, 0.999), 1e-8, seed=4),
+           lambda: _steps("adam_step", judge_adam, adam_step))
 
 
 def adam_matches_torch_other_hyperparameters(adam_step):
@@ -168,15 +171,15 @@ def judge_ema(ema, drawn, conventions=False):
 def ema_matches_the_recurrence(ema):
     """v_t = beta v_{t-1} + (1 - beta) y_t from v_0 = 0, with and without bias correction,
     on fixed and on drawn sequences (empty, one value, beta from 0 to 0.999)."""
-    search("q5.ema", SPACES["ema"].math, lambda d: judge_ema(ema, d), SPACES["ema"].math_edges)
-    values = np.random.default_rng(10).normal(5.0, 2.0, size=40)
-    for beta in (0.9, 0.5):
-        for corrected in (True, False):
-            assert_close(call(ema, values, beta, bias_correction=corrected),
-                         _ema_reference(values, beta, corrected),
-                         f"ema(values, beta={beta}, bias_correction={corrected})")
-    assert_close(call(ema, list(values[:5]), 0.9), _ema_reference(values[:5], 0.9, True),
-                 "ema(values, beta=0.9) with values a Python list")
+    def fixed():
+        values = np.random.default_rng(10).normal(5.0, 2.0, size=40)
+        for beta in (0.9, 0.5):
+            for corrected in (True, False):
+                assert_close(call(ema, values, beta, bias_correction=corrected),
+                             _ema_reference(values, beta, corrected),
+                             f"ema(values, beta={beta}, bias_correction={corrected})")
+    all_of(fixed, lambda: search("q5.ema", SPACES["ema"].math, lambda d: judge_ema(ema, d),
+                                 SPACES["ema"].math_edges))
 
 
 def ema_edge_values(ema):

@@ -54,8 +54,9 @@ def judge_memory(training_memory, drawn, keys, conventions=False):
 def _compare(training_memory, name, keys):
     """``keys`` on drawn nets (2 to 6 layers of 1 to 1000 units), batch sizes, optimizers,
     bytes per value and per-example flags."""
-    search(f"q7.{name}", SPACES["training_memory"].math,
-           lambda d: judge_memory(training_memory, d, keys))
+    space = SPACES["training_memory"]
+    search(f"q7.{name}", space.math, lambda d: judge_memory(training_memory, d, keys),
+           space.math_edges)
 
 
 def parameters_and_gradients(training_memory):
@@ -85,8 +86,9 @@ KEYS = ("parameters", "gradients", "optimizer_state", "activations", "per_exampl
 def training_memory_follows_the_conventions(training_memory):
     """Every byte count an int (Python or numpy: 36, not 36.0), also for numpy-integer
     layer sizes, batch size and bytes per value; layer_sizes unchanged."""
-    search("q7.conventions", SPACES["training_memory"].forms,
-           lambda d: judge_memory(training_memory, d, KEYS, conventions=True))
+    space = SPACES["training_memory"]
+    search("q7.conventions", space.forms,
+           lambda d: judge_memory(training_memory, d, KEYS, conventions=True), space.form_edges)
 
 
 def rejects_unknown_optimizers(training_memory):

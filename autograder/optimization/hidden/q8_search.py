@@ -89,13 +89,14 @@ def samplers_honour_their_bounds(sample_log_uniform, sample_beta):
 
 
 def randomness_comes_from_rng(sample_log_uniform, sample_beta):
-    """The same rng seed gives the same samples; rng=None fresh ones on every call."""
+    """The same rng seed gives the same samples; rng=None fresh ones on every call (2000
+    samples a call, enough for the diagnosis to tell distributions apart)."""
     for fn, args in ((sample_log_uniform, (1e-4, 1.0)), (sample_beta, (0.9, 0.99))):
-        a = as_numpy(fn(*args, 50, rng=np.random.default_rng(5)))
-        b = as_numpy(fn(*args, 50, rng=np.random.default_rng(5)))
-        assert a.shape == (50,), f"{fn.__name__} should return `size` samples"
+        a = as_numpy(fn(*args, 2000, rng=np.random.default_rng(5)))
+        b = as_numpy(fn(*args, 2000, rng=np.random.default_rng(5)))
+        assert a.shape == (2000,), f"{fn.__name__} should return `size` samples"
         assert np.array_equal(a, b), f"{fn.__name__} must draw its randomness from `rng` only"
-        fresh = [as_numpy(call(fn, *args, 50)) for _ in range(2)]
+        fresh = [as_numpy(call(fn, *args, 2000)) for _ in range(2)]
         assert not np.array_equal(*fresh), (
             f"{fn.__name__}{args[:2]} with rng=None gave the same samples twice: rng=None means "
             f"a fresh np.random.default_rng(), not a fixed seed")
@@ -107,4 +108,5 @@ def lr_decay_formula(lr_decay):
     space = SPACES["lr_decay"]
     search("q8.lr_decay", space.every, lambda d: judge(
         lr_decay, d, (Part("lr", "number"),),
-        lambda a: {"lr": a["lr0"] / (1 + a["decay_rate"] * a["epoch"])}))
+        lambda a: {"lr": a["lr0"] / (1 + a["decay_rate"] * a["epoch"])}),
+        space.math_edges + space.form_edges)
