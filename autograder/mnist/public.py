@@ -70,3 +70,11 @@ def best_hparams_are_complete(build_model, BEST_HPARAMS):
     missing = [k for k in HPARAM_KEYS if k not in BEST_HPARAMS]
     assert not missing, f"BEST_HPARAMS lacks {missing}"
     model_maps_784_to_10(lambda _: build_model(BEST_HPARAMS))
+
+
+try:  # shipped beside the notebook: grader.check then shows a failed check's message first
+    from otter_messages import install as _show_messages_first
+except ImportError:  # imported from the autograder package: no notebook to show them in
+    pass
+else:
+    _show_messages_first()

@@ -553,4 +553,13 @@ def search_ranges(sample_log_uniform, sample_beta, lr_decay):
            lambda: in_range(sample_beta, 0.9, 0.999), decades, decay,
            lambda: rng_rules_hold(sample_log_uniform, (1e-4, 1.0, 2000),
                                   "sample_log_uniform(1e-4, 1.0, 2000, rng=...)"),
-           lambda: rng_rules_hold(sample_beta, (0.9, 0.99, 2000), "sample_beta(0.9, 0.99, 2000, rng=...)"))
+           lambda: rng_rules_hold(sample_beta, (0.9, 0.99, 2000),
+                                  "sample_beta(0.9, 0.99, 2000, rng=...)"))
+
+
+try:  # shipped beside the notebook: grader.check then shows a failed check's message first
+    from otter_messages import install as _show_messages_first
+except ImportError:  # imported from the autograder package: no notebook to show them in
+    pass
+else:
+    _show_messages_first()

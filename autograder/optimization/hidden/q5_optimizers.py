@@ -6,7 +6,7 @@ import torch
 from autograder.drawn import search
 from autograder.optimization.hidden.judging import Part, judge
 from autograder.optimization.hidden.space import SPACES
-from autograder.optimization.public import all_of, as_numpy, assert_close, assert_raises, call, invoke
+from autograder.optimization.public import all_of, assert_close, assert_raises, call, invoke
 
 STEPS, SHAPE = 12, (3, 4)
 
