@@ -10,7 +10,8 @@ shrinks it, and ``search`` raises the message of the smallest failing input it f
 
 Grading stays reproducible: every search draws from its own fixed seed (``seed_of``:
 ``BASE_SEED`` and the search's name, quoted in the failure message), no example database
-is read or written, and no deadline or health check depends on the machine's speed: the
+is read or written, no deadline or health check depends on the machine's speed, and no
+draw depends on which modules the process has imported (``_without_local_constants``): the
 same notebook gets the same inputs, the same outcome and the same message on every run.
 At most ``CALLS`` judged inputs per search, shrinking included, so that a failing
 function costs a bounded number of calls (the diagnosis records up to 64 per case).
@@ -23,6 +24,8 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
+from hypothesis.internal.conjecture import providers
+from hypothesis.internal.constants_ast import Constants
 from hypothesis.strategies import SearchStrategy
 
 BASE_SEED = 20240601
@@ -35,6 +38,21 @@ _SETTINGS = settings(
     report_multiple_bugs=False, verbosity=Verbosity.quiet,
     suppress_health_check=list(HealthCheck),
     phases=(Phase.generate, Phase.shrink))
+
+
+def _without_local_constants() -> None:
+    """Hypothesis (since 6.131) sometimes draws, instead of a random choice, a constant found
+    in the source of the "local" modules imported so far (those outside site-packages), so
+    the inputs of one seed changed with the install (editable or wheel) and with whatever was
+    imported before a search (a later submission of a batch drew other inputs than the
+    first). Drawing from no local constants makes a seed's inputs depend on the seed alone.
+    Applied once, at import, for the whole process (grading threads share it)."""
+    empty = Constants()
+    providers._get_local_constants = lambda: empty
+    providers.CONSTANTS_CACHE.cache.clear()   # pools cached from constants seen before
+
+
+_without_local_constants()
 
 
 class _Spent(BaseException):
