@@ -128,3 +128,13 @@ def wrong_stack_fails_on_empty(values, beta, bias_correction=True):
         v = beta * v + (1 - beta) * y
         out.append(v / (1 - beta**t) if bias_correction else v)
     return np.stack(out).astype(dtype)
+
+
+def wrong_returns_a_list(values, beta, bias_correction=True):
+    """Returns the Python list of averages, not an array."""
+    import numpy as np
+    out, v = [], 0.0
+    for t, y in enumerate(np.asarray(values, dtype=float), start=1):
+        v = beta * v + (1 - beta) * y
+        out.append(float(v / (1 - beta**t) if bias_correction else v))
+    return out
