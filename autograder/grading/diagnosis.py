@@ -16,13 +16,16 @@ arguments, next to the library's own correct version. A mistake is named when it
   function), so that a right answer is never diagnosed.
 
 Only the grading process runs mistake code, on data the check already holds; calls with
-large arguments are not recorded and each case's replay has a time budget.
+large arguments are not recorded and each case's replay has a time budget. Numbers are
+compared by code that cannot overflow (``_float``: an int beyond a float's range is
+infinite there), and a diagnosis that fails for any reason names nothing.
 """
 from __future__ import annotations
 
 import copy
 import functools
 import inspect
+import math
 import time
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable
@@ -260,6 +263,17 @@ def _is_tensor(value) -> bool:
     return type(value).__module__ == "torch" and type(value).__name__ == "Tensor"
 
 
+def _float(value) -> float | None:
+    """``value`` as a float for comparing (an int beyond a float's range is +-inf), or None
+    when it is not a number."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.copysign(math.inf, value) if isinstance(value, int) else None
+    except (TypeError, ValueError):
+        return None
+
+
 def _scalar(value) -> bool:
     return isinstance(value, (bool, int, float, np.generic)) or (
         isinstance(value, np.ndarray) and value.ndim == 0)
@@ -295,11 +309,12 @@ def _arrays_close(a, b) -> bool:
 def _same(a, b) -> bool:
     """Exact comparison of two snapshots (shapes, float widths, values)."""
     if _scalar(a) and _scalar(b):
-        try:
-            x, y = float(np.asarray(a)), float(np.asarray(b))
-        except (TypeError, ValueError):
+        if isinstance(a, int) and isinstance(b, int):  # exact, whatever their size
             return a == b
-        return (np.isnan(x) and np.isnan(y)) or x == y or bool(
+        x, y = _float(a), _float(b)
+        if x is None or y is None:
+            return bool(np.asarray(a) == np.asarray(b))
+        return (math.isnan(x) and math.isnan(y)) or x == y or bool(
             np.isclose(x, y, rtol=1e-5, atol=1e-12))
     if isinstance(a, np.random.Generator) or isinstance(b, np.random.Generator):
         return (isinstance(a, np.random.Generator) and isinstance(b, np.random.Generator)
@@ -513,12 +528,10 @@ class _Trial:
 
 def _answers_match(answers: Answers, values: dict, mistake: Mistake) -> bool:
     def near(x, y):
-        return abs(float(x) - y) <= answers.rtol * abs(y)
-    try:
-        student = [values[n] for n in answers.names]
-        if not all(near(s, w) for s, w in zip(student, mistake.impl)):
-            return False
-    except (KeyError, TypeError, ValueError):
+        x = _float(x)
+        return x is not None and abs(x - y) <= answers.rtol * abs(y)
+    student = [values.get(n) for n in answers.names]
+    if not all(near(s, w) for s, w in zip(student, mistake.impl)):
         return False
     return not all(near(w, c) for w, c in zip(mistake.impl, answers.correct))
 
@@ -574,4 +587,10 @@ def diagnosed(result, recording: Recording):
     if result.passed:
         return result
     library = library_of(result.case.check.__module__)
-    return replace(result, diagnosis=tuple(find(recording, library))) if library else result
+    if not library:
+        return result
+    try:
+        found = find(recording, library)
+    except Exception:  # what the student sent cannot be compared: nothing is named
+        return result
+    return replace(result, diagnosis=tuple(found))

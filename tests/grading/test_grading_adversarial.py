@@ -1,13 +1,14 @@
 """Hostile submissions (tests/adversarial/) graded in one run next to an honest one.
 
 Each must score exactly what its honest code earns (never more), get the status its
-attack deserves, and leave the grader, the other submissions and the machine unharmed.
+attack deserves, and leave the grader, the other submissions, the machine and the TA's
+terminal unharmed: nothing the run prints holds a control character, and no student's
+feedback says how its process ended.
 """
 import csv
 import hashlib
 import json
 import pickle
-import time
 import zipfile
 from pathlib import Path
 
@@ -48,25 +49,24 @@ def grade_everything(work: Path, *options: str) -> dict:
     marker = work / "otter_log_was_unpickled"
     for attack in attacks:
         data = nbs.notebook(bases[attack.base], list(attack.cells))
-        if attack.archive:
-            with zipfile.ZipFile(folder / f"{attack.name}.zip", "w") as archive:
-                archive.writestr("optimization.ipynb", data)
-                archive.writestr(".OTTER_LOG", pickle.dumps(nbs.Marker(str(marker))))
-        else:
-            (folder / f"{attack.name}.ipynb").write_bytes(data)
+        for student in attack.students:
+            if attack.archive:
+                with zipfile.ZipFile(folder / f"{student}.zip", "w") as archive:
+                    archive.writestr("optimization.ipynb", data)
+                    archive.writestr(".OTTER_LOG", pickle.dumps(nbs.Marker(str(marker))))
+            else:
+                (folder / f"{student}.ipynb").write_bytes(data)
     (folder / "honest.ipynb").write_bytes(nbs.notebook(nbs.solution_cells()))
     canaries = {folder / "canary.txt": b"submissions", out / "canary.txt": b"outputs"}
     for path, content in canaries.items():
         path.write_bytes(content)
     hidden_digest = hashlib.sha256(HIDDEN_FILE.read_bytes()).hexdigest()
-    started = time.monotonic()
     code = main([str(folder), "--out", str(out), "--jobs", "2", "--timeout", str(TIMEOUT),
                  "--memory", "1024", "--quiet", *options])
     with open(out / "gradebook.csv", newline="") as f:
         rows = {row["student"]: row for row in csv.DictReader(f)}
     return {"code": code, "rows": rows, "out": out, "attacks": attacks, "marker": marker,
-            "canaries": canaries, "hidden_digest": hidden_digest, "sealed": is_sealed,
-            "seconds": time.monotonic() - started}
+            "canaries": canaries, "hidden_digest": hidden_digest, "sealed": is_sealed}
 
 
 def test_corpus_is_large_and_documented():
@@ -76,32 +76,43 @@ def test_corpus_is_large_and_documented():
         assert attack.status in ("graded", "timeout", "error")
 
 
-def test_hostile_submissions_earn_only_what_their_honest_code_earns(tmp_path):
+def test_hostile_submissions_earn_only_what_their_honest_code_earns(tmp_path, capsys):
     """One run for the whole corpus (a single test: xdist would repeat a shared fixture)."""
     graded = grade_everything(tmp_path)
-    assert_breached_nothing(graded)
-    hangs = sum(a.status == "timeout" for a in graded["attacks"])
-    assert graded["seconds"] < 60 + hangs * TIMEOUT
+    printed = capsys.readouterr()
+    assert_breached_nothing(graded, printed)
 
 
-def assert_breached_nothing(graded: dict) -> None:
+def assert_breached_nothing(graded: dict, printed) -> None:
     """Every attack scored what its honest code earns (never more) with the status it
     deserves; no pickle loaded, no file of the grader, the submissions or the outputs
-    touched."""
+    touched; nothing printed holds a control character (``printed``: what the run wrote
+    to the terminal)."""
     assert graded["code"] == 0
     rows = graded["rows"]
-    assert set(rows) == {a.name for a in graded["attacks"]} | {"honest"}
-    assert (rows["honest"]["total"], rows["honest"]["status"]) == (f"{sum(c.points for c in CASES):g}", "graded")
+    # canary.txt in the submissions folder is a file handed in too: an invalid row
+    students = {s for a in graded["attacks"] for s in a.students}
+    assert set(rows) == students | {"honest", "canary"}
+    assert rows["canary"]["status"] == "invalid"
+    full = f"{sum(c.points for c in CASES):g}"
+    assert (rows["honest"]["total"], rows["honest"]["status"]) == (full, "graded")
     wrong = []
     for attack in graded["attacks"]:
-        row = rows[attack.name]
-        total, expected = float(row["total"]), adversarial.expected_total(attack)
-        cases = json.loads((graded["out"] / "results" / f"{attack.name}.json").read_text())["cases"]
-        if total > expected or len(cases) != len(CASES) or graded["sealed"] and (
-                total != expected or row["status"] != attack.status):
-            wrong.append(f"{attack.name}: {total:g} ({row['status']}), expected {expected:g} "
-                         f"({attack.status}): {row['detail']}")
+        for student in attack.students:
+            row = rows[student]
+            total, expected = float(row["total"]), adversarial.expected_total(attack)
+            stored = graded["out"] / "results" / f"{student}.json"
+            cases = json.loads(stored.read_text())["cases"]
+            if total > expected or len(cases) != len(CASES) or graded["sealed"] and (
+                    total != expected or row["status"] != attack.status):
+                wrong.append(f"{student}: {total:g} ({row['status']}), expected {expected:g} "
+                             f"({attack.status}): {row['detail']}")
     assert not wrong, "\n".join(wrong)
+    controls = [c for c in printed.out + printed.err if ord(c) < 32 and c not in "\n\r"]
+    assert not controls, "the run printed control characters to the TA's terminal"
+    for feedback in (graded["out"] / "feedback").glob("*.md"):
+        text = feedback.read_text()
+        assert "exited with code" not in text and "killed by" not in text, feedback.name
     assert not graded["marker"].exists(), "the .OTTER_LOG pickle was loaded"
     for path, content in graded["canaries"].items():
         assert path.read_bytes() == content

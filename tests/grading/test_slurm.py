@@ -121,7 +121,7 @@ def test_a_cancelled_task_loses_nothing_and_a_rerun_grades_only_the_rest(cluster
     saved = {p.stem for p in (out / "results").iterdir()}
     assert saved == {"s0", "s1", "s3", "s5"}, "s2 was cut short: no result, no partial file"
     rows = nbs.read_gradebook(out)
-    assert {s: rows[s]["status"] for s in ("s2", "s4")} == {"s2": "error", "s4": "error"}
+    assert {s: rows[s]["status"] for s in ("s2", "s4")} == {"s2": "pending", "s4": "pending"}
     assert f"not graded: Slurm task {job}_0 ended (CANCELLED)" in rows["s2"]["detail"]
     log = next(progress.glob("run-*/logs/0.log"))
     assert f"href='{log.relative_to(out)}'" in (out / "report.html").read_text()

@@ -12,7 +12,7 @@ from autograder.grading import results
 from autograder.grading.executors import Batch, Outcome
 from autograder.grading.sandbox.process import ForkServer
 from autograder.grading.results import Result
-from autograder.grading.runner import Job, grade
+from autograder.grading.runner import Job, failed, grade
 from autograder.grading.submissions import Submission
 
 
@@ -30,13 +30,19 @@ class LocalExecutor:
 
         with tqdm(total=len(todo), unit="submission", disable=not progress or not todo,
                   dynamic_ncols=True) as bar:
+            graded = []
+
             def shown(result: Result) -> None:
+                graded.append(result.student)
                 bar.set_postfix_str(f"{result.student}: {result.status} {result.total:g}",
                                     refresh=False)
                 bar.update()
-            count = grade_all(todo, job, self.server(), Path(batch.out), batch.jobs,
-                              batch.gpu, shown)
-        return Outcome(count)
+            try:
+                grade_all(todo, job, self.server(), Path(batch.out), batch.jobs, batch.gpu,
+                          shown)
+            except KeyboardInterrupt:  # Ctrl-C or a stopping signal: what is saved stays
+                return Outcome(len(graded), interrupted=True)
+            return Outcome(len(graded))
 
 
 def grade_all(todo: list[Submission], job: Job, server: ForkServer, out: Path, jobs: int,
@@ -44,7 +50,8 @@ def grade_all(todo: list[Submission], job: Job, server: ForkServer, out: Path, j
     """Grade ``todo`` in ``jobs`` threads, saving each final result into ``out`` as it
     finishes (GPU questions one submission at a time: a shared GPU would time students
     against each other); ``on_result`` sees every result after that (one that is not
-    ``final``, the grader having failed on it, is not saved). Returns how many were
+    ``final``, the grader having failed on it, is saved as an error and graded again by
+    the next run; one that cannot be saved becomes that error). Returns how many were
     graded. On an exception (Ctrl-C, GraderError) the server is closed, which ends every
     student process, and what was still running is not saved."""
     jobs = 1 if gpu else jobs
@@ -54,9 +61,12 @@ def grade_all(todo: list[Submission], job: Job, server: ForkServer, out: Path, j
         result = grade(submission, job, server)
         if stopping.is_set():
             return result  # cut short: not saved, graded again next run
-        if gpu:
-            result = _merge_gpu(results.load(out, submission.student), result)
-        if result.final:
+        try:  # saved even when not final: its row says why; the next run grades it again
+            if gpu:
+                result = _merge_gpu(results.load(out, submission.student), result)
+            results.save(out, result)
+        except Exception as e:  # a result that does not check: this submission's failure
+            result = failed(submission, job, e)
             results.save(out, result)
         return result
 
