@@ -7,7 +7,7 @@ TORCH_CPU   := torch==2.13.0
 ASSIGNMENT  ?= optimization
 SUBMISSIONS ?=
 OUT         ?= graded
-JOBS        ?= 2
+JOBS        ?= auto
 TIMEOUT     ?= 120
 MANUAL      ?=
 # EXECUTOR=slurm: a Slurm job array grades (docs/scale.md); its options, empty = Slurm's
@@ -82,7 +82,7 @@ lint: install
 # contention would push them over the benchmark's time budget, so they run alone, after.
 # loadgroup: the Slurm tests (xdist_group "slurm") share one worker and one test cluster.
 test: install data
-	$(PY) -m pytest -n 2 --dist loadgroup -q -m "not serial"
+	$(PY) -m pytest -n 2 --dist loadgroup -q -m "not serial" --durations=15
 	$(PY) -m pytest -q -m serial
 
 test-fast: install data
@@ -95,17 +95,23 @@ RELEASE := $(if $(filter command line environment,$(origin ASSIGNMENT)),$(ASSIGN
 release: install $(if $(filter-out optimization,$(or $(RELEASE),all)),data)
 	$(PY) -m autograder.release $(RELEASE)
 
+# Every value goes as --option=VALUE, so an empty one is refused by name; a flag (GPU,
+# ANONYMOUS, ZEROS, FORCE_ASSIGNMENT) is on unless empty, 0, no or false. `exec`: make is
+# the grader's parent, which is how `kill -INT <make's pid>` stops the run too (make does
+# not pass SIGINT on; autograder/grading/stopping.py).
+flag = $(if $(filter-out 0 no false,$($(1))),--$(2),)
+
 grade: install $(if $(filter mnist,$(ASSIGNMENT)),data)
-	$(PY) -m autograder.cli grade "$(SUBMISSIONS)" --out "$(OUT)" --assignment $(ASSIGNMENT) --jobs $(JOBS) --timeout $(TIMEOUT) $(if $(GPU),--gpu,) $(if $(MANUAL),--manual "$(MANUAL)",) $(if $(ANONYMOUS),--anonymous,) \
-	    --executor $(EXECUTOR) $(if $(PARTITION),--partition "$(PARTITION)",) \
-	    $(if $(ACCOUNT),--account "$(ACCOUNT)",) $(if $(TIME_LIMIT),--time-limit "$(TIME_LIMIT)",) \
-	    $(if $(TASKS),--tasks $(TASKS),)
+	exec $(PY) -m autograder.cli grade "$(SUBMISSIONS)" --out="$(OUT)" --assignment="$(ASSIGNMENT)" --jobs="$(JOBS)" --timeout="$(TIMEOUT)" $(if $(MANUAL),--manual="$(MANUAL)",) $(call flag,GPU,gpu) $(call flag,ANONYMOUS,anonymous) $(call flag,ZEROS,zeros) $(call flag,FORCE_ASSIGNMENT,force-assignment) \
+	    --executor="$(EXECUTOR)" $(if $(PARTITION),--partition="$(PARTITION)",) \
+	    $(if $(ACCOUNT),--account="$(ACCOUNT)",) $(if $(TIME_LIMIT),--time-limit="$(TIME_LIMIT)",) \
+	    $(if $(TASKS),--tasks="$(TASKS)",)
 
 bench: install data
 	$(PY) -m autograder.cli bench
 
 bench-grading: install
-	$(PY) -m autograder.cli bench-grading
+	$(PY) -m autograder.cli bench-grading $(if $(N),--n=$(N),) $(if $(SAMPLE),--sample=$(SAMPLE),)
 
 wheelhouse: install
 	$(PY) -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 \

@@ -13,6 +13,7 @@ A ``Case`` adds what the gradebook needs: question, points, and whether it is hi
 """
 from __future__ import annotations
 
+import functools
 import inspect
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
@@ -40,9 +41,9 @@ class Case:
     def id(self) -> str:
         return f"{self.question}.{self.name}"
 
-    @property
+    @functools.cached_property
     def needs(self) -> tuple[str, ...]:
-        """Student globals the check takes, in order (its parameter names)."""
+        """Student globals the check takes, in order (its parameter names; read once)."""
         return tuple(inspect.signature(self.check).parameters)
 
 

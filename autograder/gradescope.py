@@ -20,14 +20,18 @@ Only the notebook is read from the submission (as JSON; nothing unpickled or
 extracted). Student code runs in its own sandboxed process (autograder.grading); the
 checks and expected values stay in this process.
 
-results.json holds ``score``, ``execution_time``, ``output`` (status and the points per
-question), ``tests`` (one per case: ``name``, ``score``, ``max_score``, ``visibility``,
-and for failed public cases their message) and, for assignments with a benchmark, the
-``leaderboard`` (the entries of the graded result's measurement,
-autograder.measurement.gradescope_entries). Hidden cases are listed by name and score
-only, with the visibility ``$ADVOPT_HIDDEN_VISIBILITY`` (default ``after_published``:
-shown once the instructor publishes grades; ``hidden``: never shown to students); their
-messages, which can quote hidden inputs, are never in results.json.
+results.json holds ``score``, ``output`` (status and the points per question), ``tests``
+(one per case: ``name``, ``score``, ``max_score``, ``visibility``, and for failed public
+cases their message) and, for assignments with a benchmark, the ``leaderboard`` (the
+graded result's measurement, autograder.measurement.gradescope_entries: what the
+benchmark exists to publish). Hidden cases are listed by name and score only, with the
+visibility ``$ADVOPT_HIDDEN_VISIBILITY`` (default ``after_published``: shown once the
+instructor publishes grades; ``hidden``: never shown to students); their messages, which
+can quote hidden inputs, are never in results.json; nor is anything else that depends on
+what the student's code did once hidden inputs reached it, beyond the score and the
+benchmark's entries (how its process ended, how long grading took: no
+``execution_time``). Text is written safely (``files.write_text``: what UTF-8
+cannot encode is replaced).
 """
 from __future__ import annotations
 
@@ -42,6 +46,8 @@ from autograder.assignment import Assignment, load_assignment
 from autograder.cases import questions
 from autograder.grading import results
 from autograder.grading.job import make_job
+from autograder.grading.outputs import files
+from autograder.grading.grade_command import say
 from autograder.grading.runner import Limits, grade
 from autograder.grading.sandbox import isolation
 from autograder.grading.sandbox.process import ForkServer
@@ -49,6 +55,8 @@ from autograder.grading.submissions import InputError, Submission, read_folder
 from autograder.measurement import gradescope_entries
 
 ROOT_ENV = "ADVOPT_GRADESCOPE_ROOT"
+DEFAULT_ROOT = Path("/autograder")
+CONTAINER_ENV = "ADVOPT_GRADESCOPE_CONTAINER"
 VISIBILITY_ENV = "ADVOPT_HIDDEN_VISIBILITY"
 HIDDEN_VISIBILITIES = ("after_published", "hidden", "after_due_date")
 STUDENT = "submission"
@@ -90,7 +98,8 @@ def grade_submission(assignment: str, root: Path, preface: str = "") -> dict:
     submission = _submission(root / "submission")
     limits = limits_for(contract)
     job = make_job(contract, contract.cases, limits,
-                   [root / "source", out, root / "submission"], protect=True)
+                   [root / "source", out, root / "submission"], protect=True,
+                   unlist=in_gradescope_container(root))
     try:
         with ForkServer() as server:
             result = grade(submission, job, server)
@@ -100,8 +109,22 @@ def grade_submission(assignment: str, root: Path, preface: str = "") -> dict:
     report = results_json(result, questions(contract.cases), visibility)
     if preface:
         report["output"] = f"{preface}\n\n{report['output']}"
-    (out / "results.json").write_text(json.dumps(report, indent=1))
+    _write_results(root, report)
     return report
+
+
+def in_gradescope_container(root: Path) -> bool:
+    """Whether this machine is Gradescope's container, made for this one run: only then
+    are its top-level folders made unlistable while grading (``isolation.protect``'s
+    ``unlist``). Gradescope runs ``run_autograder`` at its fixed root ``/autograder``;
+    ``make release``'s verification and the tests give a root of their own
+    (``$ADVOPT_GRADESCOPE_ROOT``) on a machine other people and programs use.
+    ``$ADVOPT_GRADESCOPE_CONTAINER`` (``1`` or ``0``) says it outright (a test that runs
+    the zip in a container of its own)."""
+    said = os.environ.get(CONTAINER_ENV)
+    if said is not None:
+        return said == "1"
+    return root == DEFAULT_ROOT and ROOT_ENV not in os.environ
 
 
 def _submission(folder: Path) -> Submission:
@@ -129,16 +152,16 @@ def results_json(result, points: dict[str, float], visibility: str) -> dict:
              "", "Points per question (hidden tests count once grades are published):",
              *[f"  {q}: {scores.get(q, 0):g} / {m:g}" for q, m in points.items()],
              f"  total: {result.total:g} / {sum(points.values()):g}"]
-    report = {"score": result.total, "execution_time": round(result.seconds, 1),
-              "output": "\n".join(lines), "stdout_visibility": "hidden", "tests": tests}
+    report = {"score": result.total, "output": "\n".join(lines), "stdout_visibility": "hidden",
+              "tests": tests}
     if result.benchmark is not None:
         report["leaderboard"] = gradescope_entries(result.benchmark)
     return report
 
 
 def _write_results(root: Path, report: dict) -> None:
-    (root / "results").mkdir(parents=True, exist_ok=True)
-    (root / "results" / "results.json").write_text(json.dumps(report, indent=1))
+    files.write_text(root / "results" / "results.json",
+                     json.dumps(report, indent=1, ensure_ascii=False))
 
 
 def main(argv=None) -> int:
@@ -147,20 +170,20 @@ def main(argv=None) -> int:
         print(__doc__, file=sys.stderr)
         return 2
     started = time.monotonic()
-    root = Path(os.environ.get(ROOT_ENV, "/autograder"))
+    root = Path(os.environ.get(ROOT_ENV, DEFAULT_ROOT))
     limit = submission_limit.check(root)
     if limit.staff:  # stdout: shown to the course staff only
-        print(f"autograder: {limit.staff}")
+        say(f"autograder: {limit.staff}")
     if not limit.grade and limit.results is not None:
         _write_results(root, limit.results)
-        print(f"autograder: not graded, over the submission limit: {limit.student}")
+        say(f"autograder: not graded, over the submission limit: {limit.student}")
         return 0
     try:
         report = grade_submission(argv[0], root, limit.student)
     except InputError as e:  # no gradable submission: say so to the student
         _write_results(root, {"score": 0, "output": f"Not graded: {e}", "tests": [],
                               "extra_data": submission_limit.not_graded_mark()})
-        print(f"autograder: {e}", file=sys.stderr)
+        say(f"autograder: {e}", sys.stderr)
         return 0
     maximum = sum(t["max_score"] for t in report["tests"])
     print(f"Total Score: {report['score']:.3f} / {maximum:.3f} "

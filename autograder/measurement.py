@@ -13,7 +13,7 @@ from __future__ import annotations
 import inspect
 import math
 from dataclasses import asdict, dataclass, fields
-from typing import Callable
+from typing import Any, Callable
 
 BENCHMARK_ARGUMENT = "benchmark"   # the parameter through which a case gets the measurement
 
@@ -62,25 +62,26 @@ class Measurement:
     @classmethod
     def from_record(cls, data) -> "Measurement | None":
         """The measurement a record holds; None for no measurement ({} or None). Raises
-        ValueError on a record that is not one."""
+        ValueError on a record that is not one (fields of other types than the writer's:
+        numbers are int or float, text is str)."""
         if not data:
             return None
         if type(data) is not dict or not {"accuracy", "device"} <= data.keys():
             raise ValueError("not a benchmark measurement")
-        known = {f.name for f in fields(cls)}
-        values = {k: v for k, v in data.items() if k in known}
-        seconds = values.get("seconds")
-        return cls(float(values["accuracy"]), None if seconds is None else float(seconds),
-                   str(values["device"]), str(values.get("torch", "")),
-                   float(values.get("points", 0.0)), str(values.get("error", "")),
-                   str(values.get("host", "")))
-
-
-def ranked(items: list, measurement_of: Callable = lambda item: item) -> list:
-    """``items`` that have a measurement, best first (``Measurement.rank_key``); ties keep
-    their order."""
-    measured = [item for item in items if measurement_of(item) is not None]
-    return sorted(measured, key=lambda item: measurement_of(item).rank_key)
+        values: dict[str, Any] = {**asdict(cls.failed("")),
+                                  **{f.name: data[f.name] for f in fields(cls)
+                                     if f.name in data}}
+        for name, value in values.items():
+            number = name in ("accuracy", "seconds", "points")
+            if not (type(value) in (int, float) if number else type(value) is str) \
+                    and not (name == "seconds" and value is None):
+                raise ValueError(f"benchmark.{name}: {type(value).__name__}")
+        try:
+            typed: dict[str, Any] = {k: float(v) if type(v) is int else v
+                                     for k, v in values.items()}
+            return cls(**typed)
+        except OverflowError:  # an int beyond any float
+            raise ValueError("benchmark: a number beyond a float") from None
 
 
 @dataclass(frozen=True)

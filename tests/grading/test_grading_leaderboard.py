@@ -14,7 +14,7 @@ from autograder.grading import results
 from autograder.grading.outputs import feedback, leaderboard, report
 from autograder.grading.outputs.run import Run
 from autograder.grading.results import Result
-from autograder.measurement import Measurement, gradescope_entries, ranked
+from autograder.measurement import Measurement, gradescope_entries
 
 POINTS = {"q6": 5.0}
 
@@ -44,8 +44,8 @@ def test_best_first_valid_runs_then_those_that_do_not_count(tmp_path):
 
 def test_one_ranking_whatever_the_order_of_the_class():
     for order in itertools.permutations(CLASS[:6], 6):
-        assert [r.student for r in ranked(list(order), lambda r: r.benchmark)] == ORDER
-    assert [r.student for r in report.leaderboard(CLASS)] == ORDER
+        assert [r.student for r in leaderboard.ranked(list(order))] == ORDER
+    assert [r.student for r in leaderboard.ranked(CLASS)] == ORDER
 
 
 def test_the_report_lists_every_measured_student_failed_runs_included(tmp_path):

@@ -11,7 +11,7 @@ import pytest
 import grading_notebooks as nbs
 from autograder.cases import questions
 from autograder.grading import results
-from autograder.grading.outputs import exports, feedback, report
+from autograder.grading.outputs import exports, feedback, leaderboard, report
 from autograder.grading.batch import grade_folder
 from autograder.grading.outputs.run import Run
 from autograder.grading.results import Result
@@ -37,9 +37,8 @@ def fabricated(student, status="graded", failed=(), diagnosis=None, **fields) ->
         passed = status == "graded" and c.id not in failed
         case = {"id": c.id, "question": c.question, "name": c.name, "points": c.points,
                 "score": c.points if passed else 0.0, "passed": passed, "hidden": c.hidden,
-                "message": "" if passed else "wrong"}
-        if not passed and diagnosis:
-            case["diagnosis"] = diagnosis
+                "message": "" if passed else "wrong",
+                "diagnosis": diagnosis if not passed and diagnosis else []}
         cases.append(case)
     return Result(student, f"{student}.ipynb", "0" * 64, "f", status, cases=cases, **fields)
 
@@ -121,7 +120,7 @@ def test_leaderboard_ranks_by_accuracy_then_time_and_is_absent_without_benchmark
             fabricated("fast", benchmark=measured(0.98, 20.0)),
             fabricated("best", benchmark=measured(0.99, 90.0)),
             fabricated("none")]
-    assert [r.student for r in report.leaderboard(tied)] == ["best", "fast", "slow"]
+    assert [r.student for r in leaderboard.ranked(tied)] == ["best", "fast", "slow"]
     page = write_out(tmp_path, [fabricated("a"), fabricated("b")]).read_text()
     assert "id=leaderboard" not in page and "benchmark.png" not in page
 
@@ -142,9 +141,12 @@ def test_canvas_download_gives_canvas_ids_in_canvas_csv(tmp_path):
                  progress=False)
     rows = read_csv(out / "canvas.csv")
     assert rows[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "fixture"]
-    assert rows[1] == ["    Points Possible", "", "", "", "", "3"]
+    # q2 (2 points, a GPU question) is graded by --gpu only: not counted until then
+    assert rows[1] == ["    Points Possible", "", "", "", "", "1"]
     assert rows[2:] == [["doejane", "12345", "", "", "", "1"], ["roeric", "777", "", "", "", "0"]]
     assert read_csv(out / "gradescope.csv")[1:] == [["doejane", "", "", "1"], ["roeric", "", "", "0"]]
+    assert "Points Possible is 1 of 3: no one has a score yet for q2" in \
+        html.unescape((out / "report.html").read_text())
 
 
 def test_gradescope_export_gives_one_row_per_submitter_and_no_formulas(tmp_path):

@@ -79,14 +79,18 @@ def _benchmark(measured) -> list[str]:
     return lines + ([f"It does not count: {measured.error}", ""] if measured.error else [])
 
 
+def pages(result, points: dict[str, float]) -> tuple[str, str]:
+    """The feedback of one result: (markdown, HTML page)."""
+    text = render(result, points)
+    return text, (f"<!doctype html><meta charset='utf-8'><title>Feedback: {result.student}"
+                  "</title><body style='font-family:sans-serif;max-width:50em;margin:auto'>"
+                  f"{_to_html(text)}</body>\n")
+
+
 def write(out: Path, run: Run) -> None:
     folder = Path(out) / "feedback"
     folder.mkdir(parents=True, exist_ok=True)
     for result in run.results:
-        text = render(result, run.points)
+        text, html = pages(result, run.points)
         files.write_text(folder / f"{result.student}.md", text)
-        html = _to_html(text)
-        files.write_text(
-            folder / f"{result.student}.html",
-            f"<!doctype html><meta charset='utf-8'><title>Feedback: {result.student}</title>"
-            f"<body style='font-family:sans-serif;max-width:50em;margin:auto'>{html}</body>\n")
+        files.write_text(folder / f"{result.student}.html", html)

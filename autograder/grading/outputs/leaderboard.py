@@ -7,9 +7,15 @@ from pathlib import Path
 
 from autograder.grading.outputs import files
 from autograder.grading.outputs.run import Run
-from autograder.measurement import ranked
 
 COLUMNS = ("student", "accuracy", "seconds", "device", "points", "error")
+
+
+def ranked(results) -> list:
+    """The results with a benchmark measurement, best first (Measurement.rank_key); ties
+    keep their order."""
+    return sorted((r for r in results if r.benchmark is not None),
+                  key=lambda r: r.benchmark.rank_key)
 
 
 def rows(results) -> list[dict]:
@@ -18,7 +24,7 @@ def rows(results) -> list[dict]:
              "seconds": "" if r.benchmark.seconds is None else f"{r.benchmark.seconds:.3f}",
              "device": r.benchmark.device, "points": f"{r.benchmark.points:g}",
              "error": r.benchmark.error}
-            for r in ranked(results, lambda r: r.benchmark)]
+            for r in ranked(results)]
 
 
 def write(out: Path, run: Run) -> Path | None:

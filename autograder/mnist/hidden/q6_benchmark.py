@@ -8,8 +8,8 @@ and the four threshold cases below (1 + 1 + 1 + 2 points) judge its Measurement:
    relabelling of the 10 classes and a shuffle of the training images. Student code
    trains on transformed images and labels. An MLP learns the transformed task about as
    well as the plain one; weights trained elsewhere score chance, and recovering the map
-   from the data's statistics fails (tests/support/benchmark_attacks.py has the attacks and
-   prints the measured figures).
+   from the data's statistics brings them nowhere near the first threshold
+   (tests/support/benchmark_attacks.py has the attacks and prints the measured figures).
 2. Before the clock: the device is prepared in the student process (CUDA context), with
    nothing of the grader's there yet.
 3. On the clock, everything from the data's departure to the trained state's arrival:
@@ -46,6 +46,7 @@ from autograder.mnist.hidden.q3_fit import spec_model as specified_model
 GPU_BUDGET_S = 60.0
 CPU_BUDGET_S = 240.0
 PRETRAINED_ACCURACY = 0.3   # test accuracy before fit above which a model counts as trained
+THRESHOLDS = (0.90, 0.95, 0.97, 0.98)   # test accuracy each threshold case needs, in order
 SUBSET: tuple[int, int] | None = None   # (training, test) images; None: all (60,000, 10,000)
 # The grader builds SPEC's model for BEST_HPARAMS and holds it and two states of it (before
 # and after fit): 3 x 4 bytes x 10 M parameters = 120 MB of the grader's share of the
@@ -165,17 +166,18 @@ def measure(build_model, fit, BEST_HPARAMS) -> Measurement:
     timed, and evaluate its state here; never raises for what the student's code does."""
     dev = device()
     name, budget = device_name(dev), GPU_BUDGET_S if dev == "cuda" else CPU_BUDGET_S
+    version = str(torch.__version__)   # a TorchVersion: the record holds plain text
     try:
         seconds, untrained, accuracy = _run(build_model, fit, BEST_HPARAMS, dev)
     except _Failed as failed:
-        return Measurement.failed(str(failed), name, torch.__version__)
+        return Measurement.failed(str(failed), name, version)
     error = ""
     if untrained > PRETRAINED_ACCURACY:
         error = (f"the model scored {untrained:.1%} before fit: the benchmark measures "
                  "training from scratch, a pre-trained model earns nothing")
     elif seconds > budget:
         error = f"training took {seconds:.1f} s, over the {budget:g} s budget"
-    return Measurement(accuracy, seconds, name, torch.__version__, error=error)
+    return Measurement(accuracy, seconds, name, version, error=error)
 
 
 def _run(build_model, fit, hparams, dev: str) -> tuple[float, float, float]:
@@ -300,19 +302,19 @@ def _require(benchmark: Measurement, threshold: float) -> None:
 
 def reaches_90_percent(benchmark):
     """Test accuracy >= 90 % within the budget."""
-    _require(benchmark, 0.90)
+    _require(benchmark, THRESHOLDS[0])
 
 
 def reaches_95_percent(benchmark):
     """Test accuracy >= 95 % within the budget."""
-    _require(benchmark, 0.95)
+    _require(benchmark, THRESHOLDS[1])
 
 
 def reaches_97_percent(benchmark):
     """Test accuracy >= 97 % within the budget."""
-    _require(benchmark, 0.97)
+    _require(benchmark, THRESHOLDS[2])
 
 
 def reaches_98_percent(benchmark):
     """Test accuracy >= 98 % within the budget."""
-    _require(benchmark, 0.98)
+    _require(benchmark, THRESHOLDS[3])
