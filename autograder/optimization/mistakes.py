@@ -104,6 +104,15 @@ def _minibatches_list(X, y, batch_size, shuffle=True, rng=None):
     return list(_minibatches(X, y, batch_size, shuffle, rng))
 
 
+def _shuffle_in_place(generator, a) -> None:
+    """``generator.shuffle(a)``, the same draws; a torch tensor through an index (numpy's
+    shuffle may duplicate the rows of an object with view semantics)."""
+    if hasattr(a, "detach"):
+        a[:] = a[generator.permutation(len(a)).tolist()]
+    else:
+        generator.shuffle(a)
+
+
 def _minibatches(X, y, batch_size, shuffle=True, rng=None, validate=True, drop_last=False,
                  two_orders=False, global_random=False, in_place=False, as_float=False,
                  convert=True, empty_batch=False, fixed_seed=None, flatten_y=False):
@@ -121,8 +130,8 @@ def _minibatches(X, y, batch_size, shuffle=True, rng=None, validate=True, drop_l
     order_x = order_y = np.arange(n)
     if shuffle and in_place:
         generator = _rng(rng)
-        generator.shuffle(X)
-        generator.shuffle(y)
+        _shuffle_in_place(generator, X)
+        _shuffle_in_place(generator, y)
     elif shuffle:
         generator = np.random.default_rng(fixed_seed) if rng is None and fixed_seed is not None \
             else _rng(rng, global_random)
