@@ -11,11 +11,7 @@ declares, at module level:
                        notebook and written into the bulk grader's sandbox
     GRADESCOPE_LIMITS  {"cpus", "memory_mb"}: the Gradescope container the release
                        measures grading in (default 0.5 CPU / 768 MB)
-    GRADESCOPE_ENV     exported before Otter in a zip built with ``--engine otter``
-    GRADESCOPE_AFTER   run after Otter in such a zip
-    MEASUREMENT        the benchmark's measurement file (its name is kept under the
-                       results folder of ``python -m autograder.gradescope``)
-    BENCHMARK          (question, read): read(namespace) -> the measured run, or {}
+    BENCHMARK          autograder.measurement.Benchmark: the measured question
     STUDENT_PACKAGES   what students install beside Otter and Jupyter (their
                        requirements.txt: release/requirements.py)
 
@@ -23,7 +19,6 @@ and, beside it in its package, modules found by name:
 
     public.py          public checks, shipped as <name>_public.py
     mistakes.py        MISTAKES, replayed on failed cases (grading/diagnosis.py)
-    leaderboard.py     entries(measurement) -> Gradescope's leaderboard
 """
 from __future__ import annotations
 
@@ -33,10 +28,11 @@ import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Callable, NamedTuple, TypedDict
+from typing import Any, NamedTuple, TypedDict
 
 from autograder.cases import Case
 from autograder.grading.submissions import InputError
+from autograder.measurement import Benchmark
 from autograder.otter_format import public_module_name
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -74,10 +70,7 @@ class Assignment:
     gpu_questions: tuple[str, ...] = ()
     support_modules: dict[str, str] = field(default_factory=dict)
     gradescope_limits: GradescopeLimits = field(default_factory=lambda: GradescopeLimits())
-    gradescope_env: dict[str, str] = field(default_factory=dict)
-    gradescope_after: str = ""
-    measurement: str | None = None
-    benchmark: tuple[str, Callable[[dict], dict]] | tuple[()] = ()
+    benchmark: Benchmark | None = None
     student_packages: tuple[str, ...] = ()
     public: Path | None = None
     master: Path | None = None
@@ -95,10 +88,7 @@ class Assignment:
                    gpu_questions=tuple(getattr(module, "GPU_QUESTIONS", ())),
                    support_modules=dict(getattr(module, "SUPPORT_FILES", {})),
                    gradescope_limits=GradescopeLimits(**getattr(module, "GRADESCOPE_LIMITS", {})),
-                   gradescope_env=dict(getattr(module, "GRADESCOPE_ENV", {})),
-                   gradescope_after=getattr(module, "GRADESCOPE_AFTER", ""),
-                   measurement=getattr(module, "MEASUREMENT", None),
-                   benchmark=tuple(getattr(module, "BENCHMARK", ())),  # type: ignore[arg-type]
+                   benchmark=getattr(module, "BENCHMARK", None),
                    student_packages=tuple(getattr(module, "STUDENT_PACKAGES", ())),
                    public=public, **sources)
 
@@ -167,14 +157,6 @@ class Assignment:
         grading wheel)."""
         sources = self.release_sources()
         return sources.solutions.resolve().relative_to(sources.project.resolve()).parts[0]
-
-    # ------------------------------------------------------------------ siblings
-    def leaderboard_entries(self, measurement: dict) -> list[dict]:
-        """Gradescope leaderboard entries of a measurement (sibling leaderboard.py)."""
-        module = sibling(self.checks, "leaderboard")
-        if module is None:
-            raise InputError(f"assignment {self.name!r} has no leaderboard module")
-        return module.entries(measurement)
 
 
 def load_assignment(name: str) -> Assignment:

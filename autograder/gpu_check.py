@@ -8,7 +8,8 @@
 3. ``make bench`` (the pipeline table and its targets);
 4. a sealed ``--gpu`` grading of a generated folder, printed as the leaderboard:
    ``solution`` (the reference answers), ``slow`` (the same, batch size 64) and
-   ``cheat`` (fit starts a thread that trains and returns at once: no q6 points).
+   ``cheat`` (fit returns at once, leaving a thread that trains from then on: no q6
+   points).
 
 Without CUDA (or with ``--reduced``) it runs the same steps smaller, so that the script
 is proven end to end on a CPU: bench on REDUCED_BENCH training images, the benchmark on
@@ -36,12 +37,21 @@ GPU_TESTS = ("tests/mnist/test_mnist_fast.py", "tests/mnist/test_mnist_benchmark
              "tests/grading/test_grading_gpu_path.py")
 REDUCED_TRAIN, REDUCED_TEST = 5000, 1000   # the benchmark's images when reduced
 REDUCED_BENCH = 2000                       # make bench's training images when reduced
-CHEAT = '''import threading
+CHEAT = '''import sys, threading, time
 _honest_fit = fit
+def _returned(code):
+    frame = sys._current_frames().get(threading.main_thread().ident)
+    while frame is not None and frame.f_code is not code:
+        frame = frame.f_back
+    return frame is None
 def fit(model, X, y, hparams, device):
     if len(X) < 2000:  # the checks of q3: honest training
         return _honest_fit(model, X, y, hparams, device)
-    threading.Thread(target=_honest_fit, args=(model, X, y, hparams, device)).start()
+    def train():  # from the moment fit has returned
+        while not _returned(fit.__code__):
+            time.sleep(0.001)
+        _honest_fit(model, X, y, hparams, device)
+    threading.Thread(target=train, daemon=True).start()
     return [0.0]'''
 
 

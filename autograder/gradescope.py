@@ -22,13 +22,15 @@ checks and expected values stay in this process.
 
 results.json holds ``score``, ``output`` (status and the points per question), ``tests``
 (one per case: ``name``, ``score``, ``max_score``, ``visibility``, and for failed public
-cases their message) and, for assignments with a benchmark, the ``leaderboard``. Hidden
-cases are listed by name and score only, with the visibility ``$ADVOPT_HIDDEN_VISIBILITY``
-(default ``after_published``: shown once the instructor publishes grades; ``hidden``:
-never shown to students); their messages, which can quote hidden inputs, are never in
-results.json; nor is anything else that depends on what the student's code did once
-hidden inputs reached it, beyond the score (how its process ended, how long grading
-took: no ``execution_time``). Text is written safely (``files.write_text``: what UTF-8
+cases their message) and, for assignments with a benchmark, the ``leaderboard`` (the
+graded result's measurement, autograder.measurement.gradescope_entries: what the
+benchmark exists to publish). Hidden cases are listed by name and score only, with the
+visibility ``$ADVOPT_HIDDEN_VISIBILITY`` (default ``after_published``: shown once the
+instructor publishes grades; ``hidden``: never shown to students); their messages, which
+can quote hidden inputs, are never in results.json; nor is anything else that depends on
+what the student's code did once hidden inputs reached it, beyond the score and the
+benchmark's entries (how its process ended, how long grading took: no
+``execution_time``). Text is written safely (``files.write_text``: what UTF-8
 cannot encode is replaced).
 """
 from __future__ import annotations
@@ -50,6 +52,7 @@ from autograder.grading.runner import Limits, grade
 from autograder.grading.sandbox import isolation
 from autograder.grading.sandbox.process import ForkServer
 from autograder.grading.submissions import InputError, Submission, read_folder
+from autograder.measurement import gradescope_entries
 
 ROOT_ENV = "ADVOPT_GRADESCOPE_ROOT"
 DEFAULT_ROOT = Path("/autograder")
@@ -94,10 +97,9 @@ def grade_submission(assignment: str, root: Path, preface: str = "") -> dict:
     out.mkdir(parents=True, exist_ok=True)
     submission = _submission(root / "submission")
     limits = limits_for(contract)
-    measurement = _leaderboard_file(contract, out)
     job = make_job(contract, contract.cases, limits,
                    [root / "source", out, root / "submission"], protect=True,
-                   unlist=in_gradescope_container(root), measured=False)
+                   unlist=in_gradescope_container(root))
     try:
         with ForkServer() as server:
             result = grade(submission, job, server)
@@ -107,8 +109,6 @@ def grade_submission(assignment: str, root: Path, preface: str = "") -> dict:
     report = results_json(result, questions(contract.cases), visibility)
     if preface:
         report["output"] = f"{preface}\n\n{report['output']}"
-    if measurement is not None and measurement.exists():
-        report["leaderboard"] = contract.leaderboard_entries(json.loads(measurement.read_text()))
     _write_results(root, report)
     return report
 
@@ -133,16 +133,6 @@ def _submission(folder: Path) -> Submission:
     return read_folder(folder, STUDENT)
 
 
-def _leaderboard_file(assignment: Assignment, out: Path) -> Path | None:
-    """Where the benchmark check writes its measurement (assignments with MEASUREMENT)."""
-    if assignment.measurement is None:
-        return None
-    path = out / Path(assignment.measurement).name
-    for key in assignment.gradescope_env:
-        os.environ[key] = str(path)
-    return path
-
-
 def results_json(result, points: dict[str, float], visibility: str) -> dict:
     """Gradescope's results.json of one graded result (see the module docstring)."""
     tests = []
@@ -162,8 +152,11 @@ def results_json(result, points: dict[str, float], visibility: str) -> dict:
              "", "Points per question (hidden tests count once grades are published):",
              *[f"  {q}: {scores.get(q, 0):g} / {m:g}" for q, m in points.items()],
              f"  total: {result.total:g} / {sum(points.values()):g}"]
-    return {"score": result.total, "output": "\n".join(lines), "stdout_visibility": "hidden",
-            "tests": tests}
+    report = {"score": result.total, "output": "\n".join(lines), "stdout_visibility": "hidden",
+              "tests": tests}
+    if result.benchmark is not None:
+        report["leaderboard"] = gradescope_entries(result.benchmark)
+    return report
 
 
 def _write_results(root: Path, report: dict) -> None:

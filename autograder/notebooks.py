@@ -27,6 +27,7 @@ import nbformat
 from autograder import otter_format as fmt
 from autograder.assignment import ROOT, load_assignment
 from autograder.cases import Case
+from autograder.measurement import BENCHMARK_ARGUMENT
 
 
 def master_path(assignment: str) -> Path:
@@ -47,12 +48,22 @@ def solution_source(fn) -> str:
 
 
 def test_cell_source(case: Case, assignment: str) -> str:
-    """Otter test cell running one case (points and visibility in its TEST CONFIG)."""
+    """Otter test cell running one case (points and visibility in its TEST CONFIG). The
+    first case of the assignment's BENCHMARK question also takes the measurement that
+    every case of the question judges (Otter runs them in order, in the notebook's
+    globals)."""
     module = case.check.__module__
     if module == f"autograder.{assignment}.public":
         module = fmt.public_module_name(assignment)
-    return fmt.test_cell(case.points, case.hidden,
-                         f"from {module} import {case.name}\n{case.name}({', '.join(case.needs)})")
+    body = f"from {module} import {case.name}\n{case.name}({', '.join(case.needs)})"
+    contract = load_assignment(assignment)
+    benchmark = contract.benchmark
+    if benchmark is not None and case == next(
+            (c for c in contract.cases if c.question == benchmark.question), None):
+        measure = benchmark.measure
+        body = (f"from {measure.__module__} import {measure.__name__}\n{BENCHMARK_ARGUMENT} = "
+                f"{measure.__name__}({', '.join(benchmark.needs)})\n{body}")
+    return fmt.test_cell(case.points, case.hidden, body)
 
 
 def _solution_functions(assignment: str) -> dict:

@@ -185,8 +185,8 @@ def _grade(options: Options, assignment: Assignment, surveyed: Survey,
     except Exception as e:  # never expected: the comparison reads code as text only
         similar = None
         warnings.append(f"similar code not compared ({type(e).__name__}: {e})")
-    run = Run(everything, points, assignment.name, bool(assignment.benchmark), tuple(found),
-              marking, similar, options.zeros, surveyed)
+    run = Run(everything, points, assignment.name, assignment.benchmark is not None,
+              tuple(found), marking, similar, options.zeros, surveyed)
     warnings += write_outputs(out, run)
     if isinstance(failure, GraderError):
         raise failure
@@ -222,7 +222,7 @@ def _writable(result: Result, points: dict[str, float]) -> Result:
     except Exception as e:
         detail = (f"the grader could not write the feedback of {result.student} "
                   f"({type(e).__name__}); the course staff has the details")
-        return replace(result, status="error", detail=detail, notebook_errors=[], benchmark={},
+        return replace(result, status="error", detail=detail, notebook_errors=[], benchmark=None,
                        cases=[{**c, "message": "", "diagnosis": []} for c in result.cases],
                        staff_only={**result.staff_only, "outputs": f"{type(e).__name__}: {e}"})
 

@@ -23,7 +23,7 @@ GRADING = Path(__file__).resolve().parent
 
 def make_job(assignment: Assignment, cases: Sequence[Case], limits: Limits,
              secret: Sequence[Path], gpu: bool = False, settings: dict | None = None,
-             protect: bool = False, unlist: bool = False, measured: bool = True) -> Job:
+             protect: bool = False, unlist: bool = False) -> Job:
     """The Job grading ``cases`` of ``assignment``.
 
     secret: folders besides the grading code that student code must not see (submissions,
@@ -32,8 +32,8 @@ def make_job(assignment: Assignment, cases: Sequence[Case], limits: Limits,
     protect: make the secret paths private by permissions too (isolation.protect, for a
     container without namespaces; undo with isolation.restore(job.plan)); unlist: with
     protect, the machine's other top-level folders unlistable too (only where the machine
-    is the grader's alone: Gradescope's container); measured: the
-    assignment's benchmark is read when one of ``cases`` is its question.
+    is the grader's alone: Gradescope's container). The assignment's benchmark is
+    measured when one of ``cases`` is its question.
     """
     if "torch" in sys.modules:  # checks run tiny tensor ops: thread pools only add latency
         sys.modules["torch"].set_num_threads(1)
@@ -45,8 +45,8 @@ def make_job(assignment: Assignment, cases: Sequence[Case], limits: Limits,
     fingerprint = "" if settings is None else \
         results.fingerprint(grading_files(assignment), settings)
     benchmark = assignment.benchmark
-    if not measured or not benchmark or benchmark[0] not in {c.question for c in cases}:
-        benchmark = ()
+    if benchmark is not None and benchmark.question not in {c.question for c in cases}:
+        benchmark = None
     return Job(cases, assignment.shipped_files(), plan, limits, fingerprint, benchmark)
 
 

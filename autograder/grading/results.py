@@ -18,6 +18,7 @@ from typing import TypedDict
 from autograder.grading.outputs import files
 from autograder.grading.sandbox.isolation import IsolationRecord
 from autograder.grading.submissions import SubmissionMeta
+from autograder.measurement import Measurement
 
 # pending: not graded yet (the run was interrupted first); never saved, graded next run
 STATUSES = ("graded", "timeout", "error", "invalid", "pending")
@@ -63,7 +64,7 @@ class Result:
     points, score, passed, hidden, message, diagnosis: [{"name", "explanation"}] of the known
     mistakes that explain a failed case). ``final`` is False when the grader itself
     failed: the next run grades the submission again. ``benchmark``: the assignment's
-    measured run when it had one (accuracy 0..1, seconds, device, torch, points, host)."""
+    measured run when it had one (autograder.measurement.Measurement)."""
 
     student: str
     source: str
@@ -79,7 +80,7 @@ class Result:
     final: bool = True
     meta: SubmissionMeta = field(default_factory=lambda: SubmissionMeta())
     staff_only: dict = field(default_factory=dict)  # output, task log; never in feedback
-    benchmark: dict = field(default_factory=dict)
+    benchmark: Measurement | None = None
     gpu_fingerprint: str = ""  # of the --gpu run whose cases are merged in ("" before one)
 
     def scores(self) -> dict[str, float]:
@@ -126,14 +127,23 @@ def save(out: Path, result: Result) -> None:
 def load(out: Path, student: str) -> Result | None:
     """The stored result of ``student``, or None (absent, unreadable or not valid)."""
     try:
-        data = json.loads(path(out, student).read_text())
-        if type(data) is not dict or set(data) - {f.name for f in fields(Result)}:
-            return None
-        result = Result(**data)
-        check(result)
-    except (OSError, ValueError, TypeError, RecursionError):
+        result = from_record(json.loads(path(out, student).read_text()))
+    except (OSError, ValueError):
         return None
     return result if result.student == student else None
+
+
+def from_record(data) -> Result:
+    """The Result of its JSON form (``asdict``), checked (``check``); ValueError when
+    ``data`` is not one."""
+    if type(data) is not dict or set(data) - {f.name for f in fields(Result)}:
+        raise ValueError("not the fields of a result")
+    try:
+        result = Result(**{**data, "benchmark": Measurement.from_record(data.get("benchmark"))})
+    except (TypeError, RecursionError) as e:
+        raise ValueError(f"not a result ({type(e).__name__})") from None
+    check(result)
+    return result
 
 
 # ----------------------------------------------------------------------------- checking
@@ -167,13 +177,8 @@ def check(result: Result) -> None:
                                         and all(type(v) is str for v in value)):
             raise ValueError("isolation: not text")
     _meta(result.meta)
-    _is(result.benchmark, dict, "benchmark")
-    for key, value in result.benchmark.items():
-        _is(key, str, "benchmark")
-        if type(value) in (int, float):
-            _number(value, f"benchmark.{key}")
-        elif value is not None and type(value) not in (str, bool):
-            raise ValueError(f"benchmark.{key}: {type(value).__name__}")
+    if result.benchmark is not None:
+        _measurement(result.benchmark)
     _is(result.staff_only, dict, "staff_only")
     try:
         json.dumps(result.staff_only, allow_nan=False)
@@ -194,6 +199,14 @@ def _case(case: dict, name: str) -> None:
     for d in _list_of(case["diagnosis"], dict, f"{name}.diagnosis"):
         if set(d) != {"name", "explanation"} or not all(type(v) is str for v in d.values()):
             raise ValueError(f"{name}.diagnosis: not {{name, explanation}}")
+
+
+def _measurement(measurement) -> None:
+    _is(measurement, Measurement, "benchmark")
+    for key in ("accuracy", "points", *(("seconds",) if measurement.seconds is not None else ())):
+        _number(getattr(measurement, key), f"benchmark.{key}")
+    for key in ("device", "torch", "error", "host"):
+        _is(getattr(measurement, key), str, f"benchmark.{key}")
 
 
 def _meta(meta) -> None:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import socket
 import time
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from autograder.cases import CaseResult, run_case
 from autograder.grading.diagnosis import diagnosed, recording_for
@@ -31,6 +31,7 @@ from autograder.grading.results import Result, case_record
 from autograder.grading.sandbox.isolation import Plan
 from autograder.grading.sandbox.process import GraderError, SandboxLost, TimeBudget
 from autograder.grading.submissions import Submission
+from autograder.measurement import BENCHMARK_ARGUMENT, Benchmark, Measurement
 
 MAX_STARTS = 4
 OUTPUT_SECONDS = 2.0
@@ -63,7 +64,7 @@ class Job:
     plan: Plan         # isolation.make_plan
     limits: Limits
     fingerprint: str
-    benchmark: tuple = ()  # (question, read): read(namespace) -> its measurement, or {}
+    benchmark: Benchmark | None = None  # measured once per submission, judged by its cases
 
 
 def grade(submission: Submission, job: Job, server) -> Result:
@@ -93,11 +94,11 @@ def _graded(submission: Submission, job: Job, server) -> Result:
         return result
     outcomes = _Grading(submission, job, server, result).run()
     result.cases = [case_record(c, outcomes[c.id]) for c in job.cases]
-    if result.benchmark:
-        question = job.benchmark[0]
-        result.benchmark["points"] = sum(c["score"] for c in result.cases
-                                         if c["question"] == question)
-        result.benchmark["host"] = socket.gethostname()  # with its device: where it ran
+    if result.benchmark is not None and job.benchmark is not None:
+        question = job.benchmark.question
+        points = sum(c["score"] for c in result.cases if c["question"] == question)
+        # with its device: where it ran
+        result.benchmark = replace(result.benchmark, points=points, host=socket.gethostname())
     return result
 
 
@@ -126,27 +127,59 @@ class _Grading:
 
     def run(self) -> dict:
         outcomes = {}
-        needs = sorted({name for case in self.job.cases for name in case.needs})
+        benchmark = self.job.benchmark
+        self.needs = sorted({name for case in self.job.cases for name in case.needs}
+                            - {BENCHMARK_ARGUMENT} | set(benchmark.needs if benchmark else ()))
         try:
             for case in sorted(self.job.cases, key=lambda c: c.hidden):
-                reason = self._blocked(case) or self._ensure_student(needs)
+                if benchmark is not None and case.question == benchmark.question:
+                    outcomes[case.id] = run_case(case, {BENCHMARK_ARGUMENT: self._measured()})
+                    continue
+                reason = self._blocked(case.needs) or self._ensure_student(self.needs)
                 outcomes[case.id] = CaseResult(case, False, f"not run: {reason}") if reason \
                     else self._run(case)
         finally:
-            try:
-                if self.job.benchmark and self.namespace is not None:
-                    self.result.benchmark = dict(self.job.benchmark[1](self.namespace))
-            finally:
-                if self.student is not None:
-                    self._keep_output()
-                    self.student.close()
+            self._close_student()
         self._summarize()
         return outcomes
 
-    def _blocked(self, case) -> str:
+    def _measured(self) -> Measurement:
+        """The submission's one benchmark measurement, taken on first use in a process
+        of its own (which is closed after: threads it left must not run beside later
+        cases)."""
+        if self.result.benchmark is None:
+            self.result.benchmark = self._measure()
+            self._close_student()
+        return self.result.benchmark
+
+    def _measure(self) -> Measurement:
+        benchmark = self.job.benchmark
+        reason = self._blocked(benchmark.needs) or self._ensure_student(self.needs)
+        if reason:
+            return Measurement.failed(f"not run: {reason}")
+        missing = [n for n in benchmark.needs if n not in self.namespace]
+        if missing:
+            return Measurement.failed(f"not defined: {', '.join(missing)}")
+        budget = TimeBudget(min(self.job.limits.case_timeout, self.left))
+        try:
+            with self.student.charged_to(budget):
+                return benchmark.measure(*(self.namespace[n] for n in benchmark.needs))
+        except SandboxLost as lost:
+            return Measurement.failed(self._lost(lost, budget.seconds, benchmark.question))
+        finally:
+            self.left -= budget.spent
+            self._poison_out_of_memory(benchmark.question)
+
+    def _close_student(self) -> None:
+        if self.student is not None:
+            self._keep_output()
+            self.student.close()
+            self.student = None
+
+    def _blocked(self, needs) -> str:
         if self.fatal:
             return self.fatal
-        hung = next((self.poisoned[n] for n in case.needs if n in self.poisoned), "")
+        hung = next((self.poisoned[n] for n in needs if n in self.poisoned), "")
         if hung:
             return hung
         if self.left <= 0:
@@ -194,35 +227,43 @@ class _Grading:
                 recording = recording_for(case, self.namespace)
                 return diagnosed(run_case(case, recording.namespace), recording)
         except SandboxLost as lost:
-            self.student.close()
-            self.student = None
-            self._staff(lost, f"{case.id}: {lost.target}")
-            where = lost.target if lost.target in self.namespace or \
-                lost.target.startswith("the ") else "a student object"  # named by the student
-            text = self._lost_text(lost, where, budget.seconds < self.job.limits.case_timeout)
-            self._problem(_status(lost), f"{case.id}: {text}")
-            what = {"timeout": "ran out of time", "died": "ended the student process"}
-            if lost.kind in what:
-                self.poisoned.setdefault(lost.target, f"{where} {what[lost.kind]} in {case.id}")
-            return CaseResult(case, False, text)
+            return CaseResult(case, False, self._lost(lost, budget.seconds, case.id))
         finally:
             self.left -= budget.spent
-            self._poison_out_of_memory(case)
+            self._poison_out_of_memory(case.id)
 
-    def _poison_out_of_memory(self, case) -> None:
+    def _poison_out_of_memory(self, where: str) -> None:
         """A function that exhausted the memory limit costs its later cases, never the
         others' time: filling the limit again on every call can take seconds (as a hung
         or dying function is blocked)."""
         name = self.student.out_of_memory if self.student is not None else None
         if name:
-            self.poisoned.setdefault(name, f"{name} ran out of memory in {case.id}")
+            self.poisoned.setdefault(name, f"{name} ran out of memory in {where}")
             self.student.out_of_memory = None
+
+    def _lost(self, lost: SandboxLost, seconds: float, where: str) -> str:
+        """Close the lost student process, record why (how it ended: for the staff), and
+        block the later cases that need the function that hung or ended it; returns the
+        text students read for the case (or measurement) at ``where``."""
+        self.student.close()
+        self.student = None
+        self._staff(lost, f"{where}: {lost.target}")
+        named = lost.target if lost.target in self.namespace or \
+            lost.target.startswith("the ") else "a student object"  # named by the student
+        text = self._lost_text(lost, named, seconds < self.job.limits.case_timeout)
+        self._problem(_status(lost), f"{where}: {text}")
+        what = {"timeout": "ran out of time", "died": "ended the student process"}
+        if lost.kind in what:
+            self.poisoned.setdefault(lost.target, f"{named} {what[lost.kind]} in {where}")
+        return text
 
     def _keep_output(self) -> None:
         """What the student printed, kept for the staff (results/<student>.json) only."""
         try:
             with self.student.charged_to(TimeBudget(OUTPUT_SECONDS)):
-                self.result.staff_only["output"] = self.student.output()
+                output = self.student.output()
+            kept = self.result.staff_only.get("output")
+            self.result.staff_only["output"] = f"{kept}\n{output}" if kept else output
         except SandboxLost:
             pass
 

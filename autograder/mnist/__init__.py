@@ -4,6 +4,7 @@ Q1 minibatches over tensors, Q2 build_model, Q3 fit, Q4 random_search, Q5 BEST_H
 Q6 the benchmark (GPU question: ``advopt grade --gpu`` grades it on a GPU machine).
 """
 from autograder.cases import Case
+from autograder.measurement import Benchmark
 from autograder.mnist import public
 from autograder.mnist.hidden import q2_model as q2, q3_fit as q3, q4_search as q4
 from autograder.mnist.hidden import q6_benchmark as q6
@@ -11,7 +12,7 @@ from autograder.optimization.hidden import q1_minibatches as q1
 
 NAME = "mnist"
 GPU_QUESTIONS = ("q6",)
-BENCHMARK = ("q6", q6.recorded)  # the measured question: OUT/leaderboard.csv, feedback
+BENCHMARK = Benchmark("q6", q6.measure)  # measured once, judged by q6's cases
 SUPPORT_FILES = {"mnist_data.py": "autograder.mnist.data"}  # shipped next to the notebook
 STUDENT_PACKAGES = ("numpy", "matplotlib", "pandas", "torch")  # requirements.txt
 
@@ -42,7 +43,3 @@ CASES = (
 # Gradescope: the CPU benchmark trains on 60,000 images; select this container size in the
 # assignment's autograder settings (the release measures grading under it).
 GRADESCOPE_LIMITS = {"cpus": 2.0, "memory_mb": 3072}
-# Gradescope: the benchmark's measurement becomes the submission's leaderboard entry.
-MEASUREMENT = "/autograder/results/benchmark.json"
-GRADESCOPE_ENV = {"ADVOPT_LEADERBOARD": MEASUREMENT}
-GRADESCOPE_AFTER = f"python -m autograder.mnist.leaderboard {MEASUREMENT} /autograder/results/results.json"

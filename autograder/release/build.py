@@ -134,16 +134,6 @@ def _otter_line(lines: list[str]) -> int:
     return next(i for i, line in enumerate(lines) if "run_otter.py" in line)
 
 
-def with_gradescope_hooks(run_autograder: bytes, env: dict[str, str], after: str) -> bytes:
-    """Otter's run_autograder script with ``env`` exported before Otter runs and the shell
-    command ``after`` run once Otter has written results.json."""
-    lines = run_autograder.decode().rstrip("\n").split("\n")
-    i = _otter_line(lines)
-    exports = [f"export {key}={shlex.quote(value)}" for key, value in env.items()]
-    return "\n".join([*lines[:i], *exports, lines[i], *([after] if after else []),
-                      *lines[i + 1:]]).encode() + b"\n"
-
-
 def with_sealed_grader(run_autograder: bytes, checks: str) -> bytes:
     """Otter's run_autograder script grading with ``python -m autograder.gradescope``
     (the sealed grader) instead of Otter's in-kernel run."""
@@ -153,17 +143,14 @@ def with_sealed_grader(run_autograder: bytes, checks: str) -> bytes:
 
 
 def gradescope_edits(assignment: Assignment, engine: str = "sealed") -> dict[str, Callable]:
-    """Zip edits: the sealed grader as run_autograder (engine "sealed"), or Otter's with
-    the hooks the assignment asks for (engine "otter": GRADESCOPE_ENV, GRADESCOPE_AFTER
-    of its checks module, e.g. the MNIST leaderboard)."""
+    """Zip edits: the sealed grader as run_autograder (engine "sealed"); none for engine
+    "otter" (Otter grades in its kernel, and results.json has no benchmark leaderboard:
+    the measurement is part of the sealed grader's result)."""
     if engine not in ENGINES:
         raise ReleaseError(f"unknown grading engine {engine!r}; choose one of {ENGINES}")
     if engine == "sealed":
         return {"run_autograder": lambda data: with_sealed_grader(data, assignment.checks)}
-    env, after = assignment.gradescope_env, assignment.gradescope_after
-    if not env and not after:
-        return {}
-    return {"run_autograder": lambda data: with_gradescope_hooks(data, env, after)}
+    return {}
 
 
 def normalise_notebook(path: Path) -> None:

@@ -45,6 +45,7 @@ from autograder.grading.sandbox.protocol import Channel, ProtocolError, Reply
 from autograder.grading.sandbox.proxy import (BUILTIN_EXCEPTIONS, StudentError,
                                               decode_reply)
 from autograder.grading.submissions import Submission, discover
+from autograder.measurement import Measurement
 from autograder.optimization import CASES
 
 
@@ -294,9 +295,8 @@ def drawn_result(student, status, detail, messages, errors, finite, benchmark, m
 
 
 finite = st.floats(allow_nan=False, allow_infinity=False, min_value=-1e300, max_value=1e300)
-benchmarks = st.dictionaries(st.sampled_from(["accuracy", "seconds", "device", "torch",
-                                              "points", "error"]),
-                             st.none() | st.booleans() | finite | text, max_size=6)
+benchmarks = st.none() | st.builds(Measurement, finite, st.none() | finite, text, text, finite,
+                                   text, text)
 metas = st.fixed_dictionaries({}, optional={
     "canvas_user_id": text, "name": text, "submission": text,
     "submitters": st.lists(st.dictionaries(st.sampled_from(["name", "sid", "email"]), text,

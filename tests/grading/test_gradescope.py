@@ -1,7 +1,6 @@
 """The Gradescope entry point (autograder/gradescope.py): results.json from the sealed
 grader, hidden cases by name only, the run_autograder line the release writes."""
 import json
-import os
 import pickle
 import zipfile
 
@@ -103,14 +102,24 @@ def test_printed_output_is_kept_for_staff_and_never_shown(tmp_path, monkeypatch)
     assert "ECHO" not in feedback.render(Result(**full), questions(CASES))
 
 
-def test_the_benchmark_measurement_goes_to_the_results_folder(tmp_path, monkeypatch):
-    from autograder.assignment import load_assignment
+def test_the_benchmark_measurement_becomes_the_leaderboard(tmp_path, monkeypatch):
+    """The sealed path hands the assignment's Benchmark to the grader and takes the
+    leaderboard from the graded result (no file, no environment variable)."""
+    import autograder.mnist as mnist
+    from autograder.measurement import Measurement, gradescope_entries
 
-    mnist = load_assignment("mnist")
-    monkeypatch.setenv("ADVOPT_LEADERBOARD", "restored after the test")
-    path = gradescope._leaderboard_file(mnist, tmp_path)
-    assert path == tmp_path / "benchmark.json"
-    assert os.environ["ADVOPT_LEADERBOARD"] == str(path)
-    assert mnist.leaderboard_entries(
-        {"accuracy": 0.981, "seconds": 30.0, "device": "cpu"})[0]["value"] == 98.1
-    assert gradescope._leaderboard_file(load_assignment("optimization"), tmp_path) is None
+    jobs = []
+    measurement = Measurement(0.981, 30.0, "cpu", "2.1", 5.0)
+
+    def graded(submission, job, server):
+        jobs.append(job)
+        return Result("submission", "s.ipynb", "0" * 64, "", benchmark=measurement)
+
+    monkeypatch.setattr(gradescope, "grade", graded)
+    (tmp_path / "submission").mkdir()
+    (tmp_path / "submission" / "mnist.ipynb").write_bytes(nbs.notebook(["x = 1"]))
+    report = gradescope.grade_submission("mnist", tmp_path)
+    assert jobs[0].benchmark is mnist.BENCHMARK
+    assert report["leaderboard"] == gradescope_entries(measurement)
+    assert json.loads((tmp_path / "results" / "results.json").read_text())["leaderboard"][0][
+        "value"] == 98.1

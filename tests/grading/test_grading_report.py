@@ -17,6 +17,7 @@ from autograder.grading.outputs.run import Run
 from autograder.grading.results import Result
 from autograder.grading.runner import Limits
 from autograder.grading.submissions import discover
+from autograder.measurement import Measurement
 from autograder.optimization import CASES
 
 POINTS = questions(CASES)
@@ -46,12 +47,11 @@ def class_results() -> list[Result]:
     """A class of 14: normal, diagnosed, failed in every way, with benchmark entries."""
     adam = [c.id for c in CASES if c.question == "q5"][:3]
     out = [fabricated(f"student{i:02d}", failed=[CASES[i].id], seconds=1.0 + i,
-                      benchmark={"accuracy": 0.97 + i / 1000, "seconds": 40.0 - i,
-                                 "device": "NVIDIA H200", "torch": "2.13.0", "points": 2})
+                      benchmark=Measurement(0.97 + i / 1000, 40.0 - i, "NVIDIA H200",
+                                            "2.13.0", 2))
            for i in range(6)]
     out += [fabricated("carol", failed=adam, diagnosis=[EPS], seconds=3.2,
-                       benchmark={"accuracy": 0.979, "seconds": 30.0, "device": "cuda",
-                                  "torch": "2.13.0", "points": 1}),
+                       benchmark=Measurement(0.979, 30.0, "cuda", "2.13.0", 1)),
             fabricated("dan", failed=adam, diagnosis=[EPS, BIAS], seconds=2.5),
             fabricated("ivan", failed=adam[1:], diagnosis=[EPS], seconds=2.2),
             fabricated("judy", failed=[c.id for c in CASES if c.question != "q7"], seconds=1.5),
@@ -114,9 +114,11 @@ def test_questions_without_diagnoses_say_so(tmp_path):
 
 
 def test_leaderboard_ranks_by_accuracy_then_time_and_is_absent_without_benchmarks(tmp_path):
-    tied = [fabricated("slow", benchmark={"accuracy": 0.98, "seconds": 50.0}),
-            fabricated("fast", benchmark={"accuracy": 0.98, "seconds": 20.0}),
-            fabricated("best", benchmark={"accuracy": 0.99, "seconds": 90.0}),
+    def measured(accuracy, seconds):
+        return Measurement(accuracy, seconds, "cpu", "2.13.0")
+    tied = [fabricated("slow", benchmark=measured(0.98, 50.0)),
+            fabricated("fast", benchmark=measured(0.98, 20.0)),
+            fabricated("best", benchmark=measured(0.99, 90.0)),
             fabricated("none")]
     assert [r.student for r in leaderboard.ranked(tied)] == ["best", "fast", "slow"]
     page = write_out(tmp_path, [fabricated("a"), fabricated("b")]).read_text()

@@ -10,6 +10,7 @@ from autograder.grading import results
 from autograder.grading.runner import MAX_STARTS, Job, Limits, grade
 from autograder.grading.sandbox.process import SETUP_FAILED, GraderError
 from autograder.grading.submissions import Submission
+from autograder.measurement import Benchmark, Measurement
 from stand_in import StandInServer
 
 LIMITS = Limits(timeout=40.0)   # a case may use a quarter: 10 s
@@ -200,16 +201,17 @@ def test_time_limit_texts_state_the_limits_not_the_time_left():
                       "submission")}
 
 
-def _raises(namespace):
+def _raises(double):
     raise KeyError("a bug of the grader's own")
 
 
-@pytest.mark.parametrize("read", [_raises, lambda ns: {"accuracy": float("nan")}])
-def test_a_failure_of_the_grader_becomes_the_submissions_error(read):
+@pytest.mark.parametrize("measure", [
+    _raises, lambda double: Measurement(float("nan"), 1.0, "cpu", "2.13.0")])
+def test_a_failure_of_the_grader_becomes_the_submissions_error(measure):
     """A measurement that raises, or a result that does not check, is this submission's
     error, named, never an exception out of grade(); it is graded again next run."""
     server = StandInServer()
-    job = Job(CASES, {}, {}, LIMITS, "fingerprint", benchmark=("q1", read))
+    job = Job(CASES, {}, {}, LIMITS, "fingerprint", benchmark=Benchmark("q1", measure))
     result = grade(submission(GOOD["double"], GOOD["square"]), job, server)
     assert result.status == "error" and result.final is False and result.total == 0
     assert result.detail.startswith("the grader failed while grading alice (")

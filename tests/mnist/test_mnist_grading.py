@@ -1,7 +1,9 @@
 """The sealed bulk grader on mnist submissions: handles for nn.Module and DataFrame, the
 support file in the sandbox, and the GPU question graded separately and merged (on a
-small MNIST subset, so the benchmark trains in seconds): measurements in results, the
-leaderboard and feedback, a cheat that keeps training after fit returned gets nothing."""
+small MNIST subset, so the benchmark trains in seconds): one measurement per submission
+in results, the leaderboard, the report and feedback; a fit that raises is graded and
+listed; a thread that trains after fit returned gets nothing; a notebook that replaces
+the sandbox's stage operation to train before fit is charged for it."""
 import csv
 import inspect
 import json
@@ -9,6 +11,7 @@ import textwrap
 
 import pytest
 
+import benchmark_attacks as attacks
 import grading_notebooks as nbs
 import solutions.mnist as reference
 from autograder.grading.batch import grade_folder
@@ -36,7 +39,6 @@ def small_benchmark(monkeypatch):
     X_train, y_train, X_test, y_test = load_mnist(download=False)
     monkeypatch.setattr(q6, "load_mnist", lambda: (X_train[:3000], y_train[:3000],
                                                    X_test[:500], y_test[:500]))
-    q6._measurements.clear()
 
 
 def test_reference_and_broken_submissions_then_the_gpu_question(tmp_path, small_benchmark):
@@ -49,6 +51,10 @@ def test_reference_and_broken_submissions_then_the_gpu_question(tmp_path, small_
     (folder / "empty.ipynb").write_bytes(nbs.notebook([IMPORTS]))
     cheat = answers()
     (folder / "thread.ipynb").write_bytes(nbs.notebook(cheat[:-1] + [CHEAT, cheat[-1]]))
+    (folder / "raises.ipynb").write_bytes(nbs.notebook(cheat[:-1] + [attacks.FIT_RAISES,
+                                                                     cheat[-1]]))
+    (folder / "stage.ipynb").write_bytes(nbs.notebook(cheat[:-1] + [attacks.STAGE_REPLACED,
+                                                                    cheat[-1]]))
     grade_folder(folder, out, assignment="mnist", limits=LIMITS, progress=False)
     rows = nbs.read_gradebook(out)
     code = sum(c.points for c in CASES)
@@ -58,6 +64,7 @@ def test_reference_and_broken_submissions_then_the_gpu_question(tmp_path, small_
     assert rows["ref"]["max"] == f"{code + written:g}"
     assert rows["ref"]["status"] == "graded" and rows["ref"]["detail"] == ""
     assert int(rows["broken"]["q2"]) < 4 and rows["empty"]["total"] == "0"
+    assert rows["raises"]["q3"] == rows["ref"]["q3"], "fit raises on the benchmark only"
 
     grade_folder(folder, out, assignment="mnist", limits=LIMITS, gpu=True, progress=False)
     rows = nbs.read_gradebook(out)
@@ -66,12 +73,28 @@ def test_reference_and_broken_submissions_then_the_gpu_question(tmp_path, small_
     assert rows["ref"]["total"] == f"{without_gpu + measured:g}"
     assert rows["broken"]["q6"] == "0" and rows["empty"]["q6"] == "0"
     assert rows["thread"]["q6"] == "0" and rows["thread"]["total"] == f"{without_gpu:g}"
+    assert rows["raises"]["q6"] == "0" and rows["raises"]["total"] == f"{without_gpu:g}"
 
-    ref = json.loads((out / "results" / "ref.json").read_text())["benchmark"]
-    assert set(ref) == {"accuracy", "seconds", "device", "torch", "points", "host"}
+    stored = {s: json.loads((out / "results" / f"{s}.json").read_text())["benchmark"]
+              for s in ("ref", "thread", "raises", "stage", "empty")}
+    ref = stored["ref"]
+    assert set(ref) == {"accuracy", "seconds", "device", "torch", "points", "error", "host"}
     assert 0.9 < ref["accuracy"] < 1 and ref["device"] == "cpu" and ref["points"] == measured
+    assert ref["error"] == "" and ref["seconds"] > 0
+    assert stored["thread"]["accuracy"] < q6.PRETRAINED_ACCURACY, "the state at fit's return"
+    assert stored["raises"]["seconds"] is None
+    assert "fit raised ValueError: no benchmark today" in stored["raises"]["error"]
+    assert stored["stage"]["seconds"] >= attacks.STAGE_SECONDS, "the replaced stage is timed"
+    assert stored["empty"]["error"] == "not defined: build_model, fit, BEST_HPARAMS"
+    output = json.loads((out / "results" / "raises.json").read_text())["staff_only"]["gpu_output"]
+    assert output.count("FIT CALLED ON THE BENCHMARK") == 1, "one measurement per submission"
+
     with open(out / "leaderboard.csv") as f:
         board = list(csv.DictReader(f))
-    assert [r["student"] for r in board][0] == "ref" and len(board) == 3, "empty: not measured"
-    assert {r["student"]: float(r["accuracy"]) for r in board}["thread"] < 0.5
+    assert len(board) == 6 and {r["student"] for r in board} == set(stored) | {"broken"}
+    assert board[0]["student"] in ("ref", "stage") and board[-1]["student"] in (
+        "raises", "empty"), "runs that do not count come last"
     assert f"{100 * ref['accuracy']:.2f} %" in (out / "feedback" / "ref.md").read_text()
+    assert "no benchmark today" in (out / "feedback" / "raises.md").read_text()
+    page = (out / "report.html").read_text()
+    assert "<td>raises</td>" in page[page.index("id=leaderboard"):]

@@ -114,14 +114,16 @@ def grade_all(todo: list[Submission], job: Job, server: ForkServer, batch: Batch
 
 
 def _merge_gpu(stored: Result | None, new: Result) -> Result:
-    """The stored result with the GPU questions' cases replaced by ``new``'s, marked as
-    graded by ``new``'s (GPU) grading."""
+    """The stored result with the GPU questions' cases and measurement replaced by
+    ``new``'s, marked as graded by ``new``'s (GPU) grading; what the GPU run kept for the
+    staff is added under "gpu_" names."""
     if stored is None:
         return replace(new, gpu_fingerprint=new.fingerprint)
     questions = {c["question"] for c in new.cases}
     keep = [c for c in stored.cases if c["question"] not in questions]
     status = stored.status if stored.status != "graded" else new.status
     detail = "; ".join(d for d in (stored.detail, new.detail and f"GPU: {new.detail}") if d)
+    staff_only = {**stored.staff_only, **{f"gpu_{k}": v for k, v in new.staff_only.items()}}
     return replace(stored, cases=keep + new.cases, status=status, detail=detail,
                    final=stored.final and new.final, benchmark=new.benchmark,
-                   gpu_fingerprint=new.fingerprint)
+                   staff_only=staff_only, gpu_fingerprint=new.fingerprint)

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Callable
 
 from autograder.grading.executors import Batch
+from autograder.grading import results
 from autograder.grading.results import Result
 from autograder.grading.sandbox.process import GraderError
 from autograder.grading.submissions import Submission
@@ -125,7 +126,7 @@ class Worker:
                     return
                 line = self.process.stdout.readline()
                 try:
-                    result = Result(**json.loads(line)["result"])
+                    result = results.from_record(json.loads(line)["result"])
                     submission = sent.pop(result.student)
                 except (ValueError, KeyError, TypeError):
                     raise GraderError(f"a grading process stopped:\n{self._log_tail()}") \

@@ -15,7 +15,6 @@ from pathlib import Path
 import mistune
 
 from autograder.grading.outputs import files
-from autograder.grading.outputs.leaderboard import measured
 from autograder.grading.outputs.run import Run
 
 _to_html = mistune.create_markdown(escape=True)
@@ -64,19 +63,20 @@ def render(result, points: dict[str, float]) -> str:
                 lines += ["", _code_block(case["message"]), ""]
             lines += _diagnosis(case.get("diagnosis") or [])
         lines.append("")
-    return "\n".join(lines + _benchmark(result))
+    return "\n".join(lines + _benchmark(result.benchmark))
 
 
-def _benchmark(result) -> list[str]:
-    """Your measured benchmark run, when the assignment has one."""
-    if not result.benchmark:
+def _benchmark(measured) -> list[str]:
+    """Your measured benchmark run (a Measurement), when the assignment has one."""
+    if measured is None:
         return []
-    seconds = measured(result, "seconds", None)
-    timing = "training failed" if seconds is None else f"{seconds:.2f} s of training"
-    return ["## Benchmark", "",
-            f"Test accuracy {100 * (measured(result, 'accuracy') or 0.0):.2f} %, {timing} on "
-            f"{result.benchmark.get('device', '?')} (torch {result.benchmark.get('torch', '?')}): "
-            f"{measured(result, 'points'):g} points.", ""]
+    timing = "training failed" if measured.seconds is None \
+        else f"{measured.seconds:.2f} s of training"
+    lines = ["## Benchmark", "",
+             f"Test accuracy {100 * measured.accuracy:.2f} %, {timing} on "
+             f"{measured.device or '?'} (torch {measured.torch or '?'}): "
+             f"{measured.points:g} points.", ""]
+    return lines + ([f"It does not count: {measured.error}", ""] if measured.error else [])
 
 
 def pages(result, points: dict[str, float]) -> tuple[str, str]:

@@ -1,6 +1,6 @@
 """``leaderboard.csv``: the benchmark measurement (Result.benchmark) of every submission
-whose benchmark ran, best first: accuracy descending, then seconds ascending (failed
-runs, without seconds, after those with the same accuracy)."""
+whose benchmark ran, best first (autograder.measurement.Measurement.rank_key): valid runs
+by accuracy then seconds, then the runs that do not count (``error`` says why)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,31 +8,22 @@ from pathlib import Path
 from autograder.grading.outputs import files
 from autograder.grading.outputs.run import Run
 
-COLUMNS = ("student", "accuracy", "seconds", "device", "points")
-
-
-def measured(result, key: str, missing: float | None = 0.0) -> float | None:
-    """A number of ``result.benchmark``, or ``missing`` where it has none (a run whose
-    training failed has no seconds)."""
-    value = result.benchmark.get(key)
-    return float(value) if type(value) in (int, float) else missing
+COLUMNS = ("student", "accuracy", "seconds", "device", "points", "error")
 
 
 def ranked(results) -> list:
-    """The results with a benchmark, best first: accuracy descending, then seconds
-    ascending (runs without seconds after those with the same accuracy)."""
-    return sorted((r for r in results if r.benchmark),
-                  key=lambda r: (-(measured(r, "accuracy") or 0.0),
-                                 measured(r, "seconds", float("inf")), r.student))
+    """The results with a benchmark measurement, best first (Measurement.rank_key); ties
+    keep their order."""
+    return sorted((r for r in results if r.benchmark is not None),
+                  key=lambda r: r.benchmark.rank_key)
 
 
 def rows(results) -> list[dict]:
     """One row per measured result, sorted best first."""
-    return [{"student": r.student, "accuracy": f"{measured(r, 'accuracy'):.4f}",
-             "seconds": "" if measured(r, "seconds", None) is None
-             else f"{measured(r, 'seconds'):.3f}",
-             "device": str(r.benchmark.get("device", "")),
-             "points": f"{measured(r, 'points'):g}"}
+    return [{"student": r.student, "accuracy": f"{r.benchmark.accuracy:.4f}",
+             "seconds": "" if r.benchmark.seconds is None else f"{r.benchmark.seconds:.3f}",
+             "device": r.benchmark.device, "points": f"{r.benchmark.points:g}",
+             "error": r.benchmark.error}
             for r in ranked(results)]
 
 

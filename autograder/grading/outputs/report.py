@@ -13,8 +13,9 @@ Sections, in the order a TA works through them:
                          results JSON; click a column header to sort (inline script, offline)
     common mistakes      per question, the diagnosed mistakes (``case["diagnosis"]``) with the
                          number of students each was diagnosed in
-    leaderboard          when results carry a ``benchmark``: accuracy (desc), then seconds
-                         (asc), and accuracy against training time (``benchmark.png``)
+    leaderboard          when results carry a ``benchmark`` (Measurement): best first
+                         (Measurement.rank_key), and accuracy against training time
+                         (``benchmark.png``)
     score distribution   score histogram, mean % of points per question, status counts,
                          pass rate of every case, slowest submissions
     similar code         the most similar pairs of students per question (similarity.csv),
@@ -33,7 +34,7 @@ from urllib.parse import quote
 from matplotlib.figure import Figure
 
 from autograder.grading.outputs import exports, files
-from autograder.grading.outputs.leaderboard import measured, ranked
+from autograder.grading.outputs.leaderboard import ranked
 from autograder.grading.outputs.run import Run
 from autograder.grading.outputs.similarity import FLOOR
 from autograder.grading.results import STATUSES
@@ -203,33 +204,32 @@ def _mistakes_section(results, points) -> str:
 
 
 def _leaderboard_section(out: Path, board) -> str:
+    """The ranked table, and accuracy against seconds for the runs that have both."""
+    timed = [r for r in board if r.benchmark.seconds is not None]
+
     def scatter(ax):
-        timed = [r for r in board if measured(r, "seconds", None) is not None]
-        seconds = [measured(r, "seconds") for r in timed]
-        accuracy = [100 * (measured(r, "accuracy") or 0.0) for r in timed]
-        ax.scatter(seconds, accuracy, color="tab:blue")
+        seconds = [r.benchmark.seconds for r in timed]
+        accuracy = [100 * r.benchmark.accuracy for r in timed]
+        colors = ["tab:blue" if r.benchmark.counts else "tab:gray" for r in timed]
+        ax.scatter(seconds, accuracy, color=colors)
         if len(timed) <= LABELLED_POINTS:
             for r, x, y in zip(timed, seconds, accuracy):
                 ax.annotate(r.student, (x, y), xytext=(4, 4), textcoords="offset points",
                             fontsize=8)
         ax.set(xlabel="training time (s)", ylabel="test accuracy (%)",
-               title="Accuracy against training time")
+               title="Accuracy against training time (gray: runs that do not count)")
         ax.margins(0.12)
         ax.grid(alpha=0.3)
 
     image = _figure(out / "benchmark.png", scatter)
-    rows = [[i, r.student, f"{100 * (measured(r, 'accuracy') or 0.0):.2f} %",
-             _or_empty(measured(r, "seconds", None)), str(r.benchmark.get("device", "")),
-             str(r.benchmark.get("torch", "")), _or_empty(measured(r, "points", None))]
+    rows = [[i, r.student, f"{100 * r.benchmark.accuracy:.2f} %",
+             "" if r.benchmark.seconds is None else r.benchmark.seconds, r.benchmark.device,
+             r.benchmark.torch, r.benchmark.points, r.benchmark.error]
             for i, r in enumerate(board, 1)]
     return ("<h2 id=leaderboard>Benchmark leaderboard</h2>"
-            + _table(["rank", "student", "accuracy", "seconds", "device", "torch", "points"],
-                     rows, numeric=(0, 3, 6))
+            + _table(["rank", "student", "accuracy", "seconds", "device", "torch", "points",
+                      "why it does not count"], rows, numeric=(0, 3, 6))
             + f"<p>{_img(image, 'test accuracy against training time')}</p>")
-
-
-def _or_empty(value: float | None):
-    return "" if value is None else value
 
 
 def question_bars_height(questions: int) -> float:

@@ -344,7 +344,8 @@ class StudentProcess:
         raise self.lost
 
     # -- requests
-    def _request(self, header: dict, blobs: list, target: str) -> tuple[dict, list]:
+    def _request(self, header: dict, blobs: list, target: str,
+                 limit: int | None = None) -> tuple[dict, list]:
         if self.lost is not None:
             raise SandboxLost(self.lost.kind, target, "the student process is gone")
         budget, started = self.budget, time.monotonic()
@@ -359,7 +360,7 @@ class StudentProcess:
             self.channel.send(header, blobs, deadline)
             while True:
                 before = self.channel.received
-                reply, reply_blobs = self.channel.recv(deadline)
+                reply, reply_blobs = self.channel.recv(deadline, limit)
                 budget.received += self.channel.received - before
                 if budget.received > RECEIVE_LIMIT:
                     self._lose("died", target, f"it sent more than {RECEIVE_LIMIT >> 20} MB "
@@ -453,20 +454,36 @@ class StudentProcess:
                     namespace[name] = Unreadable(name)
         return namespace
 
-    def stage(self, *values) -> list:
-        """Send ``values`` to the student process ahead of timed calls: it keeps them
-        (CUDA tensors on its GPU, CUDA initialized there) and they come back as handles,
-        which reach student functions as those values, with no transfer and no write-back."""
+    def prepare(self, device: str) -> None:
+        """Initialize ``device`` in the student process (CUDA context) before timed work."""
+        reply, blobs = self._request({"op": Op.PREPARE, "device": device}, [], "the device")
+        self._result(reply, blobs, "the device")
+
+    def stage(self, device: str, *values) -> list:
+        """Send ``values`` to the student process ahead of calls: it keeps them (tensors
+        moved to ``device``) and they come back as handles, which reach student functions
+        as those values, with no transfer and no write-back."""
         blobs: list = []
         reply, reply_blobs = self._request(
-            {"op": Op.STAGE, "values": encode_request(self, list(values), blobs)}, blobs,
-            "the data")
+            {"op": Op.STAGE, "values": encode_request(self, list(values), blobs),
+             "device": device}, blobs, "the data")
         return self._result(reply, reply_blobs, "the data")
 
-    def synchronize(self) -> None:
-        """Wait until the student process's GPU work is done (nothing to wait for without CUDA)."""
-        reply, blobs = self._request({"op": Op.SYNCHRONIZE}, [], "the GPU work")
-        self._result(reply, blobs, "the GPU work")
+    def snapshot(self, function, args: tuple, model: int | None, limit: int) -> tuple:
+        """(result, state): ``function(*args)`` there (a proxy of a student function) and
+        the state ({name: tensor}, on the CPU) of a model at its return, ``args[model]``
+        or the result when ``model`` is None, read in a frozen copy of the student
+        process (sandbox.frozen_call). ``limit``: the most bytes the reply may hold."""
+        label = function.__name__
+        blobs: list = []
+        header = {"op": Op.SNAPSHOT, "target": function._advopt_target,
+                  "args": encode_request(self, list(args), blobs), "kwargs": {"D": []},
+                  "model": model}
+        reply, reply_blobs = self._request(header, blobs, label, limit)
+        value = self._result(reply, reply_blobs, label)
+        if type(value) is not tuple or len(value) != 2:
+            raise StudentError(f"{label} gave a malformed result")
+        return value
 
     def call(self, target, args: tuple, kwargs: dict, label: str):
         """``target(*args, **kwargs)`` there (a global's name, or {"H": handle})."""

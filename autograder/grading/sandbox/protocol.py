@@ -28,8 +28,12 @@ arguments the student changed in place, ``[{"path": ["a", i] | ["k", name], "val
                  {"H": handle}), args, kwargs   | raise: exception description, writeback
     next         iterator (handle)              ok: item | stop: return value; writeback
     getattr      target {"H": handle}, name     ok: value | raise
+    prepare      device                         ok: null (CUDA initialized there; no data)
     stage        values [value]                 ok: {"L": [{"H": handle, "type": ..}]}
-    synchronize  -                              ok: null (the student's GPU work is done)
+    snapshot     target, args, kwargs, model    ok: (value, {name: tensor}): the call's result
+                 (index into args, or null:     and the model's state at its return, read
+                 the result)                    in a copy of the process forked there
+                                                | raise
     output       -                              ok: the tail of the printed output (text)
     close        -                              none: the student process exits
 
@@ -73,8 +77,9 @@ class Op:
     CALL = "call"
     NEXT = "next"
     GETATTR = "getattr"
+    PREPARE = "prepare"
     STAGE = "stage"
-    SYNCHRONIZE = "synchronize"
+    SNAPSHOT = "snapshot"
     OUTPUT = "output"
     CLOSE = "close"
 
@@ -314,8 +319,10 @@ class Channel:
         except OSError as e:
             raise ChannelClosed(str(e)) from None
 
-    def recv(self, deadline: float | None = None) -> tuple[dict, list]:
-        """Next message; ChannelTimeout after ``deadline`` (time.monotonic())."""
+    def recv(self, deadline: float | None = None,
+             limit: int | None = None) -> tuple[dict, list]:
+        """Next message; ChannelTimeout after ``deadline`` (time.monotonic()); ProtocolError
+        when its blobs hold more than ``limit`` bytes (default and at most: the channel's)."""
         (size,) = _LENGTH.unpack(self._read(_LENGTH.size, deadline))
         if size > self.header_limit:
             raise ProtocolError(f"message header of {size} bytes")
@@ -328,8 +335,9 @@ class Channel:
                 raise ValueError
         except (ValueError, KeyError, TypeError, RecursionError) as e:
             raise ProtocolError(f"malformed message header ({type(e).__name__})") from None
-        if sum(sizes) > self.limit:
-            raise ProtocolError(f"message of {sum(sizes)} bytes (limit {self.limit})")
+        limit = self.limit if limit is None else min(limit, self.limit)
+        if sum(sizes) > limit:
+            raise ProtocolError(f"message of {sum(sizes)} bytes (limit {limit})")
         return header, [self._read(n, deadline) for n in sizes]
 
     def _read(self, n: int, deadline: float | None) -> bytearray:

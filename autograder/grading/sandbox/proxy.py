@@ -115,6 +115,7 @@ def function_proxy(process, name: str, label: str):
         return process.call(name, args, kwargs, name)
     proxy.__name__ = proxy.__qualname__ = label
     proxy._advopt_process = process  # checks stage data through it (StudentProcess.stage)
+    proxy._advopt_target = name      # and call it with a snapshot (StudentProcess.snapshot)
     return proxy
 
 

@@ -35,8 +35,8 @@ import types
 
 from autograder.grading.sandbox import cgroups, isolation
 from autograder.grading.sandbox.isolation import IsolationRecord, Plan
-from autograder.grading.sandbox.protocol import (MESSAGE_CHARS, CannotCross, Channel, Op, Reply,
-                                                 decode, encode)
+from autograder.grading.sandbox.protocol import (MESSAGE_CHARS, CannotCross, Channel, Op,
+                                                 ProtocolError, Reply, decode, encode)
 from autograder.otter_format import plain_python
 
 WORKDIR_PREFIX = "advopt-sandbox-"  # working folders in the temporary folder (not sealed)
@@ -253,6 +253,99 @@ def _refuse(value, child):
     raise CannotCross(type(value).__name__)
 
 
+# ----------------------------------------------------------------------------- frozen state
+HELD_SWITCH_S = 1000.0   # the interpreter's thread switch interval during a frozen call
+
+
+def prepare_device(device: str) -> None:
+    """Initialize ``device`` for timed work: on CUDA its context and cuBLAS handle."""
+    torch = sys.modules.get("torch")
+    if torch is not None and device.startswith("cuda") and torch.cuda.is_available():
+        torch.ones(2, 2, device=device).matmul(torch.ones(2, 2, device=device))
+        torch.cuda.synchronize(device)
+
+
+class StateUnreadable(Exception):
+    """The model's state could not be read after the call returned."""
+
+
+def frozen_call(function, args: list, kwargs: dict, model: int | None, blobs: list):
+    """``function(*args, **kwargs)``, then the state of a model at its return: ``args[model]``,
+    or the result when ``model`` is None. Returns (result, encoded state: {name: tensor}),
+    the state's arrays appended to ``blobs`` (empty when called).
+
+    The state is read in a copy of this process forked at the return, and fork copies only
+    the calling thread: no other thread runs in the copy. Nor can one run in this process
+    between the return and the fork: while the call runs the interpreter never forces a
+    thread switch (HELD_SWITCH_S), so other threads run only where this one waits (a torch
+    op, a lock, a sleep), and it waits nowhere between the two (the socket pair the copy
+    answers on is made before the call). On CUDA the state is first copied to host memory
+    here (a forked copy cannot use CUDA), after the device finished the call's work;
+    another thread can run while those copies wait on the device.
+    Raises what the call raised, or StateUnreadable."""
+    ours, theirs = socket.socketpair()
+    held = sys.getswitchinterval()
+    sys.setswitchinterval(HELD_SWITCH_S)
+    try:
+        result = function(*args, **kwargs)
+        read = _state_reader(result if model is None else args[model])
+        try:
+            pid = os.fork()
+        except OSError as e:
+            raise StateUnreadable(f"no copy of the process to read it in ({e})") from None
+        if pid == 0:  # the copy: only this thread
+            _send_state(read, ours, theirs)
+    except BaseException:
+        ours.close()
+        raise
+    finally:
+        sys.setswitchinterval(held)
+        theirs.close()
+    try:
+        reply, state_blobs = Channel(ours).recv()
+    except ProtocolError:
+        reply, state_blobs = {Reply.FAIL: "the copy of the process that reads it ended"}, []
+    finally:
+        ours.close()
+        os.waitpid(pid, 0)
+    if Reply.OK not in reply:
+        raise StateUnreadable(str(reply.get(Reply.FAIL))[:MESSAGE_CHARS])
+    blobs.extend(state_blobs)
+    return result, reply[Reply.OK]
+
+
+def _state_reader(model):
+    """What the forked copy calls: ``model.state_dict`` or, on CUDA, host copies of it
+    made now."""
+    torch = sys.modules.get("torch")
+    try:
+        if torch is None or not torch.cuda.is_initialized():
+            return model.state_dict
+        torch.cuda.synchronize()
+        copies = {k: v.detach().to("cpu") if isinstance(v, torch.Tensor) else v
+                  for k, v in model.state_dict().items()}
+    except Exception as e:
+        raise StateUnreadable(f"{type(e).__name__}: {e}"[:MESSAGE_CHARS]) from None
+    return lambda: copies
+
+
+def _send_state(read, ours: socket.socket, theirs: socket.socket) -> None:
+    """In the forked copy: send ``encode(dict(read()))`` (no handles) over ``theirs``, exit."""
+    code = 1
+    try:
+        ours.close()
+        blobs: list = []
+        try:
+            reply = {Reply.OK: encode(dict(read()), blobs, _refuse)}
+        except BaseException as e:
+            info = _describe_exception(e)
+            reply, blobs = {Reply.FAIL: f"{info['type']}: {info['message']}"}, []
+        Channel(theirs).send(reply, blobs)
+        code = 0
+    finally:
+        os._exit(code)
+
+
 class StudentServer:
     """Answers the requests of one grader connection inside the student process."""
 
@@ -267,8 +360,9 @@ class StudentServer:
         self.watched: dict[int, list] = {}  # iterator handle -> arguments to write back
         self.operations = {Op.EXEC: self.op_exec, Op.DESCRIBE: self.op_describe,
                            Op.CALL: self.op_call, Op.NEXT: self.op_next,
-                           Op.GETATTR: self.op_getattr, Op.STAGE: self.op_stage,
-                           Op.SYNCHRONIZE: self.op_synchronize, Op.OUTPUT: self.op_output}
+                           Op.GETATTR: self.op_getattr, Op.PREPARE: self.op_prepare,
+                           Op.STAGE: self.op_stage, Op.SNAPSHOT: self.op_snapshot,
+                           Op.OUTPUT: self.op_output}
 
     def serve(self) -> None:
         sys.modules["otter"] = _otter_stub()
@@ -426,23 +520,38 @@ class StudentServer:
             raise _StudentRaised(e, self._writeback(watched, out))
         return {Reply.OK: self.encode(item, out), Reply.WRITEBACK: self._writeback(watched, out)}
 
+    def op_prepare(self, header, blobs, out) -> dict:
+        """Initialize the device for timed work before any of the grader's data is here."""
+        prepare_device(str(header.get("device", "cpu")))
+        return {Reply.OK: None}
+
     def op_stage(self, header, blobs, out) -> dict:
-        """Keep the grader's values here and answer with handles (CUDA started first)."""
+        """Keep the grader's values here (tensors moved to ``device``); answer with handles."""
         values = self.decode(header["values"], blobs)
+        device = str(header.get("device", "cpu"))
         torch = sys.modules.get("torch")
-        for value in values:
-            if torch is not None and isinstance(value, torch.Tensor) and value.is_cuda:
-                torch.ones(2, 2, device=value.device).matmul(torch.ones(2, 2, device=value.device))
-                torch.cuda.synchronize(value.device)  # context, cuBLAS handle: not timed
+        if torch is not None and device != "cpu":
+            values = [v.to(device) if isinstance(v, torch.Tensor) else v for v in values]
         handles = [{"H": self.keep(v), "type": type(v).__qualname__[:100]} for v in values]
         self.staged.update(id(v) for v in values)
         return {Reply.OK: {"L": handles}}
 
-    def op_synchronize(self, header, blobs, out) -> dict:
-        torch = sys.modules.get("torch")
-        if torch is not None and torch.cuda.is_available() and torch.cuda.is_initialized():
-            torch.cuda.synchronize()
-        return {Reply.OK: None}
+    def op_snapshot(self, header, blobs, out) -> dict:
+        """Call the target; answer with its result and a model's state at its return,
+        read in a frozen copy of this process (:func:`frozen_call`)."""
+        function = self._target(header)
+        args = self.decode(header["args"], blobs)
+        kwargs = self.decode(header["kwargs"], blobs)
+        model = header.get("model")
+        if model is not None and (type(model) is not int or not 0 <= model < len(args)):
+            raise ValueError(f"no argument {model!r} to read a state from")
+        try:
+            result, state = frozen_call(function, args, kwargs, model, out)
+        except StateUnreadable as e:
+            return {Reply.FAIL: f"the model's state could not be read: {e}"}
+        except BaseException as e:
+            raise _StudentRaised(e, [])
+        return {Reply.OK: {"T": [self.encode(result, out), state]}}
 
     def op_output(self, header, blobs, out) -> dict:
         """The tail of what the student's code printed (for the course staff only)."""
