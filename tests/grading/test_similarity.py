@@ -258,7 +258,7 @@ def test_starter_code_alone_scores_0_against_everyone(school):
     # not because nothing was found: without the starter as boilerplate they are equal
     untouched = [SimpleNamespace(student=s, cells=notebook_cells({})) for s in "ab"]
     same = similarity.similar_pairs(untouched, optimization.CASES, starter=[])
-    assert {(p.question, p.score) for p in same} == {("q3", 1.0), ("q5", 1.0)}
+    assert same and {p.score for p in same} == {1.0}  # the stubs with code enough to compare
 
 
 def test_a_question_left_as_the_starter_scores_0_beside_answered_ones():

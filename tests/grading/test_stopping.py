@@ -79,14 +79,15 @@ def test_a_signal_stops_make_grade_and_keeps_what_is_graded(target, sig, jobs, t
     assert kept == statuses.count("graded") < STUDENTS
     assert f"interrupted: {STUDENTS} submissions" in output and f"graded {kept} in" in output
     assert make.returncode != 0 and "Traceback" not in output
+    # this run's processes only (its own session): other tests grade beside it under xdist
     left = [p.pid for p in psutil.process_iter(["cmdline"])
             if "autograder.grading.executors.processes" in " ".join(p.info["cmdline"] or ())
-            and str(ROOT) in " ".join(p.info["cmdline"] or ()) + _exe(p)]
+            and _session(p) == make.pid]
     assert not left, f"grading processes left running: {left}"
 
 
-def _exe(process) -> str:
+def _session(process) -> int | None:
     try:
-        return process.exe()
-    except psutil.Error:
-        return ""
+        return os.getsid(process.pid)
+    except OSError:
+        return None

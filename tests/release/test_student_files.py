@@ -114,8 +114,10 @@ def test_student_packages_must_be_project_requirements():
 # ----------------------------------------------------------------------------- released
 WRONG_MINIBATCHES = '''
 def minibatches(X, y, batch_size, shuffle=True, rng=None):
+    X, y = np.asarray(X), np.asarray(y)
+    order = (rng or np.random.default_rng()).permutation(len(X)) if shuffle else np.arange(len(X))
     for i in range(0, len(X) - batch_size + 1, batch_size):   # drops the last batch
-        yield X[i:i + batch_size], y[i:i + batch_size]
+        yield X[order[i:i + batch_size]], y[order[i:i + batch_size]]
 '''
 TRACE = ('import sys, json, importlib.metadata as md\n'
          'owners = md.packages_distributions()\n'

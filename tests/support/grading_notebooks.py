@@ -108,6 +108,6 @@ class Marker:
 
 
 def shape(message: str) -> str:
-    """A message with its numbers blanked (student code drawing from the global RNG gives
-    different numbers on every run)."""
-    return re.sub(r"\d+(\.\d+)?", "#", message)
+    """A message with its numbers blanked and its spaces collapsed (student code drawing
+    from the global RNG gives different numbers on every run, and numpy pads them)."""
+    return re.sub(r" +", " ", re.sub(r"\d+(\.\d+)?", "#", message))

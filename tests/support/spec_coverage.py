@@ -13,12 +13,16 @@ docs/spec-coverage.md; tests/checks/test_spec_coverage.py keeps it current and c
 """
 from __future__ import annotations
 
+import hashlib
 import itertools
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
+from typing import Callable
 
+import hypothesis
 import nbformat
 import numpy as np
 import torch
@@ -417,9 +421,51 @@ def killers(clause: Clause) -> list[str]:
     return out
 
 
-def render() -> str:
-    """docs/spec-coverage.md."""
-    rows = [(c, killers(c)) for c in clauses()]
+ROOT = Path(__file__).resolve().parents[2]
+# everything the killers are computed from: the checks, the mutants, this harness
+DIGEST_INPUTS = ("autograder", "tests/mutants", "tests/mutants_mnist", "tests/support")
+
+
+def inputs_digest() -> str:
+    """A digest of the killers' inputs: the sources of DIGEST_INPUTS and the versions of
+    the libraries that draw and compute (docs/spec-coverage.md records it)."""
+    digest = hashlib.sha256()
+    for name in DIGEST_INPUTS:
+        for path in sorted((ROOT / name).rglob("*.py")):
+            digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
+    for module in (np, torch, hypothesis):
+        digest.update(str(module.__version__).encode())
+    return digest.hexdigest()[:20]
+
+
+def _row_prefix(clause: Clause) -> str:
+    stated = f"“{' '.join(clause.stated.split())}”" if clause.stated else "–"
+    return f"| {clause.text} | `{clause.case}` | {stated} | "
+
+
+def recorded_killers(text: str) -> dict[Clause, list[str]] | None:
+    """The killers a committed docs/spec-coverage.md lists per clause, when it records the
+    digest of today's inputs (None otherwise, or when a clause has no row)."""
+    if f"Inputs digest: `{inputs_digest()}`" not in text:
+        return None
+    lines, out = text.splitlines(), {}
+    for clause in clauses():
+        heading = f"## {clause.assignment}: `{clause.function}`"
+        if heading not in lines:
+            return None
+        section = lines[lines.index(heading) + 1:]
+        prefix = _row_prefix(clause)
+        row = next((line for line in section if line.startswith(prefix)), None)
+        if row is None:
+            return None
+        listed = row[len(prefix):-len(" |")]
+        out[clause] = [] if listed == "**none**" else listed.split(", ")
+    return out
+
+
+def render(killers_of: Callable[[Clause], list[str]] = killers) -> str:
+    """docs/spec-coverage.md (``killers_of``: a clause's killers, computed by default)."""
+    rows = [(c, killers_of(c)) for c in clauses()]
     cases = {(c.assignment, c.case) for c, _ in rows}
     mutants = {(c.assignment, c.function, k) for c, ks in rows for k in ks}
     lines = [
@@ -439,6 +485,8 @@ def render() -> str:
         "assignment 1's, covered there.",
         "",
         f"Size: {len(rows)} clauses, {len(cases)} cases, {len(mutants)} distinct killing mutants.",
+        f"Inputs digest: `{inputs_digest()}` (the sources of {', '.join(DIGEST_INPUTS)}; numpy,",
+        "torch and hypothesis versions).",
         "",
     ]
     current = None
@@ -447,7 +495,5 @@ def render() -> str:
             current = (clause.assignment, clause.function)
             lines += ["", f"## {clause.assignment}: `{clause.function}`", "",
                       "| clause | case | stated in the notebook | killed by |", "|---|---|---|---|"]
-        stated = f"“{' '.join(clause.stated.split())}”" if clause.stated else "–"
-        lines.append(f"| {clause.text} | `{clause.case}` | {stated} | "
-                     f"{', '.join(ks) or '**none**'} |")
+        lines.append(f"{_row_prefix(clause)}{', '.join(ks) or '**none**'} |")
     return "\n".join(lines) + "\n"
