@@ -16,6 +16,10 @@ result and the right one, and names the first that holds for every entry:
 - only some rows, columns or entries differ (at most half of them);
 - in a dict, tuple or list: which keys or items differ, with their own description.
 
+Each description is a noun phrase for the observed value ("64 times the expected values",
+"the expected values except in 2 of 8 rows (rows 1, 5)", "a tuple whose item 1 is ...",
+"None instead of a float"), so that "returns " + description reads as a sentence.
+
 It returns None when the values agree (within ``rtol``, relative to the expected values'
 scale; by default the tolerance of the coarser float dtype) and when nothing simple
 explains the difference: it never guesses. A factor or an offset is only named for arrays
@@ -233,20 +237,22 @@ def _describe_mapping(observed, expected, rtol, noun) -> str | None:
         parts = ([f"no key {', '.join(map(repr, missing))}"] if missing else []) + \
                 ([f"an extra key {', '.join(map(repr, extra))}"] if extra else [])
         return f"a dict with {' and '.join(parts)}"
-    return _items_text([(f"[{k!r}]", observed[k], expected[k]) for k in expected], rtol, noun)
+    return "a dict whose " + _items_text(
+        [(f"[{k!r}]", observed[k], expected[k]) for k in expected], rtol, noun)
 
 
 def _describe_items(observed, expected, rtol, noun) -> str | None:
     if len(observed) != len(expected):
         return f"{len(observed)} items instead of {len(expected)}"
-    return _items_text([(f"item {i}", o, e) for i, (o, e) in enumerate(zip(observed, expected))],
-                       rtol, noun)
+    return f"a {type(observed).__name__} whose " + _items_text(
+        [(f"item {i}", o, e) for i, (o, e) in enumerate(zip(observed, expected))], rtol, noun)
 
 
 def _items_text(items, rtol, noun) -> str:
+    """ "item 1 is 2 times the expected values; item 2 differs (the others match)" """
     differing = [(where, describe(o, e, rtol, noun)) for where, o, e in items
                  if not equal(o, e, rtol)]
-    shown = "; ".join(f"{where}: {text}" if text else f"{where} differs"
+    shown = "; ".join(f"{where} is {text}" if text else f"{where} differs"
                       for where, text in differing[:3])
     rest = f" (and {len(differing) - 3} more)" if len(differing) > 3 else ""
     agree = "" if len(differing) == len(items) else " (the others match)"
@@ -266,14 +272,15 @@ def _describe_shapes(a, b, close, noun) -> str:
         for axis, (name, reduce) in itertools.product(range(a.ndim), _REDUCTIONS):
             if _Close(b, close.rtol).all(reduce(a, axis), b):
                 where = "" if a.ndim == 1 else f" over axis {axis}"
-                return (f"shape {a.shape} instead of {b.shape}: values whose {name}{where} is "
-                        f"{noun} (not reduced)")
+                return (f"values of shape {a.shape} instead of {b.shape} whose {name}{where} "
+                        f"is {noun} (not reduced)")
     if b.ndim == a.ndim + 1:
         for axis, (name, reduce) in itertools.product(range(b.ndim), _REDUCTIONS):
             if close.all(a, reduce(b, axis)) and not close.all(a, np.zeros_like(a)):
                 where = "" if b.ndim == 1 else f" over axis {axis}"
-                return f"shape {a.shape} instead of {b.shape}: the {name}{where} of {noun}"
-    return f"shape {a.shape} instead of {b.shape}"
+                return f"values of shape {a.shape} instead of {b.shape}: the {name}{where} " \
+                       f"of {noun}"
+    return f"values of shape {a.shape} instead of {b.shape}"
 
 
 _REDUCTIONS = (("mean", lambda x, axis: x.mean(axis)), ("sum", lambda x, axis: x.sum(axis)))
@@ -407,12 +414,11 @@ def _some(a, b, close, noun) -> str | None:
             lines = wrong.any(axis=others)
             if wrong.all(axis=others)[lines].all() and lines.sum() < wrong.shape[axis]:
                 where = np.flatnonzero(lines)
-                return f"{len(where)} of {wrong.shape[axis]} {name} differ ({name} " \
-                       f"{_positions(where)}); the others match {noun}"
+                return f"{noun} except in {len(where)} of {wrong.shape[axis]} {name} " \
+                       f"({name} {_positions(where)})"
     where = np.argwhere(wrong)
     first = tuple(int(i) for i in where[0]) if wrong.ndim != 1 else int(where[0][0])
-    return f"{count} of {wrong.size} entries differ (the first at index {first}); the others " \
-           f"match {noun}"
+    return f"{noun} except at {count} of {wrong.size} entries (the first at index {first})"
 
 
 def _number(x: float) -> str:

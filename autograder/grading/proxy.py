@@ -12,7 +12,9 @@ A check receives, for each student global it names:
 Arguments the student modifies in place are written back, so checks for "modifies its
 input" judge what really happened. Student exceptions of builtin types are re-raised as
 that type (custom ones as a subclass of it and of StudentError), so ``pytest.raises``-
-style checks behave as with direct calls.
+style checks behave as with direct calls, and marked as the student's
+(``autograder.cases.mark_student``): an error the check raises itself is reported as the
+check's.
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ import sys
 
 import numpy as np
 
+from autograder.cases import mark_student
 from autograder.grading.protocol import CannotCross, ProtocolError, decode, encode
 
 BUILTIN_EXCEPTIONS = {name: cls for name, cls in vars(builtins).items()
@@ -29,6 +32,10 @@ BUILTIN_EXCEPTIONS = {name: cls for name, cls in vars(builtins).items()
 
 class StudentError(Exception):
     """Student code raised a non-builtin exception, or gave something that cannot be checked."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        mark_student(self)
 
 
 # ----------------------------------------------------------------------------- values
@@ -186,7 +193,13 @@ _student_classes: dict[tuple, type] = {}
 
 
 def student_exception(info) -> Exception:
-    """The student's exception, rebuilt here from its description (never unpickled)."""
+    """The student's exception, rebuilt here from its description (never unpickled) and
+    marked as the student's (``autograder.cases.raised_by_student``), so that a check's
+    own error is never reported as the student's."""
+    return mark_student(_rebuilt(info))
+
+
+def _rebuilt(info) -> Exception:
     if type(info) is not dict:
         raise ProtocolError("bad exception description")
     name, base = str(info.get("type", "Exception"))[:100], str(info.get("builtin"))

@@ -20,7 +20,8 @@ MESSAGE_CHARS = 8000  # a case message kept whole: a check lists every problem i
 class Result:
     """The grading of one submission. ``cases``: one dict per case (id, question, name,
     points, score, passed, hidden, message, diagnosis: [{"name", "explanation"}] of the known
-    mistakes that explain a failed case). ``final`` is False when the grader itself
+    mistakes that explain a failed case, or one {"name", "explanation", "general": True}
+    saying what differs from a correct version). ``final`` is False when the grader itself
     failed: the next run grades the submission again. ``benchmark``: the assignment's
     measured run when it had one (accuracy 0..1, seconds, device, torch, points)."""
 

@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 
 from autograder.cases import CaseResult, run_case
-from autograder.grading.diagnosis import diagnosed, recording_for
+from autograder.grading.diagnosis import diagnosed, recording_for, without_stubs
 from autograder.grading.process import SandboxLost, TimeBudget
 from autograder.grading.results import Result, case_record
 from autograder.grading.submissions import Submission
@@ -83,6 +83,7 @@ class _Grading:
         self.student = self.namespace = None  # process.StudentProcess, its globals
         self.starts = 0
         self.poisoned: dict[str, str] = {}
+        self.stubs: set[str] = set()   # student functions seen as untouched stubs
         self.problems: list[tuple[str, str]] = []   # (status, text)
         self.fatal = ""
 
@@ -101,7 +102,7 @@ class _Grading:
                 self._keep_output()
                 self.student.close()
         self._summarize()
-        return outcomes
+        return {key: without_stubs(result, self.stubs) for key, result in outcomes.items()}
 
     def _blocked(self, case) -> str:
         if self.fatal:
@@ -150,7 +151,9 @@ class _Grading:
         try:
             with self.student.charged_to(budget):
                 recording = recording_for(case, self.namespace)
-                return diagnosed(run_case(case, recording.namespace), recording)
+                result = diagnosed(run_case(case, recording.namespace), recording)
+                self.stubs |= recording.stubs()
+                return result
         except SandboxLost as lost:
             self.student.close()
             self.student = None
