@@ -10,15 +10,24 @@ The same function runs
   that call into the sandboxed student process.
 
 A ``Case`` adds what the gradebook needs: question, points, and whether it is hidden.
+A check may draw its inputs from the contract's input space with ``drawn(...)``: the
+sealed grader seeds them per submission (``seed_of`` its content) and records the seed in
+the result, so a regrade draws the same inputs. ``run_case`` reports a failure in the
+student's terms: their exception, "not implemented yet" for an untouched stub, and for an
+error the check raises itself, the value it could not use.
 """
 from __future__ import annotations
 
 import functools
 import inspect
 import sysconfig
+import zlib
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping
+
+import numpy as np
 
 from autograder import compare
 
@@ -55,20 +64,22 @@ class Case:
 class CaseResult:
     """Outcome of one case: points earned out of ``case.points`` and a message;
     ``diagnosis``: known mistakes that explain a failure ({"name", "explanation"} each,
-    autograder.grading.diagnosis)."""
+    autograder.grading.diagnosis); ``seed``: what its drawn inputs came from."""
 
     case: Case
     passed: bool
     message: str = ""
     diagnosis: tuple = ()
+    seed: int = 0      # the seed its drawn inputs came from (``drawn``)
 
     @property
     def score(self) -> float:
         return self.case.points if self.passed else 0.0
 
 
-def run_case(case: Case, namespace: Mapping[str, Any]) -> CaseResult:
+def run_case(case: Case, namespace: Mapping[str, Any], seed: int = 0) -> CaseResult:
     """Run ``case`` on the student objects in ``namespace``; never raises for student errors.
+    Inputs the check draws (``drawn``) come from ``seed``: the same seed, the same inputs.
 
     A failure's message is, in this order: "not implemented yet" when a student function
     the check called returned None or raised NotImplementedError (an untouched stub); the
@@ -78,18 +89,36 @@ def run_case(case: Case, namespace: Mapping[str, Any]) -> CaseResult:
     missing = [name for name in case.needs if name not in namespace]
     if missing:
         return CaseResult(case, False, f"not defined: {', '.join(missing)}")
-    watch = _Watch(namespace, case.needs)
+    watch, token = _Watch(namespace, case.needs), _SEED.set(seed)
     try:
         case.check(*(watch.namespace[name] for name in case.needs))
     except AssertionError as e:
-        return CaseResult(case, False, watch.stub or str(e) or "assertion failed")
+        return CaseResult(case, False, watch.stub or str(e) or "assertion failed", seed=seed)
     except Exception as e:
-        if watch.stub:
-            return CaseResult(case, False, watch.stub)
-        if raised_by_student(e, case.check):
-            return CaseResult(case, False, f"{type(e).__name__}: {e}")
-        return CaseResult(case, False, watch.check_error(e))
-    return CaseResult(case, True)
+        message = watch.stub or (f"{type(e).__name__}: {e}" if raised_by_student(e, case.check)
+                                 else watch.check_error(e))
+        return CaseResult(case, False, message, seed=seed)
+    finally:
+        _SEED.reset(token)
+    return CaseResult(case, True, seed=seed)
+
+
+# ----------------------------------------------------------------------------- drawn inputs
+_SEED: ContextVar[int] = ContextVar("advopt_case_seed", default=0)
+
+
+def drawn(*salt) -> np.random.Generator:
+    """The generator a check draws its inputs from (a point of the contract's input space):
+    seeded by the seed ``run_case`` runs the case with (0 when a check is called directly,
+    as in Otter) and ``salt`` (what the draw is for), so that the same seed draws the same
+    inputs and a regrade gives the same score."""
+    return np.random.default_rng([_SEED.get(), *(zlib.crc32(str(s).encode()) for s in salt)])
+
+
+def seed_of(content: str) -> int:
+    """A submission's seed: a function of its content (a regrade draws the same inputs,
+    another submission others)."""
+    return zlib.crc32(content.encode()) & 0x7FFF_FFFF
 
 
 # ----------------------------------------------------------------------------- who raised

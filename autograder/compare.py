@@ -425,6 +425,23 @@ def _number(x: float) -> str:
     return f"{x:.4g}"
 
 
+def values_of(value):
+    """``value`` with numbers, arrays, tensors and lists of numbers as float64 arrays (inside
+    tuples, lists and dicts too): to describe a difference in values and shapes only, where
+    the dtype and the container are judged elsewhere."""
+    numeric = _numeric(value)
+    if numeric is not None:
+        try:
+            return numeric[0].astype(np.float64)
+        except (TypeError, ValueError):
+            return value
+    if isinstance(value, dict):
+        return {k: values_of(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(values_of(v) for v in value)
+    return value
+
+
 def changed(before, after, name: str) -> str | None:
     """How a call changed its argument ``name`` in place, or None when it did not:
     "changes x in place: x is now 2 times its values before the call"."""

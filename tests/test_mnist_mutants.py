@@ -3,12 +3,15 @@
 Variants live in tests/mutants_mnist/<student name>.py as ``correct_*`` / ``wrong_*``
 functions; each replaces the student's function of that name in an otherwise reference
 namespace. Every wrong variant must lose points on its question, every correct one must get
-full marks. (The benchmark question is tested in test_mnist_benchmark.py.)
+full marks. Each variant is graded with its own seed for the checks' drawn inputs (as the
+sealed grader seeds each submission), so the corpus exercises many draws. (The benchmark
+question is tested in test_mnist_benchmark.py.)
 """
 import contextlib
 import importlib
 import inspect
 import textwrap
+import zlib
 from collections import Counter
 from pathlib import Path
 
@@ -53,9 +56,14 @@ def load_variants():
 VARIANTS = load_variants()
 
 
-def score(name, question, fn):
+def seed(name, variant) -> int:
+    """The variant's seed for the checks' drawn inputs."""
+    return zlib.crc32(f"{name}.{variant}".encode())
+
+
+def score(name, question, fn, variant=""):
     namespace = {**{n: getattr(reference, n) for n in reference.__all__}, name: fn}
-    results = [run_case(c, namespace) for c in CASES if c.question == question]
+    results = [run_case(c, namespace, seed(name, variant)) for c in CASES if c.question == question]
     return (sum(r.score for r in results), sum(r.case.points for r in results),
             [f"{r.case.name}: {r.message}" for r in results if not r.passed])
 
@@ -65,7 +73,7 @@ def score(name, question, fn):
 def test_variant_is_judged_right(name, question, variant, fn):
     if f"{name}.{variant}" in NEEDS_A_GPU and not torch.cuda.is_available():
         pytest.skip("a CPU-only grader cannot tell .to('cpu') from .to(device)")
-    points, max_points, failures = score(name, question, fn)
+    points, max_points, failures = score(name, question, fn, variant)
     if variant.startswith("correct_"):
         assert points == max_points, failures
     else:
@@ -135,8 +143,8 @@ SEALED = [v for v in VARIANTS if v[0] == "build_model" or v[2].startswith("corre
 @pytest.mark.parametrize("name, question, variant, fn", SEALED, ids=[f"{v[0]}.{v[2]}" for v in SEALED])
 def test_the_sealed_grader_gives_the_same_scores(sandbox, name, question, variant, fn):
     proxies = sandbox(student_source(name, variant))
-    sealed = [run_case(c, proxies) for c in CASES if c.question == question]
-    direct = score(name, question, fn)
+    sealed = [run_case(c, proxies, seed(name, variant)) for c in CASES if c.question == question]
+    direct = score(name, question, fn, variant)
     failed = [f"{r.case.name}: {r.message}" for r in sealed if not r.passed]
     assert sum(r.score for r in sealed) == direct[0], failed
     assert [m.split(":")[0] for m in failed] == [m.split(":")[0] for m in direct[2]], failed

@@ -624,20 +624,22 @@ def _answers_difference(answers: Answers, recording: Recording) -> str | None:
 
 
 def _difference(known: Known, call: Call, correct: Outcome, judge: _Judge) -> str | None:
-    """One sentence on how the student's outcome of ``call`` differs from ``correct``."""
+    """One sentence on how the student's outcome of ``call`` differs from ``correct``: in
+    values and shapes (dtypes and containers are the checks' to judge: a check says so in
+    its message), an exception, or an input changed in place."""
     student = call.outcome
-    if student.error != correct.error:
-        if correct.error is None:
-            return f"raises {student.error} where a correct version returns " \
-                   f"{compare.summary(judge.view(correct))}"
-        return None if student.error else \
-            f"returns a result where a correct version raises {correct.error}"
-    if correct.error is not None or (student.items is None) != (correct.items is None):
+    if correct.error is not None:   # maybe raised on the student's own objects (a cache)
+        return None
+    if student.error is not None:
+        return f"raises {student.error} where a correct version returns " \
+               f"{compare.summary(judge.view(correct))}"
+    if (student.items is None) != (correct.items is None):
         return None
     if student.items is not None:
-        text = compare.describe(student.items, correct.items)
+        text = compare.describe(compare.values_of(student.items), compare.values_of(correct.items))
         return f"yields {text}" if text else None
-    text = compare.describe(judge.view(student), judge.view(correct))
+    text = compare.describe(compare.values_of(judge.view(student)),
+                            compare.values_of(judge.view(correct)))
     if text:
         return f"returns {text}"
     return _changed_inputs(known, call, correct)

@@ -21,7 +21,7 @@ class Result:
     """The grading of one submission. ``cases``: one dict per case (id, question, name,
     points, score, passed, hidden, message, diagnosis: [{"name", "explanation"}] of the known
     mistakes that explain a failed case, or one {"name", "explanation", "general": True}
-    saying what differs from a correct version). ``final`` is False when the grader itself
+    saying what differs from a correct version; seed: what its drawn inputs came from). ``final`` is False when the grader itself
     failed: the next run grades the submission again. ``benchmark``: the assignment's
     measured run when it had one (accuracy 0..1, seconds, device, torch, points)."""
 
@@ -58,7 +58,7 @@ def case_record(case, result) -> dict:
     return {"id": case.id, "question": case.question, "name": case.name,
             "points": case.points, "score": result.score, "passed": result.passed,
             "hidden": case.hidden, "message": recorded_message(result.message),
-            "diagnosis": [dict(d) for d in result.diagnosis]}
+            "diagnosis": [dict(d) for d in result.diagnosis], "seed": result.seed}
 
 
 def recorded_message(message: str) -> str:

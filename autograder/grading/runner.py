@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from autograder.cases import CaseResult, run_case
+from autograder.cases import CaseResult, run_case, seed_of
 from autograder.grading.diagnosis import diagnosed, recording_for, without_stubs
 from autograder.grading.process import SandboxLost, TimeBudget
 from autograder.grading.results import Result, case_record
@@ -84,6 +84,7 @@ class _Grading:
         self.starts = 0
         self.poisoned: dict[str, str] = {}
         self.stubs: set[str] = set()   # student functions seen as untouched stubs
+        self.seed = seed_of(submission.sha256)   # drawn inputs: the same for a regrade
         self.problems: list[tuple[str, str]] = []   # (status, text)
         self.fatal = ""
 
@@ -151,7 +152,7 @@ class _Grading:
         try:
             with self.student.charged_to(budget):
                 recording = recording_for(case, self.namespace)
-                result = diagnosed(run_case(case, recording.namespace), recording)
+                result = diagnosed(run_case(case, recording.namespace, self.seed), recording)
                 self.stubs |= recording.stubs()
                 return result
         except SandboxLost as lost:

@@ -8,7 +8,7 @@ import torch
 from hypothesis import assume, given, settings, strategies as st
 from hypothesis.extra import numpy as hnp
 
-from autograder.compare import changed, describe, equal, summary
+from autograder.compare import changed, describe, equal, summary, values_of
 
 settings.register_profile("compare", max_examples=80, deadline=None, derandomize=True)
 settings.load_profile("compare")
@@ -44,6 +44,7 @@ def collinear(a, b):
 @given(arrays(min_dims=0), st.floats(-1e-9, 1e-9))
 def test_equal_values_get_no_description(e, noise):
     assert describe(e.copy(), e) is None and describe(e * (1 + noise), e) is None
+    assert describe(values_of(e.astype(np.float32).tolist()), values_of(e)) is None
     assert describe(e.tolist(), e.tolist()) is None
     assert describe(torch.tensor(e), torch.tensor(e)) is None
     assert describe((e, None), (e.copy(), None)) is None
