@@ -385,7 +385,8 @@ def _shifted(a, b, close, noun, distinct) -> str | None:
         n = b.shape[axis]
         if n < 3:
             continue
-        head, tail = (slice(None),) * axis + (slice(1, None),), (slice(None),) * axis + (slice(None, -1),)
+        head = (slice(None),) * axis + (slice(1, None),)
+        tail = (slice(None),) * axis + (slice(None, -1),)
         if close.all(b[head], b[tail]):
             continue
         if close.all(a[head], b[tail]):

@@ -165,7 +165,8 @@ MNIST_OWN = {
          "structure; an nn.Sequential's layer order is what runs); BatchNorm1d affine with "
          "eps 1e-5", "q2.layers_in_order"),
         ("sizes and dropout rates from hparams (Dropout modules' p, or the spread functional "
-         "dropout adds); one module per layer for equal widths", "q2.sizes_and_rates_follow_hparams"),
+         "dropout adds); one module per layer for equal widths",
+         "q2.sizes_and_rates_follow_hparams"),
         ("evaluation mode: running statistics (tracked), no dropout, logits", "q2.outputs_logits"),
         ("running statistics: momentum 0.1, unbiased variance, each layer its own",
          "q2.batch_norm_keeps_running_statistics"),

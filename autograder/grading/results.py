@@ -21,7 +21,8 @@ class Result:
     """The grading of one submission. ``cases``: one dict per case (id, question, name,
     points, score, passed, hidden, message, diagnosis: [{"name", "explanation"}] of the known
     mistakes that explain a failed case, or one {"name", "explanation", "general": True}
-    saying what differs from a correct version; seed: what its drawn inputs came from). ``final`` is False when the grader itself
+    saying what differs from a correct version; seed: what its drawn inputs came from).
+    ``final`` is False when the grader itself
     failed: the next run grades the submission again. ``benchmark``: the assignment's
     measured run when it had one (accuracy 0..1, seconds, device, torch, points)."""
 

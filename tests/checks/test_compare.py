@@ -59,7 +59,8 @@ def test_unrelated_random_values_get_no_description(seed_a, seed_b, shape, scale
     a, b = random_values(seed_a, shape, scale), random_values(seed_b, shape, scale)
     assert describe(a, b) is None
     assert describe(float(a.ravel()[0]), float(b.ravel()[0])) is None
-    assert describe(torch.tensor(a, dtype=torch.float32), torch.tensor(b, dtype=torch.float32)) is None
+    as_float32 = (torch.tensor(v, dtype=torch.float32) for v in (a, b))
+    assert describe(*as_float32) is None
 
 
 # ----------------------------------------------------------------------------- relations
@@ -164,7 +165,8 @@ def test_nan_or_inf_where_finite(e, data, bad):
     o.ravel()[:count] = bad
     text = describe(o, e)
     kind = "NaN" if np.isnan(bad) else "inf"
-    assert text.startswith(kind) and (e.ndim == 0 or f"in {count} of {e.size} entries" in text), text
+    assert text.startswith(kind), text
+    assert e.ndim == 0 or f"in {count} of {e.size} entries" in text, text
 
 
 @given(arrays(min_dims=0))

@@ -335,8 +335,7 @@ def wrong_batch_statistics_in_evaluation(hparams):
 
 
 def wrong_relu_on_the_logits(hparams):
-    return _mlp(hparams, lambda i, o, p: [nn.Linear(i, o), nn.BatchNorm1d(o), nn.ReLU(), nn.Dropout(p)],
-                last=(nn.ReLU(),))
+    return nn.Sequential(_block(nn.BatchNorm1d)(hparams), nn.ReLU())
 
 
 def wrong_dropout_on_the_input_too(hparams):

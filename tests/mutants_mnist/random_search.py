@@ -177,3 +177,9 @@ def correct_one_row_frames_concatenated(n_trials, X_train, y_train, X_val, y_val
         frames.append(pd.DataFrame([{**hp, "val_accuracy": accuracy(model, X_val, y_val)}]))
     table = pd.concat(frames, ignore_index=True)
     return table.sort_values(by="val_accuracy", ascending=False).reset_index(drop=True)
+
+
+def wrong_index_not_reset(n_trials, X_train, y_train, X_val, y_val, device, rng):
+    """Sorted best first, but the index still numbers the trials in their order."""
+    return _trials(n_trials, X_train, y_train, X_val, y_val, device, rng).sample(
+        frac=1.0, random_state=0).sort_values("val_accuracy", ascending=False)

@@ -188,23 +188,25 @@ def read_mlp(model, hidden, call) -> MLP:
     linears = [layer for layer in found if layer.is_linear]
     norms = [layer for layer in found if layer.is_norm]
     widths = [784, *hidden, 10]
-    shown = ", ".join(f"{l.tensors['weight'].shape[1]} -> {l.width}" for l in linears) or "none"
+    shown = ", ".join(f"{layer.tensors['weight'].shape[1]} -> {layer.width}"
+                      for layer in linears) or "none"
     chain = []
     for n_in, n_out in zip(widths, widths[1:]):
-        layer = next((l for l in linears if tuple(l.tensors["weight"].shape) == (n_out, n_in)), None)
+        layer = next((candidate for candidate in linears
+                      if tuple(candidate.tensors["weight"].shape) == (n_out, n_in)), None)
         assert layer is not None, (
             f"{call}: expected Linear layers {' -> '.join(map(str, widths))}, each its own "
             f"module; no {'other ' if chain else ''}Linear maps {n_in} -> {n_out} (found Linear "
             f"layers {shown})")
         linears.remove(layer)
         chain.append((layer.tensors["weight"], layer.tensors.get("bias", torch.zeros(n_out))))
-    chosen = []
+    chosen, widths_found = [], sorted(layer.width for layer in norms) or "none"
     for size in hidden:
-        layer = next((l for l in norms if l.width == size), None)
+        layer = next((candidate for candidate in norms if candidate.width == size), None)
         assert layer is not None, (
             f"{call}: expected a BatchNorm1d({size}) after each Linear(., {size}), each its own "
-            f"module; found batch norm layers of widths {sorted(l.width for l in found if l.is_norm) or 'none'} "
-            "(every hidden layer is Linear -> BatchNorm1d -> ReLU -> Dropout)")
+            f"module; found batch norm layers of widths {widths_found} (every hidden layer is "
+            "Linear -> BatchNorm1d -> ReLU -> Dropout)")
         norms.remove(layer)
         chosen.append(_norm(layer))
     return MLP(chain, chosen)

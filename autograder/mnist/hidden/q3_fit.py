@@ -39,9 +39,14 @@ def spec_steps(model, X, y, hparams):
             optimizer.step()
 
 
-def _batches_tracked(model) -> list[int]:
+def _batches_tracked(model, call) -> list[int]:
     """BatchNorm's count of training-mode forward passes, per batch norm layer."""
-    return [int(v) for name, v in state(model).items() if name.endswith("num_batches_tracked")]
+    counts = [int(v) for name, v in state(model).items() if name.endswith("num_batches_tracked")]
+    assert counts, (
+        f"{call}: the model's batch norm layers count no training steps (build_model's "
+        "BatchNorm1d tracks no running statistics), so fit's steps cannot be counted: use "
+        "nn.BatchNorm1d(width) in build_model (Q2)")
+    return counts
 
 
 def _output_bias(values, hparams) -> str:
@@ -95,9 +100,9 @@ def draws_every_minibatch(build_model, fit):
     hparams = {"hidden": [16], "dropout": 0.0, "lr": 0.001, "batch_size": 96, "epochs": 3}
     model = build_model(hparams)
     fit(model, X, y, hparams, "cpu")
-    counts = _batches_tracked(model)
+    counts = _batches_tracked(model, _call(hparams, 1000))
     expected = 3 * math.ceil(1000 / 96)
-    assert counts and all(c == expected for c in counts), (
+    assert all(c == expected for c in counts), (
         f"3 epochs of 1000 samples in minibatches of 96 are {expected} training steps "
         f"(11 per epoch, the last one of 40 samples); batch norm saw {counts}")
 
@@ -133,14 +138,16 @@ def leaves_the_data_unchanged(build_model, fit):
 
 def _replay_hparams(rng) -> tuple[dict, int]:
     """A replay drawn from the contract's space: one or two hidden layers of 8 to 32 units,
-    lr = 10 ** U(-2, -1.5) (large enough that a weight decay shows), batch size 16 to 48
-    and 2 to 4 minibatches per epoch of which the last is partial (never of one sample:
-    batch norm needs two), 2 epochs, a seed."""
+    lr = 10 ** U(-2.3, -1.8) (large enough that a weight decay shows), batch size 16 to 48
+    and 2 to 4 minibatches per epoch of which the last is partial, of 8 samples or more (a
+    batch norm over very few samples passes rounding noise on as gradients), 2 epochs, a
+    seed."""
     hidden = [int(w) for w in rng.integers(8, 33, int(rng.integers(1, 3)))]
     size = int(rng.integers(16, 49))
-    n = size * int(rng.integers(1, 4)) + int(rng.integers(2, size))
-    return {"hidden": hidden, "dropout": 0.0, "lr": round(float(10 ** rng.uniform(-2, -1.5)), 5),
-            "batch_size": size, "epochs": 2, "seed": int(rng.integers(2**31))}, n
+    n = size * int(rng.integers(1, 4)) + int(rng.integers(8, size))
+    lr = round(float(10 ** rng.uniform(-2.3, -1.8)), 5)
+    return {"hidden": hidden, "dropout": 0.0, "lr": lr, "batch_size": size, "epochs": 2,
+            "seed": int(rng.integers(2**31))}, n
 
 
 @names_the_call
@@ -174,7 +181,7 @@ def matches_the_reference_steps(build_model, fit):
     pairs += [(f"BatchNorm1d {i + 1} {kind}", bn[kind], getattr(layer, kind))
               for i, (layer, bn) in enumerate(zip(norms, end.norms)) for kind in ("weight", "bias")]
     wrong = [f"{what} ({_how(got, want.detach())})"
-             for what, got, want in pairs if not torch.allclose(got, want.detach(), rtol=1e-4, atol=1e-5)]
+             for what, got, want in pairs if not _replayed(got, want.detach())]
     steps = math.ceil(n / hparams["batch_size"])
     assert not wrong, (
         f"{_call(hparams, n)}: after fit, {', '.join(wrong)} differ from {2 * steps} Adam steps "
@@ -182,6 +189,14 @@ def matches_the_reference_steps(build_model, fit):
         f"rng=np.random.default_rng({hparams['seed']})) ({steps} per epoch, the last of "
         f"{n % hparams['batch_size']} samples) with zeroed gradients and the mean "
         "F.cross_entropy of each minibatch")
+
+
+def _replayed(got, want) -> bool:
+    """All but 1 % of the entries within rtol 1e-4 (of a weight matrix, a few entries whose
+    gradient is near 0 may take Adam's normalised step the other way on rounding noise: a
+    mistake moves them all)."""
+    off = ~torch.isclose(got, want, rtol=1e-4, atol=1e-5)
+    return int(off.sum()) <= 0.01 * off.numel()
 
 
 def _how(got, want) -> str:
@@ -241,8 +256,8 @@ def trains_in_training_mode(build_model, fit):
     model = build_model(hparams)
     model.eval()
     fit(model, X, y, hparams, "cpu")
-    counts = _batches_tracked(model)
-    assert counts and all(c > 0 for c in counts), (
+    counts = _batches_tracked(model, _call(hparams, 128))
+    assert all(c > 0 for c in counts), (
         f"{_call(hparams, 128)} on a model left in evaluation mode (model.eval()): batch norm "
         f"saw no training-mode minibatch (num_batches_tracked {counts}); call model.train() in fit")
 

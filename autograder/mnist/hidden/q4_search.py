@@ -109,7 +109,8 @@ def trains_a_fresh_model_per_trial(random_search):
     alone, state = [], np.random.default_rng(seed)
     for _ in range(TRIALS):   # each trial from where the trials before it left the rng
         rows = random_search(1, *data, state)
-        assert hasattr(rows, "to_dict"), f"random_search returned {type(rows).__name__}, not a DataFrame"
+        assert hasattr(rows, "to_dict"), (
+            f"random_search returned {type(rows).__name__}, not a DataFrame")
         alone.append(rows.to_dict("list"))
         state = copy.deepcopy(state)
     together = random_search(TRIALS, *data, np.random.default_rng(seed)).to_dict("list")
