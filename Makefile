@@ -10,6 +10,12 @@ OUT         ?= graded
 JOBS        ?= 2
 TIMEOUT     ?= 120
 MANUAL      ?=
+# EXECUTOR=slurm: a Slurm job array grades (docs/scale.md); its options, empty = Slurm's
+EXECUTOR    ?= local
+PARTITION   ?=
+ACCOUNT     ?=
+TIME_LIMIT  ?=
+TASKS       ?=
 
 # MNIST: $ADVOPT_MNIST_DIR when set, else the shared copy beside this repository (CI),
 # else ~/.cache/advopt/mnist, where `make data` downloads it once (checksums verified).
@@ -31,9 +37,26 @@ GPU_WHEELS  := nbformat==5.11.1 fastjsonschema==2.22.3 jsonschema==4.26.0 \
                traitlets==5.16.1 jupyter-core==5.9.1 platformdirs==4.14.9 mistune==3.4.0
 GPU_PY      := $(if $(wildcard $(PY)),$(PY),python3)
 
-.PHONY: install data test test-fast release grade bench bench-grading wheelhouse gpu-check clean
+.PHONY: install slurm-packages data lint test test-fast release grade bench bench-grading \
+        wheelhouse gpu-check clean
 
-install: $(STAMP)
+install: $(STAMP) slurm-packages
+
+# The Slurm tests start a single-node cluster from Debian's packages (tests/support/
+# slurm_cluster.py). As root they are installed here where missing; otherwise a note, and
+# those tests skip saying why.
+SLURM_PACKAGES := slurmctld slurmd slurm-client munge
+slurm-packages:
+	@missing=; for c in slurmctld slurmd sbatch munged; do \
+	    PATH="$$PATH:/usr/sbin:/sbin" command -v $$c >/dev/null 2>&1 || missing=1; done; \
+	if [ -z "$$missing" ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    apt-get install -y -q --no-install-recommends $(SLURM_PACKAGES) >/dev/null 2>&1 || \
+	    { apt-get update -q >/dev/null 2>&1 && \
+	      apt-get install -y -q --no-install-recommends $(SLURM_PACKAGES) >/dev/null 2>&1; } || \
+	    echo "note: could not install $(SLURM_PACKAGES); the Slurm tests will skip"; \
+	else echo "note: the Slurm tests need $(SLURM_PACKAGES) (make install as root); they skip"; fi
 
 # torch 2.13.0 (CPU) goes in first when no torch is present, so that the project's
 # torch requirement is already satisfied and pip never resolves a multi-GB CUDA build.
@@ -50,20 +73,33 @@ $(STAMP): pyproject.toml
 data: install
 	@$(PY) autograder/mnist/data.py fetch
 
+# ruff (pyflakes, pycodestyle, lines within 100) and mypy (config in pyproject.toml).
+lint: install
+	$(PY) -m ruff check autograder/
+	$(PY) -m mypy
+
 # Tests marked serial train on all of MNIST on the CPU: beside another worker, CPU
 # contention would push them over the benchmark's time budget, so they run alone, after.
+# loadgroup: the Slurm tests (xdist_group "slurm") share one worker and one test cluster.
 test: install data
-	$(PY) -m pytest -n 2 -q -m "not serial"
+	$(PY) -m pytest -n 2 --dist loadgroup -q -m "not serial"
 	$(PY) -m pytest -q -m serial
 
 test-fast: install data
 	$(PY) -m pytest -q -m "not slow and not serial"
 
-release: install data
-	$(PY) -m autograder.release
+# `make release` releases every assignment; `make release ASSIGNMENT=optimization` one
+# (ASSIGNMENT's default is for `make grade` only). MNIST is fetched only for mnist.
+RELEASE := $(if $(filter command line environment,$(origin ASSIGNMENT)),$(ASSIGNMENT))
+
+release: install $(if $(filter-out optimization,$(or $(RELEASE),all)),data)
+	$(PY) -m autograder.release $(RELEASE)
 
 grade: install $(if $(filter mnist,$(ASSIGNMENT)),data)
-	$(PY) -m autograder.cli grade "$(SUBMISSIONS)" --out "$(OUT)" --assignment $(ASSIGNMENT) --jobs $(JOBS) --timeout $(TIMEOUT) $(if $(GPU),--gpu,) $(if $(MANUAL),--manual "$(MANUAL)",) $(if $(ANONYMOUS),--anonymous,)
+	$(PY) -m autograder.cli grade "$(SUBMISSIONS)" --out "$(OUT)" --assignment $(ASSIGNMENT) --jobs $(JOBS) --timeout $(TIMEOUT) $(if $(GPU),--gpu,) $(if $(MANUAL),--manual "$(MANUAL)",) $(if $(ANONYMOUS),--anonymous,) \
+	    --executor $(EXECUTOR) $(if $(PARTITION),--partition "$(PARTITION)",) \
+	    $(if $(ACCOUNT),--account "$(ACCOUNT)",) $(if $(TIME_LIMIT),--time-limit "$(TIME_LIMIT)",) \
+	    $(if $(TASKS),--tasks $(TASKS),)
 
 bench: install data
 	$(PY) -m autograder.cli bench

@@ -11,9 +11,9 @@ import sys
 
 COMMANDS = {
     "release": "autograder.release.__main__",
-    "grade": "autograder.grading.cli",
-    "bench": "autograder.bench",
-    "bench-grading": "autograder.grading.bench",
+    "grade": "autograder.grading.grade_command",
+    "bench": "autograder.pipeline_bench",
+    "bench-grading": "autograder.grading.throughput_bench",
     "notebooks": "autograder.notebooks",
 }
 

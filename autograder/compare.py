@@ -417,8 +417,8 @@ def _some(a, b, close, noun) -> str | None:
                 where = np.flatnonzero(lines)
                 return f"{noun} except in {len(where)} of {wrong.shape[axis]} {name} " \
                        f"({name} {_positions(where)})"
-    where = np.argwhere(wrong)
-    first = tuple(int(i) for i in where[0]) if wrong.ndim != 1 else int(where[0][0])
+    spots = np.argwhere(wrong)
+    first = tuple(int(i) for i in spots[0]) if wrong.ndim != 1 else int(spots[0][0])
     return f"{noun} except at {count} of {wrong.size} entries (the first at index {first})"
 
 

@@ -32,8 +32,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 NEEDED = ("nbformat", "mistune", "yaml", "tqdm", "filelock")   # beyond the GPU image's torch stack
-GPU_TESTS = ("tests/test_mnist_fast.py", "tests/test_mnist_benchmark.py",
-             "tests/test_grading_gpu_path.py")
+GPU_TESTS = ("tests/mnist/test_mnist_fast.py", "tests/mnist/test_mnist_benchmark.py",
+             "tests/grading/test_grading_gpu_path.py")
 REDUCED_TRAIN, REDUCED_TEST = 5000, 1000   # the benchmark's images when reduced
 REDUCED_BENCH = 2000                       # make bench's training images when reduced
 CHEAT = '''import threading

@@ -11,6 +11,11 @@ Layout (Gradescope's; the root is ``$ADVOPT_GRADESCOPE_ROOT``, default ``/autogr
                        result (``results/<student>.json``: every message and all captured
                        output)
 
+Before anything is graded, the release's submission limit (``autograder.submission_limit``:
+graded submissions per time window, from Gradescope's ``ROOT/submission_metadata.json``)
+may refuse the submission: results.json then shows the best previous graded result under
+a message saying when the next graded submission is possible.
+
 Only the notebook is read from the submission (as JSON; nothing unpickled or
 extracted). Student code runs in its own sandboxed process (autograder.grading); the
 checks and expected values stay in this process.
@@ -31,11 +36,14 @@ import sys
 import time
 from pathlib import Path
 
+from autograder import submission_limit
+from autograder.assignment import Assignment, load_assignment
 from autograder.cases import questions
-from autograder.grading import isolation, results
-from autograder.grading.batch import load_assignment, secret_paths, support_files
-from autograder.grading.process import ForkServer
-from autograder.grading.runner import Job, Limits, grade
+from autograder.grading import results
+from autograder.grading.job import make_job
+from autograder.grading.runner import Limits, grade
+from autograder.grading.sandbox import isolation
+from autograder.grading.sandbox.process import ForkServer
 from autograder.grading.submissions import InputError, Submission, read_folder
 
 ROOT_ENV = "ADVOPT_GRADESCOPE_ROOT"
@@ -49,11 +57,11 @@ TIMEOUT_ENV = "ADVOPT_GRADESCOPE_TIMEOUT"
 TIMEOUT = 540.0
 
 
-def limits_for(checks_module) -> Limits:
+def limits_for(assignment: Assignment) -> Limits:
     """Sandbox limits inside the assignment's Gradescope container."""
     from autograder.release.resources import limits_of
 
-    container_mb = limits_of(checks_module)["memory_limit"] >> 20
+    container_mb = limits_of(assignment)["memory_limit"] >> 20
     # the grader, the fork server and their libraries take about 512 MB of the container
     memory_mb = max(container_mb // 4, container_mb - 1024)
     try:
@@ -70,31 +78,29 @@ def hidden_visibility() -> str:
     return value
 
 
-def grade_submission(assignment: str, root: Path) -> dict:
-    """Grade ROOT/submission; write ROOT/results/results.json; return its content."""
-    module = load_assignment(assignment)
-    if "torch" in sys.modules:  # as in make grade: the checks' reference runs on one thread
-        sys.modules["torch"].set_num_threads(1)
+def grade_submission(assignment: str, root: Path, preface: str = "") -> dict:
+    """Grade ROOT/submission; write ROOT/results/results.json (``preface`` on top of its
+    output); return its content."""
+    contract = load_assignment(assignment)
     visibility = hidden_visibility()
     out = root / "results"
     out.mkdir(parents=True, exist_ok=True)
     submission = _submission(root / "submission")
-    limits = limits_for(module)
-    measurement = _leaderboard_file(module, out)
-    plan = isolation.protect(isolation.make_plan(
-        secret_paths(module, root / "source", out, root / "submission"), limits,
-        uid=isolation.student_uid_base()))
-    job = Job(tuple(module.CASES), support_files(module), plan, limits, fingerprint="")
+    limits = limits_for(contract)
+    measurement = _leaderboard_file(contract, out)
+    job = make_job(contract, contract.cases, limits,
+                   [root / "source", out, root / "submission"], protect=True, measured=False)
     try:
         with ForkServer() as server:
             result = grade(submission, job, server)
     finally:
-        isolation.restore(plan)
+        isolation.restore(job.plan)
     results.save(out, result)
-    report = results_json(result, questions(module.CASES), visibility)
+    report = results_json(result, questions(contract.cases), visibility)
+    if preface:
+        report["output"] = f"{preface}\n\n{report['output']}"
     if measurement is not None and measurement.exists():
-        report["leaderboard"] = _leaderboard_module(module).entries(
-            json.loads(measurement.read_text()))
+        report["leaderboard"] = contract.leaderboard_entries(json.loads(measurement.read_text()))
     (out / "results.json").write_text(json.dumps(report, indent=1))
     return report
 
@@ -105,20 +111,14 @@ def _submission(folder: Path) -> Submission:
     return read_folder(folder, STUDENT)
 
 
-def _leaderboard_file(module, out: Path) -> Path | None:
+def _leaderboard_file(assignment: Assignment, out: Path) -> Path | None:
     """Where the benchmark check writes its measurement (assignments with MEASUREMENT)."""
-    if not hasattr(module, "MEASUREMENT"):
+    if assignment.measurement is None:
         return None
-    path = out / Path(module.MEASUREMENT).name
-    for key in getattr(module, "GRADESCOPE_ENV", {}):
+    path = out / Path(assignment.measurement).name
+    for key in assignment.gradescope_env:
         os.environ[key] = str(path)
     return path
-
-
-def _leaderboard_module(module):
-    import importlib
-
-    return importlib.import_module(f"{module.__name__}.leaderboard")
 
 
 def results_json(result, points: dict[str, float], visibility: str) -> dict:
@@ -144,6 +144,11 @@ def results_json(result, points: dict[str, float], visibility: str) -> dict:
             "output": "\n".join(lines), "stdout_visibility": "hidden", "tests": tests}
 
 
+def _write_results(root: Path, report: dict) -> None:
+    (root / "results").mkdir(parents=True, exist_ok=True)
+    (root / "results" / "results.json").write_text(json.dumps(report, indent=1))
+
+
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) != 1:
@@ -151,12 +156,18 @@ def main(argv=None) -> int:
         return 2
     started = time.monotonic()
     root = Path(os.environ.get(ROOT_ENV, "/autograder"))
+    limit = submission_limit.check(root)
+    if limit.staff:  # stdout: shown to the course staff only
+        print(f"autograder: {limit.staff}")
+    if not limit.grade and limit.results is not None:
+        _write_results(root, limit.results)
+        print(f"autograder: not graded, over the submission limit: {limit.student}")
+        return 0
     try:
-        report = grade_submission(argv[0], root)
+        report = grade_submission(argv[0], root, limit.student)
     except InputError as e:  # no gradable submission: say so to the student
-        (root / "results").mkdir(parents=True, exist_ok=True)
-        (root / "results" / "results.json").write_text(json.dumps(
-            {"score": 0, "output": f"Not graded: {e}", "tests": []}, indent=1))
+        _write_results(root, {"score": 0, "output": f"Not graded: {e}", "tests": [],
+                              "extra_data": submission_limit.not_graded_mark()})
         print(f"autograder: {e}", file=sys.stderr)
         return 0
     maximum = sum(t["max_score"] for t in report["tests"])

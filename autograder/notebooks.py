@@ -25,20 +25,12 @@ from pathlib import Path
 import nbformat
 
 from autograder import otter_format as fmt
+from autograder.assignment import ROOT, load_assignment
 from autograder.cases import Case
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def master_path(assignment: str) -> Path:
     return ROOT / "assignments" / assignment / f"{assignment}.ipynb"
-
-
-def support_files(checks_module) -> dict[str, Path]:
-    """Extra files students keep next to the notebook besides the public checks:
-    ``SUPPORT_FILES`` of the assignment's checks module ({file name: module import path})."""
-    return {name: Path(importlib.util.find_spec(module).origin)
-            for name, module in getattr(checks_module, "SUPPORT_FILES", {}).items()}
 
 
 def solution_source(fn) -> str:
@@ -82,7 +74,7 @@ def _defined_function(cell) -> str | None:
 def synced(nb, assignment: str):
     """A copy of ``nb`` with solution and test cells regenerated."""
     solutions = _solution_functions(assignment)
-    cases = importlib.import_module(f"autograder.{assignment}").CASES
+    cases = load_assignment(assignment).cases
     out, question, in_tests = [], None, False
     for cell in nb.cells:
         marker = fmt.marker(cell)
@@ -120,6 +112,13 @@ def differences(assignment: str) -> list[str]:
     return problems
 
 
+def sync_hint(assignment: str) -> str:
+    """The one line that says a master is out of sync and what to run."""
+    return (f"{master_path(assignment).relative_to(ROOT)} is out of sync with "
+            f"solutions/{assignment}/ and autograder/{assignment}/: run "
+            f"`.venv/bin/python -m autograder.notebooks sync {assignment}`")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("action", choices=("sync", "check"))
@@ -129,6 +128,8 @@ def main(argv=None) -> int:
         problems = differences(args.assignment)
         for p in problems:
             print(p)
+        if problems:
+            print(sync_hint(args.assignment))
         return 1 if problems else 0
     path = master_path(args.assignment)
     nbformat.write(synced(nbformat.read(path, as_version=4), args.assignment), path)

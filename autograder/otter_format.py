@@ -39,6 +39,8 @@ ANSWER_PLACEHOLDER = "_Type your answer here, replacing this text._"
 STUDENT_BEGIN_QUESTION = re.compile(r"<!--\s*BEGIN QUESTION\s*-->", re.IGNORECASE)
 STUDENT_END_QUESTION = re.compile(r"<!--\s*END QUESTION\s*-->", re.IGNORECASE)
 DOCTEST_PROMPT = re.compile(r"^\s*(>>>|\.\.\.) ")   # Otter's prompts in the notebook metadata
+SOLUTION_ASSIGNMENT = re.compile(  # Otter's: a one-line solution that assigns, and its target
+    r"(\s*(?:[\w.]+(?=[^\w.])(?:\[['\"]?.*['\"]?\])*(?:,\s*)?)+\s*=).* ?# ?SOLUTION")
 
 
 def public_module_name(assignment: str) -> str:
@@ -50,6 +52,17 @@ def source(cell) -> str:
     """A cell's source as one string (notebook JSON may hold a list of lines)."""
     text = cell.get("source", "")
     return "".join(map(str, text)) if isinstance(text, list) else str(text)
+
+
+def plain_python(code: str) -> str:
+    """A code cell's source with IPython syntax (magics, ``!cmd``) turned into plain Python
+    (calls of ``get_ipython()``); unchanged when IPython cannot transform it. Text only."""
+    try:
+        from IPython.core.inputtransformer2 import TransformerManager
+
+        return TransformerManager().transform_cell(code)
+    except Exception:
+        return code
 
 
 def tags(cell) -> list:
@@ -92,6 +105,33 @@ def split_solution_code(code: str) -> tuple[list[str], list[str]]:
         else:
             stub.append(line)
     return solution, stub
+
+
+def student_code(code: str) -> str:
+    """A master code cell as Otter Assign writes it into the student notebook: each
+    ``# BEGIN SOLUTION`` block becomes ``...`` at its indentation, a one-line solution
+    ``target = ...`` when it assigns, else ``...``."""
+    out, inside = [], False
+    for line in code.split("\n"):
+        indent = line[:len(line) - len(line.lstrip())]
+        if line.strip().startswith(BEGIN_SOLUTION):
+            inside = True
+            out.append(f"{indent}...")
+        elif line.strip().startswith(END_SOLUTION):
+            inside = False
+        elif not inside and line.rstrip().endswith(SOLUTION_LINE):
+            assignment = SOLUTION_ASSIGNMENT.match(line)
+            out.append(f"{assignment[1]} ..." if assignment else f"{indent}...")
+        elif not inside:
+            out.append(line)
+    return "\n".join(out)
+
+
+def student_code_cells(nb) -> list[str]:
+    """The code cells of the student notebook made from the master ``nb`` (test cells
+    dropped; Otter's own init, check and export cells not included)."""
+    return [student_code(source(cell)) for cell, _, block in walk(nb)
+            if cell.get("cell_type") == "code" and block != "tests"]
 
 
 def solution_code_lines(code: str) -> list[str]:

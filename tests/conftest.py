@@ -1,5 +1,6 @@
-"""Shared pytest setup: make tests/ importable (mutants, harness modules); MNIST where
-``make data`` put it.
+"""Shared pytest setup: tests/ (the corpora: mutants, adversarial) and tests/support/ (the
+shared helpers) importable; the ``gpu`` marker skipped without CUDA; MNIST where ``make
+data`` put it; the fixtures several test folders use (a release, a fork server).
 
 MNIST is read from ``$ADVOPT_MNIST_DIR`` when set, else the shared copy beside the
 repository (CI), else the cache ``~/.cache/advopt/mnist``. The folder found (or, when
@@ -11,14 +12,16 @@ import os
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
+TESTS = Path(__file__).resolve().parent
+ROOT = TESTS.parent
+sys.path[:0] = [str(TESTS), str(TESTS / "support")]
 
 import pytest
 from filelock import FileLock
 
 from autograder.mnist import data as mnist_data
 
-SHARED_MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
+SHARED_MNIST = ROOT.parent / "shared" / "data" / "mnist"
 MNIST_MISSING = ("MNIST not found (in $ADVOPT_MNIST_DIR, ../shared/data/mnist or "
                  "~/.cache/advopt/mnist): run `make data` first")
 
@@ -37,6 +40,18 @@ def _mnist_folder() -> Path | None:
 
 MNIST_DIR = _mnist_folder()
 os.environ[mnist_data.ENV_VAR] = str(MNIST_DIR or mnist_data.CACHE_DIR)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``gpu`` are skipped, in one place, where torch sees no CUDA device."""
+    gpu = [item for item in items if item.get_closest_marker("gpu")]
+    if not gpu:
+        return
+    import torch
+
+    if not torch.cuda.is_available():
+        for item in gpu:
+            item.add_marker(pytest.mark.skip(reason="no CUDA device"))
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -73,3 +88,38 @@ def _release(assignment, tmp_path_factory, worker_id):
             assert main([assignment, "--dist", str(shared)]) == 0, "make release failed"
             (shared / "ok").touch()
     return shared / assignment
+
+
+@pytest.fixture(scope="module")
+def server():
+    """The grader's fork server (started once per process, as ``make grade`` does)."""
+    from autograder.grading.batch import fork_server
+
+    return fork_server()
+
+
+@pytest.fixture
+def run(server, tmp_path):
+    """run(code, *names) -> (namespace of proxies, process): code runs as one cell, then
+    calls may take ``deadline`` seconds of student time in all."""
+    import contextlib
+
+    from autograder.grading.runner import Limits
+    from autograder.grading.sandbox import isolation
+    from autograder.grading.sandbox.process import TimeBudget
+
+    processes, budgets = [], contextlib.ExitStack()
+    uid = 1_900_000_000 if os.geteuid() == 0 else None
+    plan = isolation.make_plan([ROOT, tmp_path], Limits(timeout=20, memory_mb=512), uid)
+
+    def run(code, *names, deadline=20):
+        process = server.spawn(plan)
+        processes.append(process)
+        budgets.enter_context(process.charged_to(TimeBudget(deadline)))
+        executed = process.execute([{"number": 1, "source": code}], {})
+        assert executed["errors"] == [], executed["errors"]
+        return process.describe(names), process
+    yield run
+    budgets.close()
+    for process in processes:
+        process.close()

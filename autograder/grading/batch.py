@@ -1,28 +1,32 @@
-"""Grade a folder of submissions: resume, parallel jobs, progress bar, outputs.
+"""Grade a folder of submissions: resume, the Job, outputs.
 
-Results are saved per submission as each finishes (results.py); submissions whose
-notebook and grading fingerprint are unchanged since a previous run are not graded
-again. The gradebook, feedback and report are rebuilt from all saved results at the end
-(also after Ctrl-C, with what is done).
+Submissions whose notebook and grading fingerprint are unchanged since a previous run are
+not graded again; the others go to an executor (executors/: threads here, or a Slurm job
+array), which saves each result as it finishes (results.py). The gradebook, feedback and
+report are rebuilt from all saved results at the end (also after Ctrl-C or a failed
+task, with what is done).
 """
 from __future__ import annotations
 
 import atexit
-import importlib
-import importlib.util
-import sys
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
+from autograder.assignment import Assignment, load_assignment
 from autograder.cases import questions as question_points
-from autograder.grading import (exports, feedback, gradebook, isolation, leaderboard, report,
-                                results, written)
-from autograder.grading.process import ForkServer, GraderError
+from autograder.grading import results
+from autograder.grading.manual import Marking
+from autograder.grading.outputs import (exports, feedback, gradebook, leaderboard, report,
+                                        similarity, written)
+from autograder.grading.outputs.run import Run
+from autograder.notebooks import master_path
+from autograder.grading.executors import Batch, Executor, Unfinished
+from autograder.grading.executors.local import LocalExecutor
 from autograder.grading.results import Result
-from autograder.grading.runner import Job, Limits, grade
+from autograder.grading.job import make_job
+from autograder.grading.runner import Job, Limits
+from autograder.grading.sandbox.process import ForkServer, GraderError
 from autograder.grading.submissions import InputError, Submission, discover
 
 
@@ -40,6 +44,7 @@ class Summary:
     out: Path
     interrupted: bool = False
     warnings: tuple = ()
+    unfinished: int = 0   # left ungraded by a failed task (report.html: Needs attention)
 
     def line(self) -> str:
         counts = ", ".join(f"{n} {s}" for s, n in self.statuses.items() if n)
@@ -50,98 +55,41 @@ class Summary:
                 f"{self.mean:.2f} / {self.max_points:g}; outputs in {self.out}")
 
 
-def load_assignment(name: str):
-    """The module holding the assignment's CASES: ``autograder.<name>``, or a dotted path."""
-    module_name = name if "." in name else f"autograder.{name}"
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as e:
-        if e.name and module_name.startswith(e.name):
-            raise InputError(f"unknown assignment {name!r} (no module {module_name})") from None
-        raise
-    if not getattr(module, "CASES", None):
-        raise InputError(f"assignment {name!r} defines no CASES")
-    return module
+@dataclass(frozen=True)
+class Options:
+    """One ``grade_folder`` run: what it grades, where it writes, how (see its docstring)."""
 
-
-def support_files(module) -> dict[str, str]:
-    """Files students have next to their notebook, as released: the public checks and the
-    assignment's SUPPORT_FILES (e.g. the MNIST loader)."""
-    from autograder.notebooks import support_files as extra_files
-    from autograder.otter_format import public_module_name
-
-    files = {name: path.read_text() for name, path in extra_files(module).items()}
-    spec = importlib.util.find_spec(f"{module.__name__}.public") \
-        if hasattr(module, "__path__") else None
-    if spec is None or not spec.origin:
-        return files
-    return {f"{public_module_name(_assignment_name(module))}.py": Path(spec.origin).read_text(),
-            **files}
-
-
-def _assignment_name(module) -> str:
-    return getattr(module, "NAME", module.__name__.rsplit(".", 1)[-1])
-
-
-def secret_paths(module, *folders) -> list[str]:
-    """What student code must not see: grading code, solutions, the repository, data."""
-    import autograder
-
-    paths = [Path(module.__file__).parent, Path(autograder.__file__).parent, *folders]
-    spec = importlib.util.find_spec("solutions")
-    if spec is not None and spec.submodule_search_locations:
-        paths += list(spec.submodule_search_locations)
-    root = Path(autograder.__file__).resolve().parent.parent
-    if (root / "pyproject.toml").exists():
-        paths.append(root)
-    return [str(p) for p in paths]
-
-
-_LOADED_FILES = """
-import importlib, json, sys
-path, name, tops = json.loads(sys.argv[1])
-sys.path[:] = path
-importlib.import_module(name)
-print(json.dumps(sorted({m.__file__ for m in list(sys.modules.values())
-                         if m.__name__.split(".")[0] in tops and getattr(m, "__file__", None)})))
-"""
-
-
-def grading_files(module) -> list[Path]:
-    """Source files whose change makes stored results stale: the grader's own modules and
-    every module of the project's packages (autograder, the assignment's, solutions) that
-    importing the assignment's CASES loads, found in a fresh interpreter (so what this
-    process happens to have loaded does not count)."""
-    import json
-    import subprocess
-
-    import autograder
-
-    tops = sorted({"autograder", "solutions", module.__name__.split(".")[0]})
-    argument = json.dumps([sys.path, module.__name__, tops])
-    proc = subprocess.run([sys.executable, "-c", _LOADED_FILES, argument], capture_output=True,
-                          text=True, timeout=300, cwd=Path(autograder.__file__).parent.parent)
-    if proc.returncode != 0:
-        raise InputError(f"importing {module.__name__} failed:\n{proc.stderr[-2000:]}")
-    loaded = [Path(f) for f in json.loads(proc.stdout)]
-    return sorted({*Path(__file__).parent.glob("*.py"), *loaded})
+    submissions: Path
+    out: Path
+    assignment: str = "optimization"
+    limits: Limits = Limits()
+    jobs: int = 2
+    gpu: bool = False
+    force: bool = False
+    progress: bool = True
+    manual: Path | None = None
+    anonymous: bool = False
 
 
 def grade_folder(submissions, out, assignment: str = "optimization", limits: Limits = Limits(),
                  jobs: int = 2, gpu: bool = False, force: bool = False,
                  progress: bool = True, manual: Path | None = None,
-                 anonymous: bool = False) -> Summary:
+                 anonymous: bool = False, executor: Executor | None = None) -> Summary:
     """Grade every submission in ``submissions`` into ``out``; see the module docstring.
     ``manual``: a filled manual.csv of written scores, checked before anything is graded;
-    ``anonymous``: pseudonyms on the written-answer pages (written.py)."""
+    ``anonymous``: pseudonyms on the written-answer pages (written.py); ``executor``:
+    where submissions are graded (executors/; default: this machine, ``jobs`` threads)."""
     started = time.monotonic()
-    submissions, out = Path(submissions), Path(out)
-    found = discover(submissions)
-    marking = written.Marking.start(_assignment_name(load_assignment(assignment)), out, found,
-                                    manual, anonymous)
-    server = fork_server()  # starts now, imports its libraries while we import ours
-    return _grade(found, submissions, out, assignment, limits, jobs, gpu, force, progress,
-                  server, started, marking)
+    options = Options(Path(submissions), Path(out), assignment, limits, jobs, gpu, force,
+                      progress, manual, anonymous)
+    if executor is None:
+        fork_server()  # starts now, imports its libraries while we import ours
+        executor = LocalExecutor(fork_server)
+    executor.check()
+    found = discover(options.submissions)
+    contract = load_assignment(assignment)
+    marking = Marking.start(contract.name, options.out, found, manual, anonymous)
+    return _grade(options, contract, found, marking, executor, started)
 
 
 _server: ForkServer | None = None
@@ -157,113 +105,78 @@ def fork_server() -> ForkServer:
     return _server
 
 
-def _grade(found, submissions, out, assignment, limits, jobs, gpu, force, progress, server,
-           started, marking) -> Summary:
-    module = load_assignment(assignment)
-    if "torch" in sys.modules:  # checks run tiny tensor ops: thread pools only add latency
-        sys.modules["torch"].set_num_threads(1)
-    gpu_questions = set(getattr(module, "GPU_QUESTIONS", ()))
-    if gpu and not gpu_questions:
-        raise InputError(f"assignment {assignment!r} has no GPU questions (GPU_QUESTIONS)")
+def folder_job(assignment: Assignment, submissions: Path, out: Path, limits: Limits,
+               gpu: bool) -> Job:
+    """The Job every submission of a folder run is graded with: the assignment's GPU
+    questions' cases with ``gpu``, the others without; the submissions and outputs secret.
+    Every machine that grades a run builds it here (executors/worker.py), so equal
+    fingerprints mean the same grading code and settings."""
+    gpu_questions = set(assignment.gpu_questions)
+    cases = tuple(c for c in assignment.cases if (c.question in gpu_questions) == gpu)
+    settings = {"limits": limits.__dict__, "cases": [c.id for c in cases], "gpu": gpu}
+    return make_job(assignment, cases, limits, [submissions, out], gpu=gpu, settings=settings)
+
+
+def _grade(options: Options, assignment: Assignment, found: list[Submission],
+           marking: Marking, executor: Executor, started: float) -> Summary:
+    out, gpu, limits = options.out, options.gpu, options.limits
+    if gpu and not assignment.gpu_questions:
+        raise InputError(f"assignment {options.assignment!r} has no GPU questions "
+                         "(GPU_QUESTIONS)")
     if gpu and not (out / "gradebook.csv").exists():
         raise InputError(f"{out / 'gradebook.csv'}: not found; grade without --gpu first")
-    cases = tuple(c for c in module.CASES if (c.question in gpu_questions) == gpu)
     out.mkdir(parents=True, exist_ok=True)
-    settings = {"limits": limits.__dict__, "cases": [c.id for c in cases], "gpu": gpu}
-    plan = isolation.make_plan(secret_paths(module, submissions, out), limits,
-                               uid=isolation.student_uid_base(), gpu=gpu)
-    benchmark = getattr(module, "BENCHMARK", ())
-    job = Job(cases, support_files(module), plan, limits,
-              results.fingerprint(grading_files(module), settings),
-              benchmark if benchmark and benchmark[0] in {c.question for c in cases} else ())
-    todo = [s for s in found if gpu or force or not _reusable(out, s, job.fingerprint)]
-    stopping = threading.Event()
-    done, interrupted, failure = 0, False, None
+    job = folder_job(assignment, options.submissions, out, limits, gpu)
+    batch = Batch(options.assignment, str(options.submissions.resolve()), str(out.resolve()),
+                  limits.__dict__, gpu, options.jobs, job.fingerprint, options.force)
+    todo = [s for s in found if options.force or not reusable(out, s, job.fingerprint, gpu)]
+    done, unfinished, interrupted, failure = 0, {}, False, None
     try:
-        done = _run(todo, job, server, out, jobs, gpu, progress, stopping)
-    except (KeyboardInterrupt, GraderError) as e:
+        outcome = executor.run(todo, batch, job, options.progress)
+        done, unfinished, interrupted = outcome.graded, outcome.unfinished, outcome.interrupted
+    except (KeyboardInterrupt, GraderError) as e:  # the executor has stopped its grading
         interrupted, failure = True, e
-        server.close()
     stored = [results.load(out, s.student) for s in found]
-    everything = [marking.merge(r if r is not None else _pending(s))
+    everything = [marking.merge(r if r is not None else _pending(s, unfinished.get(s.student)))
                   for s, r in zip(found, stored)]
-    points = {**question_points(module.CASES), **marking.points}
-    marking.write(out, found)
-    gradebook.write(out, everything, points)
-    exports.write_all(out, everything, points, _assignment_name(module))
-    feedback.write_all(out, everything, points)
-    report.write(out, everything, points)
-    if benchmark:
-        leaderboard.write(out, everything)
+    points = {**question_points(assignment.cases), **marking.points}
+    similar = similarity.similar_pairs(found, assignment.cases,
+                                       similarity.starter_cells(master_path(assignment.name)))
+    write_outputs(out, Run(everything, points, assignment.name, bool(assignment.benchmark),
+                           tuple(found), marking, tuple(similar)))
     if isinstance(failure, GraderError):
         raise failure
     return _summary(everything, points, done, len(found) - len(todo),
-                    time.monotonic() - started, out, interrupted)
+                    time.monotonic() - started, out, interrupted, len(unfinished))
 
 
-def _run(todo, job, server, out, jobs, gpu, progress, stopping) -> int:
-    """Grade ``todo`` in ``jobs`` threads; GPU questions one submission at a time (a shared
-    GPU would time students against each other)."""
-    from tqdm import tqdm
-
-    jobs = 1 if gpu else jobs
-
-    def work(submission: Submission) -> Result:
-        result = grade(submission, job, server)
-        if stopping.is_set():
-            return result  # cut short by Ctrl-C: not saved, graded again next run
-        if gpu:
-            result = _merge_gpu(results.load(out, submission.student), result)
-        if result.final:
-            results.save(out, result)
-        return result
-
-    count = 0
-    with ThreadPoolExecutor(max_workers=jobs) as pool, \
-            tqdm(total=len(todo), unit="submission", disable=not progress or not todo,
-                 dynamic_ncols=True) as bar:
-        futures = [pool.submit(work, s) for s in todo]
-        try:
-            for future in as_completed(futures):
-                result = future.result()
-                count += 1
-                bar.set_postfix_str(f"{result.student}: {result.status} {result.total:g}",
-                                    refresh=False)
-                bar.update()
-        except BaseException:
-            stopping.set()
-            for future in futures:
-                future.cancel()
-            server.close()  # ends every student process; running jobs return at once
-            raise
-    return count
+OUTPUTS = (written, gradebook, exports, feedback, similarity, report,  # in this order
+           leaderboard)
 
 
-def _reusable(out: Path, submission: Submission, fingerprint: str) -> bool:
+def write_outputs(out: Path, run: Run) -> None:
+    """Every output of ``outputs/`` (each module's ``write(out, run)``)."""
+    for output in OUTPUTS:
+        output.write(out, run)
+
+
+def reusable(out: Path, submission: Submission, fingerprint: str, gpu: bool = False) -> bool:
+    """Whether ``out`` holds a final result of this very notebook graded this very way
+    (``gpu``: its GPU questions by the --gpu run of that ``fingerprint``)."""
     stored = results.load(out, submission.student)
     return stored is not None and stored.final and stored.sha256 == submission.sha256 \
-        and stored.fingerprint == fingerprint
+        and (stored.gpu_fingerprint if gpu else stored.fingerprint) == fingerprint
 
 
-def _merge_gpu(stored: Result | None, new: Result) -> Result:
-    """The stored result with the GPU questions' cases replaced by ``new``'s."""
-    if stored is None:
-        return new
-    questions = {c["question"] for c in new.cases}
-    keep = [c for c in stored.cases if c["question"] not in questions]
-    status = stored.status if stored.status != "graded" else new.status
-    detail = "; ".join(d for d in (stored.detail, new.detail and f"GPU: {new.detail}") if d)
-    return replace(stored, cases=keep + new.cases, status=status, detail=detail,
-                   final=stored.final and new.final, benchmark=new.benchmark)
-
-
-def _pending(submission: Submission) -> Result:
+def _pending(submission: Submission, unfinished: Unfinished | None) -> Result:
+    why = f"not graded: {unfinished.reason}" if unfinished else "not graded yet (interrupted)"
     return Result(submission.student, submission.source, submission.sha256, "", "error",
-                  "not graded yet (interrupted); run the same command again", final=False,
-                  meta=submission.meta)
+                  f"{why}; run the same command again", final=False, meta=submission.meta,
+                  staff_only={"log": unfinished.log} if unfinished and unfinished.log else {})
 
 
-def _summary(everything, points, done, reused, seconds, out, interrupted) -> Summary:
+def _summary(everything, points, done, reused, seconds, out, interrupted,
+             unfinished) -> Summary:
     statuses = {s: sum(r.status == s for r in everything) for s in results.STATUSES}
     totals = [r.total for r in everything]
     weak = {"filesystem": "student code could read files outside its sandbox",
@@ -273,5 +186,5 @@ def _summary(everything, points, done, reused, seconds, out, interrupted) -> Sum
                        if r.isolation.get(key, "sealed") not in ("sealed", "none")})
     return Summary(len(everything), done, reused, statuses,
                    sum(totals) / len(totals) if totals else 0.0, sum(points.values()),
-                   seconds, out, interrupted, tuple(warnings))
+                   seconds, out, interrupted, tuple(warnings), unfinished)
 

@@ -30,8 +30,6 @@ from __future__ import annotations
 
 import copy
 import functools
-import importlib
-import importlib.util
 import inspect
 import time
 from dataclasses import dataclass, field, replace
@@ -680,13 +678,10 @@ def without_stubs(result, stubs: set[str]):
 def library_of(check_module: str) -> dict:
     """``MISTAKES`` of the assignment a check belongs to (``autograder.<assignment>...``),
     or {} when it has none."""
-    package = ".".join(check_module.split(".")[:2])
-    try:
-        if importlib.util.find_spec(f"{package}.mistakes") is None:
-            return {}
-    except (ImportError, ValueError):
-        return {}
-    return dict(getattr(importlib.import_module(f"{package}.mistakes"), "MISTAKES", {}))
+    from autograder.assignment import sibling
+
+    mistakes = sibling(".".join(check_module.split(".")[:2]), "mistakes")
+    return dict(getattr(mistakes, "MISTAKES", {})) if mistakes is not None else {}
 
 
 def recording_for(case, namespace) -> Recording:

@@ -8,12 +8,55 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TypedDict
+
+from autograder.grading.outputs import files
+from autograder.grading.sandbox.isolation import IsolationRecord
+from autograder.grading.submissions import SubmissionMeta
 
 STATUSES = ("graded", "timeout", "error", "invalid")
 MESSAGE_CHARS = 8000  # a case message kept whole: a check lists every problem it found
+
+
+class _Diagnosis(TypedDict):
+    name: str          # "<function>.<mistake>", or "<function>.compared"
+    explanation: str   # for the student; names no input
+
+
+class Diagnosis(_Diagnosis, total=False):
+    """A known mistake that explains a failed case, or (``general``: True) what differs
+    from a correct version when no known mistake does (grading/diagnosis.py)."""
+
+    general: bool
+
+
+class _CaseRecord(TypedDict):
+    id: str
+    question: str
+    name: str
+    points: float
+    score: float
+    passed: bool
+    hidden: bool
+    message: str
+    diagnosis: list[Diagnosis]
+    seed: int          # what the case's drawn inputs came from (cases.drawn)
+
+
+class CaseRecord(_CaseRecord, total=False):
+    """One graded case as results/<student>.json keeps it (``case_record``); written
+    scores merged from the manual sheet carry ``manual: True``."""
+
+    manual: bool
+
+
+class NotebookError(TypedDict):
+    """A notebook cell that raised while the submission ran."""
+
+    cell: int
+    error: str
 
 
 @dataclass
@@ -24,7 +67,7 @@ class Result:
     saying what differs from a correct version; seed: what its drawn inputs came from).
     ``final`` is False when the grader itself
     failed: the next run grades the submission again. ``benchmark``: the assignment's
-    measured run when it had one (accuracy 0..1, seconds, device, torch, points)."""
+    measured run when it had one (accuracy 0..1, seconds, device, torch, points, host)."""
 
     student: str
     source: str
@@ -32,15 +75,16 @@ class Result:
     fingerprint: str
     status: str = "graded"
     detail: str = ""
-    cases: list[dict] = field(default_factory=list)
-    notebook_errors: list[dict] = field(default_factory=list)
+    cases: list[CaseRecord] = field(default_factory=list)
+    notebook_errors: list[NotebookError] = field(default_factory=list)
     skipped_cells: list[int] = field(default_factory=list)
-    isolation: dict = field(default_factory=dict)
+    isolation: IsolationRecord = field(default_factory=lambda: IsolationRecord())
     seconds: float = 0.0
     final: bool = True
-    meta: dict = field(default_factory=dict)
-    staff_only: dict = field(default_factory=dict)  # student output; never in feedback
+    meta: SubmissionMeta = field(default_factory=lambda: SubmissionMeta())
+    staff_only: dict = field(default_factory=dict)  # output, task log; never in feedback
     benchmark: dict = field(default_factory=dict)
+    gpu_fingerprint: str = ""  # of the --gpu run whose cases are merged in ("" before one)
 
     def scores(self) -> dict[str, float]:
         """Points per question (questions without cases here are absent)."""
@@ -54,12 +98,20 @@ class Result:
         return sum(case["score"] for case in self.cases)
 
 
-def case_record(case, result) -> dict:
+def case_record(case, result) -> CaseRecord:
     """JSON form of an autograder.cases.CaseResult."""
     return {"id": case.id, "question": case.question, "name": case.name,
             "points": case.points, "score": result.score, "passed": result.passed,
             "hidden": case.hidden, "message": recorded_message(result.message),
-            "diagnosis": [dict(d) for d in result.diagnosis], "seed": result.seed}
+            "diagnosis": [_diagnosis(d) for d in result.diagnosis], "seed": result.seed}
+
+
+def _diagnosis(found: dict) -> Diagnosis:
+    """One entry of a CaseResult's diagnosis as a record keeps it."""
+    kept = Diagnosis(name=found["name"], explanation=found["explanation"])
+    if found.get("general"):
+        kept["general"] = True
+    return kept
 
 
 def recorded_message(message: str) -> str:
@@ -76,11 +128,8 @@ def path(out: Path, student: str) -> Path:
 
 
 def save(out: Path, result: Result) -> None:
-    target = path(out, result.student)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(asdict(result), indent=1, sort_keys=True) + "\n")
-    os.replace(tmp, target)
+    files.write_text(path(out, result.student),
+                     json.dumps(asdict(result), indent=1, sort_keys=True) + "\n")
 
 
 def load(out: Path, student: str) -> Result | None:

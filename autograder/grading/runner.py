@@ -13,13 +13,15 @@ everything; what it cannot reach fails with the reason.
 """
 from __future__ import annotations
 
+import socket
 import time
 from dataclasses import dataclass
 
 from autograder.cases import CaseResult, run_case, seed_of
 from autograder.grading.diagnosis import diagnosed, recording_for, without_stubs
-from autograder.grading.process import SandboxLost, TimeBudget
 from autograder.grading.results import Result, case_record
+from autograder.grading.sandbox.isolation import Plan
+from autograder.grading.sandbox.process import SandboxLost, TimeBudget
 from autograder.grading.submissions import Submission
 
 MAX_STARTS = 4
@@ -50,7 +52,7 @@ class Job:
 
     cases: tuple
     files: dict        # support files written next to the notebook (public checks)
-    plan: dict         # isolation.make_plan
+    plan: Plan         # isolation.make_plan
     limits: Limits
     fingerprint: str
     benchmark: tuple = ()  # (question, read): read(namespace) -> its measurement, or {}
@@ -72,6 +74,7 @@ def grade(submission: Submission, job: Job, server) -> Result:
         question = job.benchmark[0]
         result.benchmark["points"] = sum(c["score"] for c in result.cases
                                          if c["question"] == question)
+        result.benchmark["host"] = socket.gethostname()  # with its device: where it ran
     result.seconds = round(time.monotonic() - started, 3)
     return result
 
@@ -162,7 +165,8 @@ class _Grading:
             self._problem(_status(lost), f"{case.id}: {text}")
             what = {"timeout": "ran out of time", "died": "ended the student process"}
             if lost.kind in what:
-                self.poisoned.setdefault(lost.target, f"{lost.target} {what[lost.kind]} in {case.id}")
+                self.poisoned.setdefault(lost.target,
+                                         f"{lost.target} {what[lost.kind]} in {case.id}")
             return CaseResult(case, False, text)
         finally:
             self.left -= budget.spent

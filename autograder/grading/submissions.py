@@ -18,6 +18,7 @@ import json
 import re
 import zipfile
 from dataclasses import dataclass, field
+from typing import TypedDict
 from pathlib import Path, PurePosixPath
 
 from autograder.otter_format import IGNORE_TAG, source as cell_source, student_manual_blocks, \
@@ -25,8 +26,8 @@ from autograder.otter_format import IGNORE_TAG, source as cell_source, student_m
 
 MAX_NOTEBOOK_BYTES = 32 << 20
 MAX_ZIP_ENTRIES = 2000
-CANVAS_NAME = re.compile(r"^(?P<name>[A-Za-z0-9-]+?)(?:_LATE)?_(?P<user>\d+)_(?P<n>\d+)_(?P<file>.+)$",
-                         re.IGNORECASE)
+CANVAS_NAME = re.compile(
+    r"^(?P<name>[A-Za-z0-9-]+?)(?:_LATE)?_(?P<user>\d+)_(?P<n>\d+)_(?P<file>.+)$", re.IGNORECASE)
 GRADESCOPE_METADATA = "submission_metadata.yml"
 
 
@@ -38,6 +39,24 @@ class InvalidSubmission(Exception):
     """A submission that cannot be graded (not a notebook, a broken zip, ...)."""
 
 
+class Submitter(TypedDict, total=False):
+    """One person behind a Gradescope submission (its metadata's :name, :sid, :email)."""
+
+    name: str
+    sid: str
+    email: str
+
+
+class SubmissionMeta(TypedDict, total=False):
+    """What a download's file names or metadata say about a submission (``Result.meta``):
+    a Canvas user id and name, or a Gradescope submission folder and its submitters."""
+
+    canvas_user_id: str
+    name: str
+    submission: str
+    submitters: list[Submitter]
+
+
 @dataclass
 class Submission:
     """One student's submission: the code cells to run, or why there are none."""
@@ -45,10 +64,10 @@ class Submission:
     student: str
     source: str                   # path relative to the submissions folder
     sha256: str                   # content hash of the notebook (of the file when invalid)
-    cells: list[dict] = field(default_factory=list)    # {"index": i, "source": code}
-    skipped: list[int] = field(default_factory=list)   # cells tagged otter_ignore
+    cells: list[dict] = field(default_factory=list)    # {"number": n, "source": code}
+    skipped: list[int] = field(default_factory=list)   # numbers of cells tagged otter_ignore
     error: str = ""               # why it is invalid ("" when valid)
-    meta: dict = field(default_factory=dict)           # names/emails from metadata
+    meta: SubmissionMeta = field(default_factory=lambda: SubmissionMeta())  # names, ids
     written: list = field(default_factory=list)        # manual question blocks, see below
 
 
@@ -90,7 +109,8 @@ def read_folder(folder: Path, student: str) -> Submission:
     return read(Path(folder), student, paths)
 
 
-def read(folder: Path, student: str, paths: list[Path], meta: dict | None = None) -> Submission:
+def read(folder: Path, student: str, paths: list[Path],
+         meta: SubmissionMeta | None = None) -> Submission:
     """The submission of ``student`` among candidate files ``paths`` (valid or not)."""
     notebooks = [p for p in paths if p.suffix == ".ipynb"]
     zips = [p for p in paths if p.suffix == ".zip"]
@@ -106,13 +126,13 @@ def read(folder: Path, student: str, paths: list[Path], meta: dict | None = None
         cells, skipped = _code_cells(nb)
     except InvalidSubmission as e:
         digest = hashlib.sha256(b"".join(_read_head(p) for p in paths)).hexdigest()
-        return Submission(student, source, digest, error=str(e), meta=meta or {})
+        return Submission(student, source, digest, error=str(e), meta=meta or SubmissionMeta())
     return Submission(student, source, hashlib.sha256(data).hexdigest(), cells, skipped,
-                      meta=meta or {}, written=written_blocks(nb))
+                      meta=meta or SubmissionMeta(), written=written_blocks(nb))
 
 
 def parse_notebook(data: bytes) -> tuple[list[dict], list[int]]:
-    """(code cells to run, indices of cells tagged otter_ignore) of a .ipynb (JSON only)."""
+    """(code cells to run, numbers of cells tagged otter_ignore) of a .ipynb (JSON only)."""
     return _code_cells(_json_notebook(data))
 
 
@@ -128,14 +148,16 @@ def _json_notebook(data: bytes) -> dict:
 
 
 def _code_cells(nb: dict) -> tuple[list[dict], list[int]]:
+    """Code cells by their number: the position in the notebook counted from 1, every cell
+    counted, as a person counts them from the top (the number every message names)."""
     cells, skipped = [], []
-    for index, cell in enumerate(nb["cells"]):
+    for number, cell in enumerate(nb["cells"], start=1):
         if type(cell) is not dict or cell.get("cell_type") != "code":
             continue
         if IGNORE_TAG in cell_tags(cell):
-            skipped.append(index)
+            skipped.append(number)
         else:
-            cells.append({"index": index, "source": cell_source(cell)})
+            cells.append({"number": number, "source": cell_source(cell)})
     return cells, skipped
 
 
@@ -189,10 +211,10 @@ def _notebook_from_zip(path: Path) -> bytes:
 
 
 # ----------------------------------------------------------------------------- layouts
-def _by_file_name(folder: Path) -> list[tuple[str, list[Path], dict]]:
+def _by_file_name(folder: Path) -> list[tuple[str, list[Path], SubmissionMeta]]:
     """Plain folders and Canvas downloads: ids from file or subfolder names."""
     groups: dict[str, list[Path]] = {}
-    meta: dict[str, dict] = {}
+    meta: dict[str, SubmissionMeta] = {}
     candidates = _candidates(folder)
     top = [p for p in candidates if p.parent == folder]
     canvas = bool(top) and all(CANVAS_NAME.match(p.name) for p in top)
@@ -202,6 +224,7 @@ def _by_file_name(folder: Path) -> list[tuple[str, list[Path], dict]]:
             student = rel.parts[0]
         elif canvas:
             match = CANVAS_NAME.match(path.name)
+            assert match is not None  # every top-level file matched above
             student = f"{match['name']}_{match['user']}"
             meta[student] = {"canvas_user_id": match["user"], "name": match["name"]}
         else:
@@ -210,7 +233,7 @@ def _by_file_name(folder: Path) -> list[tuple[str, list[Path], dict]]:
     return [(s, paths, meta.get(s, {})) for s, paths in groups.items()]
 
 
-def _gradescope(folder: Path) -> list[tuple[str, list[Path], dict]]:
+def _gradescope(folder: Path) -> list[tuple[str, list[Path], SubmissionMeta]]:
     """A Gradescope export: submission_<n>/ folders described by submission_metadata.yml."""
     import yaml
 
@@ -224,13 +247,15 @@ def _gradescope(folder: Path) -> list[tuple[str, list[Path], dict]]:
         paths = _candidates(sub)
         if not paths:
             continue
-        entry = metadata.get(sub.name) if isinstance(metadata.get(sub.name), dict) else {}
+        entry = metadata.get(sub.name)
+        entry = entry if isinstance(entry, dict) else {}
         submitters = [s for s in entry.get(":submitters", []) if isinstance(s, dict)]
-        people = [{k.lstrip(":"): str(v) for k, v in s.items()
-                   if k in (":name", ":sid", ":email")} for s in submitters]
+        people: list[Submitter] = [
+            {k.lstrip(":"): str(v) for k, v in s.items()  # type: ignore[misc]
+             if k in (":name", ":sid", ":email")} for s in submitters]
         first = people[0] if people else {}
         student = first.get("sid") or first.get("email") or first.get("name") or sub.name
-        groups.append((student, paths, {"submission": sub.name, "submitters": people}))
+        groups.append((student, paths, SubmissionMeta(submission=sub.name, submitters=people)))
     return groups
 
 

@@ -13,6 +13,7 @@ NAME = "mnist"
 GPU_QUESTIONS = ("q6",)
 BENCHMARK = ("q6", q6.recorded)  # the measured question: OUT/leaderboard.csv, feedback
 SUPPORT_FILES = {"mnist_data.py": "autograder.mnist.data"}  # shipped next to the notebook
+STUDENT_PACKAGES = ("numpy", "matplotlib", "pandas", "torch")  # requirements.txt
 
 
 def _hidden(question, *checks, points=1.0):

@@ -51,6 +51,11 @@ FILES = {  # md5 of the decompressed content
     "t10k-labels-idx1-ubyte": "27ae3e4e09519cfbb04c329615203637",
 }
 MEAN, STD = 0.1307, 0.3081   # of the training pixels scaled to [0, 1]
+# both ways, for a notebook (an environment variable must be set before Jupyter starts)
+# and for a script
+HOW_TO_PROVIDE = (f"put the four MNIST files ({', '.join(FILES)}; .gz or raw) in a folder "
+                  f"and pass it in the notebook, load_mnist(root=\"path/to/folder\"), or "
+                  f"set ${ENV_VAR} to it before starting Jupyter or a script")
 
 
 class MnistError(ValueError):
@@ -128,8 +133,7 @@ def download(folder: str | os.PathLike = CACHE_DIR) -> Path:
         else:
             raise MnistError(
                 f"could not download {name}.gz from any mirror ({'; '.join(errors)}). "
-                f"Connect to the internet and try again, or put the four MNIST files "
-                f"({', '.join(FILES)}; .gz or raw) in a folder and set ${ENV_VAR} to it.")
+                f"Connect to the internet and try again, or {HOW_TO_PROVIDE}.")
     return folder
 
 
@@ -146,8 +150,8 @@ def locate(root: str | os.PathLike | None = None, download_missing: bool = True)
     if all(_find(CACHE_DIR, n) for n in FILES):
         return CACHE_DIR
     if not download_missing:
-        raise MnistError(f"MNIST not found: set ${ENV_VAR} to a folder with the four IDX "
-                         f"files, pass root=..., or allow the download into {CACHE_DIR}")
+        raise MnistError(f"MNIST not found: {HOW_TO_PROVIDE}, or allow the download into "
+                         f"{CACHE_DIR}")
     return download(CACHE_DIR)
 
 

@@ -179,3 +179,11 @@ def best_hparams_are_complete(build_model, BEST_HPARAMS):
     assert tuple(out.shape) == (8, 10), (
         "build_model(BEST_HPARAMS)(X) for X of shape (8, 784): expected shape (8, 10), "
         f"got {tuple(out.shape)}")
+
+
+try:  # shipped beside the notebook: grader.check then shows a failed check's message first
+    from otter_messages import install as _show_messages_first
+except ImportError:  # imported from the autograder package: no notebook to show them in
+    pass
+else:
+    _show_messages_first()

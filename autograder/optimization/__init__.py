@@ -12,6 +12,9 @@ from autograder.optimization.hidden import (
 from autograder.optimization.hidden import conventions as conv
 
 NAME = "optimization"
+# what students install beside Otter and Jupyter (dist/optimization/student/requirements.txt):
+# the notebook and its public checks need NumPy and matplotlib only, no PyTorch
+STUDENT_PACKAGES = ("numpy", "matplotlib")
 
 
 def _hidden(question, *checks, points=1.0):

@@ -312,3 +312,11 @@ def search_ranges(sample_log_uniform, sample_beta, lr_decay):
            lambda: in_range(sample_beta, 0.9, 0.999),
            lambda: assert_close(call(lr_decay, 0.1, 0, 1.0), 0.1, "lr_decay(0.1, epoch=0, decay_rate=1.0)"),
            lambda: assert_close(call(lr_decay, 0.1, 1, 1.0), 0.05, "lr_decay(0.1, epoch=1, decay_rate=1.0)"))
+
+
+try:  # shipped beside the notebook: grader.check then shows a failed check's message first
+    from otter_messages import install as _show_messages_first
+except ImportError:  # imported from the autograder package: no notebook to show them in
+    pass
+else:
+    _show_messages_first()

@@ -7,10 +7,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from autograder.notebooks import ROOT
+from autograder.assignment import ROOT, Assignment, repo_assignments
+from autograder.notebooks import differences, sync_hint
 from autograder.release import build, leaks, resources, verify
 from autograder.release.build import ReleaseError
-from autograder.release.layout import Assignment, repo_assignments
 
 
 class Progress:
@@ -45,10 +45,10 @@ def release(assignment: Assignment, dest: Path, wheel: Path, step=print,
         build_s = time.perf_counter() - start
 
         step("installing the zip's grading wheel on its own")
-        hidden = sorted({c.check.__module__ for c in assignment.cases() if c.hidden})
+        hidden = sorted({c.check.__module__ for c in assignment.cases if c.hidden})
         site = verify.install_from_zip(paths["zip"], tmp / "grade" / "site", hidden)
         step(f"grading the solution through the zip ({engine}) under its Gradescope limits")
-        limits = resources.limits_of(assignment.checks_module())
+        limits = resources.limits_of(assignment)
         scores, usage = verify.grade_with(engine, paths["zip"], paths["solution"], site,
                                          measure=limits)
         build.write_json(dest / "resources.json", usage)
@@ -101,6 +101,10 @@ def main(argv=None) -> int:
     unknown = sorted(set(names) - set(known))
     if unknown:
         parser.error(f"unknown assignment(s) {unknown}; known: {known}")
+    stale = [n for n in names if differences(n)]
+    if stale:  # the release would ship the master's old solutions and test cells
+        print("\n".join(f"RELEASE REFUSED: {sync_hint(n)}" for n in stale), file=sys.stderr)
+        return 1
     progress = Progress()
     try:
         progress("building the grading wheel (without the reference solutions)")

@@ -2,7 +2,8 @@
 
 Output layout (``dist/<name>/``)::
 
-    student/<name>.ipynb, student/<name>_public.py      what students get
+    student/<name>.ipynb, student/<name>_public.py,     what students get (and any
+        student/otter_messages.py, requirements.txt     SUPPORT_FILES)
     autograder/<name>-autograder.zip                    Gradescope autograder
     solutions/<name>.ipynb, solutions/<name>.html       filled notebook and its rendering
 
@@ -29,7 +30,9 @@ from typing import Callable
 import nbformat
 import yaml
 
-from autograder.release.layout import Assignment
+from autograder import submission_limit
+from autograder.assignment import Assignment
+from autograder.release import requirements
 
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 SOURCE_DATE_EPOCH = "315532800"  # 1980-01-01, the earliest time a zip entry can hold
@@ -157,8 +160,7 @@ def gradescope_edits(assignment: Assignment, engine: str = "sealed") -> dict[str
         raise ReleaseError(f"unknown grading engine {engine!r}; choose one of {ENGINES}")
     if engine == "sealed":
         return {"run_autograder": lambda data: with_sealed_grader(data, assignment.checks)}
-    module = assignment.checks_module()
-    env, after = getattr(module, "GRADESCOPE_ENV", {}), getattr(module, "GRADESCOPE_AFTER", "")
+    env, after = assignment.gradescope_env, assignment.gradescope_after
     if not env and not after:
         return {}
     return {"run_autograder": lambda data: with_gradescope_hooks(data, env, after)}
@@ -180,26 +182,37 @@ def normalise_notebook(path: Path) -> None:
 def stage(assignment: Assignment, workdir: Path, wheel: Path) -> Path:
     """Copy the master notebook and its support files into ``workdir``; return the notebook.
 
-    The assignment config gains: the public checks file and the assignment's
-    SUPPORT_FILES (students and autograder), the
-    grading wheel (autograder only) and a requirements line installing it on Gradescope.
+    The assignment config gains: the student files (``Assignment.student_files``: public
+    checks, SUPPORT_FILES, otter_messages.py; students and autograder), the
+    grading wheel (autograder only) and a requirements line installing it on Gradescope;
+    its ``submission_limit`` (autograder.submission_limit) is checked and moves from the
+    config into the autograder's files.
     """
-    shipped = {assignment.public_file: assignment.public, **assignment.support_files()}
+    sources = assignment.release_sources()
+    shipped = assignment.student_files()
     for name, source in shipped.items():
         shutil.copy(source, workdir / name)
     (workdir / "wheels").mkdir()
     shutil.copy(wheel, workdir / "wheels" / wheel.name)
     (workdir / "requirements.txt").write_text(f"{GRADESCOPE_FILES}/wheels/{wheel.name}\n")
-    nb = nbformat.read(assignment.master, as_version=4)
+    nb = nbformat.read(sources.master, as_version=4)
     config_cell = nb.cells[0]
     header, body = config_cell.source.split("\n", 1)
     config = yaml.safe_load(body) or {}
     owned = [key for key in RELEASE_OWNED_KEYS if key in config]
     if owned:
-        raise ReleaseError(f"{assignment.master}: the release sets {owned} itself; "
+        raise ReleaseError(f"{sources.master}: the release sets {owned} itself; "
                            "remove them from the ASSIGNMENT CONFIG")
     config["files"] = sorted(set(config.get("files", [])) | set(shipped))
     config["autograder_files"] = [f"wheels/{wheel.name}"]
+    if submission_limit.CONFIG_KEY in config:  # not Otter's: shipped for run_autograder
+        settings = config.pop(submission_limit.CONFIG_KEY)
+        try:
+            submission_limit.Limit.from_config(settings)
+        except submission_limit.LimitError as e:
+            raise ReleaseError(f"{assignment.master}: ASSIGNMENT CONFIG: {e}") from None
+        (workdir / submission_limit.SHIPPED).write_text(json.dumps(settings, indent=1))
+        config["autograder_files"].append(submission_limit.SHIPPED)
     config["requirements"] = "requirements.txt"
     config_cell.source = header + "\n" + yaml.safe_dump(config, sort_keys=False)
     target = workdir / f"{assignment.name}.ipynb"
@@ -231,8 +244,9 @@ def build(assignment: Assignment, dest: Path, wheel: Path,
     ``site``: the grading wheel installed, for Otter to test the solution (None: no test);
     ``engine``: what the zip's run_autograder grades with (ENGINES).
     """
-    if not assignment.master.exists():
-        raise ReleaseError(f"no master notebook at {assignment.master}")
+    master = assignment.release_sources().master
+    if not master.exists():
+        raise ReleaseError(f"no master notebook at {master}")
     if dest.exists():
         shutil.rmtree(dest)
     name = assignment.name
@@ -244,12 +258,18 @@ def build(assignment: Assignment, dest: Path, wheel: Path,
         workdir = Path(tmp) / "stage"
         workdir.mkdir()
         notebook = stage(assignment, workdir, wheel)
+        if engine != "sealed" and (workdir / submission_limit.SHIPPED).exists():
+            raise ReleaseError(f"{assignment.master}: ASSIGNMENT CONFIG: "
+                               f"{submission_limit.CONFIG_KEY} is applied by the sealed "
+                               "grader only (--engine sealed)")
         out = workdir / "out"
         otter_assign(notebook, out, site)
         for folder in ("student", "autograder", "solutions"):
             (dest / folder).mkdir(parents=True)
         for item in (out / "student").iterdir():
             shutil.copy(item, dest / "student" / item.name)
+        (dest / "student" / "requirements.txt").write_text(
+            requirements.text(assignment))
         normalise_zip(next((out / "autograder").glob("*.zip")), paths["zip"],
                       gradescope_edits(assignment, engine))
         shutil.copy(out / "autograder" / notebook.name, paths["solution"])

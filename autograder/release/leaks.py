@@ -34,7 +34,7 @@ import nbformat
 
 from autograder import otter_format as fmt
 from autograder.release.build import ReleaseError, write_json
-from autograder.release.layout import Assignment
+from autograder.assignment import Assignment
 
 MIN_LENGTH = 16
 MIN_FUNCTION_NODES = 12   # smaller functions (``return x``) are too common to be evidence
@@ -56,10 +56,11 @@ def _distinctive(lines) -> set[str]:
 def public_lines(assignment: Assignment) -> set[str]:
     """Lines students see by design: the public checks, the support files and the
     master's cells outside solution and test blocks."""
-    lines = assignment.public.read_text().split("\n")
+    sources = assignment.release_sources()
+    lines = sources.public.read_text().split("\n")
     for path in assignment.support_files().values():
         lines += path.read_text().split("\n")
-    for cell, _, block in fmt.walk(nbformat.read(assignment.master, as_version=4)):
+    for cell, _, block in fmt.walk(nbformat.read(sources.master, as_version=4)):
         if block not in ("solution", "tests"):
             lines += cell.source.split("\n")
         elif block == "solution" and cell.cell_type == "code":  # its stub stays
@@ -69,13 +70,14 @@ def public_lines(assignment: Assignment) -> set[str]:
 
 def solution_lines(assignment: Assignment) -> set[str]:
     """Non-trivial solution lines of the master notebook and of the solution modules."""
+    sources = assignment.release_sources()
     lines = []
-    for cell, _, block in fmt.walk(nbformat.read(assignment.master, as_version=4)):
+    for cell, _, block in fmt.walk(nbformat.read(sources.master, as_version=4)):
         if cell.cell_type == "markdown" and block == "solution":
             lines += cell.source.split("\n")
         elif cell.cell_type == "code":
             lines += fmt.solution_code_lines(cell.source)
-    for path in sorted(assignment.solutions.rglob("*.py")):
+    for path in sorted(sources.solutions.rglob("*.py")):
         lines += _function_bodies(path.read_text())
     return _distinctive(lines) - public_lines(assignment)
 
@@ -93,7 +95,7 @@ def _function_bodies(source: str) -> list[str]:
 
 def hidden_secrets(assignment: Assignment) -> tuple[set[str], set[str]]:
     """(hidden check names and module paths, distinctive lines of hidden check sources)."""
-    cases = assignment.cases()
+    cases = assignment.cases
     names, lines = set(), set()
     for case in cases:
         if case.hidden:
@@ -193,11 +195,12 @@ def _functions(source: str) -> list[tuple[str, str]]:
 
 def solution_functions(assignment: Assignment) -> dict[str, str]:
     """{canonical form: "file:function"} of every function of the solutions package."""
-    package = assignment.project / assignment.solutions_package
-    out = {}
+    project = assignment.release_sources().project
+    package = project / assignment.solutions_package
+    out: dict[str, str] = {}
     for path in sorted(package.rglob("*.py")):
         for name, form in _functions(path.read_text()):
-            out.setdefault(form, f"{path.relative_to(assignment.project)}:{name}")
+            out.setdefault(form, f"{path.relative_to(project)}:{name}")
     return out
 
 

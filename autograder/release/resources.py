@@ -4,10 +4,11 @@ module, e.g. ``{"cpus": 2.0, "memory_mb": 3072}``), and the instructor selects t
 in Gradescope's autograder settings.
 
 The command runs pinned to ceil(cpus) cores (``taskset``) inside child cgroups of this
-process's own (autograder.grading.cgroups: Linux, root, cgroup v1 or v2) that cap its
-memory and its CPU time (CFS quota: cpus x 100 ms per 100 ms). The peak memory is the cgroup's high-water mark
-(page cache included), else the peak summed RSS of the process tree (psutil). Where a
-cgroup cannot be made, the command runs without that cap and the figures say so.
+process's own (autograder.grading.sandbox.cgroups: Linux, root, cgroup v1 or v2) that cap
+its memory and its CPU time (CFS quota: cpus x 100 ms per 100 ms). The peak memory is the
+cgroup's high-water mark (page cache included), else the peak summed RSS of the process
+tree (psutil). Where a cgroup cannot be made, the command runs without that cap and the
+figures say so.
 """
 from __future__ import annotations
 
@@ -20,16 +21,17 @@ from pathlib import Path
 
 import psutil
 
-from autograder.grading.cgroups import Group
+from autograder.grading.sandbox.cgroups import Group
 
 MEMORY_LIMIT = 768 * 2**20
 CPUS = 0.5
 TIME_LIMIT = 600
 
 
-def limits_of(checks_module) -> dict:
-    """{"memory_limit": bytes, "cpus": float} for grading an assignment on Gradescope."""
-    wanted = getattr(checks_module, "GRADESCOPE_LIMITS", {})
+def limits_of(assignment) -> dict:
+    """{"memory_limit": bytes, "cpus": float} for grading an assignment (an
+    autograder.assignment.Assignment) on Gradescope."""
+    wanted = assignment.gradescope_limits
     return {"memory_limit": int(wanted.get("memory_mb", MEMORY_LIMIT / 2**20) * 2**20),
             "cpus": float(wanted.get("cpus", CPUS))}
 

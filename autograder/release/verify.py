@@ -22,7 +22,7 @@ import nbformat
 from autograder.release import resources
 from autograder.release.build import (ReleaseError, build, build_wheel, digest, install_wheel,
                                       run, subprocess_env)
-from autograder.release.layout import Assignment
+from autograder.assignment import Assignment
 
 PEAK_MARGIN = 0.9            # the peak must stay below 90 % of the memory limit
 MAX_GRADING_SECONDS = 300
@@ -201,7 +201,8 @@ def execute_student_notebook(notebook: Path, timeout: int = 300) -> None:
 def require_deterministic(assignment: Assignment, dest: Path, scratch: Path,
                           engine: str = "sealed") -> None:
     """A second build (wheel included) from the same inputs gives byte-identical files."""
-    wheel = build_wheel(assignment.project, scratch / "wheels", (assignment.solutions_package,))
+    wheel = build_wheel(assignment.release_sources().project, scratch / "wheels",
+                        (assignment.solutions_package,))
     build(assignment, scratch / assignment.name, wheel, engine=engine)
     differ = []
     for folder in ("student", "autograder", "solutions"):

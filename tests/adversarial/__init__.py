@@ -48,3 +48,12 @@ def load() -> list[Attack]:
                               tuple(c.strip("\n") for c in cells), meta.get("ARCHIVE", False),
                               meta.get("DESTRUCTIVE", False)))
     return attacks
+
+
+def expected_total(attack: Attack) -> float:
+    """The points an attack's submission keeps: its base's, less its broken functions'."""
+    from autograder.optimization import CASES
+
+    if attack.base == "student" or attack.loses == "all":
+        return 0.0
+    return sum(c.points for c in CASES if not set(c.needs) & attack.loses)

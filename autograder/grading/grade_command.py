@@ -1,0 +1,109 @@
+"""``advopt grade``: grade a folder of submissions in sealed sandboxes.
+
+    advopt grade SUBMISSIONS [--out graded] [--assignment optimization] [--jobs 2]
+                 [--timeout 120] [--memory 2048] [--force] [--gpu] [--quiet]
+                 [--manual manual.csv] [--anonymous]
+                 [--executor slurm [--partition P] [--account A] [--time-limit T]
+                  [--tasks N] [--sbatch OPTION ...]]
+
+SUBMISSIONS: notebooks or grader.export() zips, a Gradescope export or a Canvas bulk
+download. Writes OUT/gradebook.csv, OUT/results/, OUT/feedback/, OUT/report.html, and
+for written questions OUT/written/<question>.html and OUT/manual.csv to fill in.
+Interrupted? Run the same command again: finished submissions are kept.
+With --executor slurm the submissions are graded by a Slurm job array (docs/scale.md).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from autograder.grading.executors.slurm import SHARE_SIZE, SlurmExecutor, SlurmOptions
+from autograder.grading.sandbox.process import GraderError
+from autograder.grading.runner import Limits
+from autograder.grading.submissions import InputError
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="advopt grade", description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter,
+                                epilog="See docs/grading.md.")
+    p.add_argument("submissions", help="folder of submissions")
+    p.add_argument("--out", default="graded", help="output folder (default: graded)")
+    p.add_argument("--assignment", default="optimization",
+                   help="assignment name (autograder.<name>) or a module path with CASES")
+    p.add_argument("--jobs", type=int, default=2, help="submissions graded in parallel")
+    p.add_argument("--timeout", type=float, default=Limits.timeout,
+                   help="seconds per submission: notebook and all checks (default: 120)")
+    p.add_argument("--memory", type=int, default=Limits.memory_mb,
+                   help="MB of memory per submission (default: 2048)")
+    p.add_argument("--force", action="store_true",
+                   help="grade everything again, even unchanged submissions")
+    p.add_argument("--gpu", action="store_true",
+                   help="grade only the GPU questions and merge them into OUT/gradebook.csv")
+    p.add_argument("--manual", metavar="CSV",
+                   help="filled manual.csv: written scores merged into gradebook and feedback")
+    p.add_argument("--anonymous", action="store_true",
+                   help="pseudonyms instead of student ids on the written-answer pages")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--executor", choices=("local", "slurm"), default="local",
+                   help="where submissions are graded: this machine (default) or a Slurm "
+                        "job array (OUT on a filesystem the nodes share)")
+    slurm = p.add_argument_group("Slurm (--executor slurm; docs/scale.md)")
+    slurm.add_argument("--partition", default="", help="partition (default: Slurm's)")
+    slurm.add_argument("--account", default="", help="account to charge")
+    slurm.add_argument("--time-limit", default="",
+                       help="per task, in Slurm's format: minutes, H:MM:SS or D-HH:MM "
+                            "(default: the partition's)")
+    slurm.add_argument("--tasks", type=int, default=None,
+                       help="array tasks, each grading a share with --jobs threads "
+                            f"(default: one per {SHARE_SIZE} submissions); with --gpu, one "
+                            "GPU each: the GPUs used at once")
+    slurm.add_argument("--sbatch", action="append", default=[], metavar="OPTION",
+                       help="a further sbatch option, e.g. --sbatch=--qos=short (repeatable)")
+    return p
+
+
+def executor(args):
+    """The executor the options ask for (None: this machine)."""
+    if args.executor == "local":
+        return None
+    return SlurmExecutor(SlurmOptions(args.partition, args.account, args.time_limit,
+                                      args.tasks, tuple(args.sbatch)))
+
+
+def main(argv=None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        if not args.submissions.strip():
+            raise InputError("no submissions folder given (make grade SUBMISSIONS=path/to/folder)")
+        if args.jobs < 1 or args.timeout <= 0 or args.memory < 64:
+            raise InputError("--jobs must be >= 1, --timeout > 0 and --memory >= 64")
+        from autograder.grading.batch import grade_folder
+
+        summary = grade_folder(args.submissions, args.out, args.assignment,
+                               Limits(timeout=args.timeout, memory_mb=args.memory),
+                               jobs=args.jobs, gpu=args.gpu, force=args.force,
+                               progress=not args.quiet, manual=args.manual or None,
+                               anonymous=args.anonymous, executor=executor(args))
+    except InputError as e:
+        print(f"advopt grade: {e}", file=sys.stderr)
+        return 2
+    except GraderError as e:
+        print(f"advopt grade: the grader failed, nothing graded was lost: {e}", file=sys.stderr)
+        return 1
+    for warning in summary.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(summary.line())
+    if summary.unfinished:
+        print(f"{summary.unfinished} submission(s) not graded (why, and the task's log: "
+              f"{summary.out / 'report.html'}, Needs attention); run the same command "
+              f"again to grade them", file=sys.stderr)
+        return 1
+    if summary.interrupted:
+        print("run the same command again to grade the rest", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,356 @@
+"""Grader side of the sandbox: the fork server, and the grader's end of one student
+process (:class:`StudentProcess`), which sends the requests of ``protocol`` and turns
+replies into values, proxies (``proxy``) or the student's exceptions.
+
+Student time is charged to an explicit :class:`TimeBudget`: each request's deadline is
+what is left of the budget it runs under (``StudentProcess.charged_to``); the grader's
+own computing between requests is not counted. A student process that runs past its
+budget, dies or breaks the protocol raises SandboxLost, a BaseException no check can
+swallow.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import select
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from autograder.grading.sandbox.isolation import Plan
+from autograder.grading.sandbox.protocol import (CannotCross, Channel, ChannelTimeout, Op,
+                                                 ProtocolError, Reply)
+from autograder.grading.sandbox.proxy import (StudentError, Unreadable, decode_reply,
+                                              encode_request, function_proxy, generator_proxy,
+                                              student_exception, write_back)
+
+SANDBOX_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+               "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1"}
+STARTUP_SECONDS = 300
+
+
+class SandboxLost(BaseException):
+    """The student process is gone: ``kind`` is "timeout", "died" or "setup"."""
+
+    def __init__(self, kind: str, target: str, detail: str):
+        super().__init__(f"{kind} in {target}: {detail}")
+        self.kind, self.target, self.detail = kind, target, detail
+
+
+class GraderError(RuntimeError):
+    """The grading machinery itself failed (not the student's doing)."""
+
+
+@dataclass
+class TimeBudget:
+    """Seconds of student time (cells run, calls answered) a stretch of grading may use."""
+
+    seconds: float
+    spent: float = 0.0
+
+    @property
+    def left(self) -> float:
+        return self.seconds - self.spent
+
+    def deadline(self, now: float) -> float:
+        """time.monotonic() by which the next reply must be in."""
+        return now + self.left
+
+
+# ----------------------------------------------------------------------------- fork server
+class ForkServer:
+    """The sandbox fork server process (``python -m autograder.grading.sandbox.server``)."""
+
+    def __init__(self):
+        self.control, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        root = str(Path(__file__).resolve().parents[3])
+        paths = [root, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+        env = {**os.environ, **SANDBOX_ENV, "PYTHONPATH": os.pathsep.join(paths)}
+        self.log = tempfile.TemporaryFile()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "autograder.grading.sandbox.server", str(child.fileno())],
+            pass_fds=[child.fileno()], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=self.log, env=env, start_new_session=True, cwd="/")
+        child.close()
+        self.spawned = 0
+        self.ready = False
+        self._lock = threading.Lock()
+
+    def _wait_ready(self) -> None:
+        """The server imports numpy and torch first: wait for it (once)."""
+        self.control.settimeout(STARTUP_SECONDS)
+        try:
+            ready = self.control.recv(1024)
+        except OSError:
+            ready = b""
+        if not ready:
+            raise GraderError(f"the sandbox server did not start:\n{self._log_tail()}")
+        self.control.settimeout(None)
+        self.ready = True
+
+    def _log_tail(self) -> str:
+        if self.closed:
+            return ""
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")[-3000:]
+
+    def spawn(self, plan: Plan) -> "StudentProcess":
+        """A new confined student process (``plan``: isolation.make_plan)."""
+        ours, theirs = socket.socketpair()
+        status_read, status_write = os.pipe()
+        try:
+            with self._lock:
+                if not self.ready:
+                    self._wait_ready()
+                self.spawned += 1
+                if plan.get("uid") is not None:  # a uid of its own for every live sandbox
+                    plan = {**plan, "uid": plan["uid"] + self.spawned % 4096}
+                socket.send_fds(self.control, [json.dumps({"plan": plan}).encode()],
+                                [theirs.fileno(), status_write])
+                message, fds, _, _ = socket.recv_fds(self.control, 4096, 1)
+            if not message:
+                raise OSError("no reply")
+            pid = json.loads(message)["pid"]
+        except (OSError, ValueError) as e:
+            ours.close()
+            os.close(status_read)
+            raise GraderError(f"the sandbox server stopped ({e}):\n{self._log_tail()}") from None
+        except BaseException:
+            ours.close()
+            os.close(status_read)
+            raise
+        finally:
+            theirs.close()
+            os.close(status_write)
+        return StudentProcess(Channel(ours), pid, fds[0] if fds else None, status_read)
+
+    @property
+    def closed(self) -> bool:
+        return self.log.closed
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.control.close()
+        if not self.ready:  # still importing: nothing of value to wait for
+            self.process.kill()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+# ----------------------------------------------------------------------------- one process
+class StudentProcess:
+    """The grader's end of one student process: requests, replies, its end."""
+
+    def __init__(self, channel: Channel, pid: int, pidfd: int | None, status_fd: int):
+        self.channel, self.pid, self.pidfd, self.status_fd = channel, pid, pidfd, status_fd
+        self.budget: TimeBudget | None = None  # set by charged_to
+        self.cell: int | None = None
+        self.lost: SandboxLost | None = None
+
+    @contextlib.contextmanager
+    def charged_to(self, budget: TimeBudget):
+        """Requests made inside the block spend ``budget``'s seconds (a request outside
+        every such block is the grader's mistake: GraderError)."""
+        outer, self.budget = self.budget, budget
+        try:
+            yield budget
+        finally:
+            self.budget = outer
+
+    # -- lifecycle
+    def kill(self) -> None:
+        if self.pidfd is not None:
+            try:
+                signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
+            except (OSError, AttributeError):
+                pass
+        else:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except OSError:
+                pass
+
+    def close(self) -> None:
+        """End the student process (politely if it still answers) and free resources."""
+        if self.lost is None:
+            try:
+                self.channel.send({"op": Op.CLOSE}, deadline=time.monotonic() + 1)
+            except Exception:
+                pass
+        self.kill()
+        self.channel.sock.close()
+        for fd in (self.pidfd, self.status_fd):
+            if fd is not None:
+                os.close(fd)
+        self.pidfd = self.status_fd = None
+
+    def exit_status(self, wait: float = 2.0) -> str:
+        """How the student process ended, from its session parent's report."""
+        if self.status_fd is None:
+            return "unknown"
+        ready, _, _ = select.select([self.status_fd], [], [], wait)
+        data = os.read(self.status_fd, 65536) if ready else b""
+        try:
+            report = json.loads(data) if data else {}
+        except ValueError:
+            report = {}
+        if "setup_error" in report:
+            return f"sandbox setup failed: {report['setup_error']}"
+        code = report.get("exit")
+        if type(code) is not int:
+            return "stopped by the grader"
+        if code >= 0:
+            return f"exited with code {code}"
+        name = signal.Signals(-code).name if -code in signal.valid_signals() else str(-code)
+        hint = {"SIGKILL": " (memory, process or CPU limit?)", "SIGXCPU": " (CPU time limit)",
+                "SIGSEGV": " (crashed)"}.get(name, "")
+        return f"killed by {name}{hint}"
+
+    def _lose(self, kind: str, target: str) -> None:
+        if kind == "timeout":
+            self.kill()
+        detail = self.exit_status(wait=0.2 if kind == "timeout" else 2.0)
+        self.kill()
+        if detail.startswith("sandbox setup failed"):
+            kind = "setup"
+        self.lost = SandboxLost(kind, target, detail)
+        raise self.lost
+
+    # -- requests
+    def _request(self, header: dict, blobs: list, target: str) -> tuple[dict, list]:
+        if self.lost is not None:
+            raise SandboxLost(self.lost.kind, target, "the student process is gone")
+        budget, started = self.budget, time.monotonic()
+        if budget is None:
+            raise GraderError(f"a request for {target} outside any time budget")
+        try:
+            if budget.left <= 0:
+                raise ChannelTimeout
+            deadline = budget.deadline(started)
+            self.channel.send(header, blobs, deadline)
+            while True:
+                reply, reply_blobs = self.channel.recv(deadline)
+                if Reply.PROGRESS in reply:  # while the notebook runs
+                    self.cell = reply[Reply.PROGRESS]
+                    continue
+                return reply, reply_blobs
+        except ChannelTimeout:
+            self._lose("timeout", target)
+        except ProtocolError:
+            self._lose("died", target)
+        finally:
+            budget.spent += time.monotonic() - started
+
+    def _result(self, reply: dict, blobs: list, target: str, call_args=((), {})):
+        """The decoded value of a reply, or the student's exception raised here."""
+        try:
+            write_back(reply.get(Reply.WRITEBACK, []), blobs, call_args)
+            if Reply.OK in reply:
+                return decode_reply(self, reply[Reply.OK], blobs, target, call_args)
+            if Reply.RAISE in reply:
+                error = student_exception(reply[Reply.RAISE])
+            elif Reply.FAIL in reply:
+                error = StudentError(str(reply[Reply.FAIL]))
+            else:
+                raise ProtocolError("reply without a result")
+        except (ProtocolError, CannotCross, TypeError, ValueError, KeyError, IndexError,
+                RecursionError, AttributeError) as e:
+            error = StudentError(f"{target} gave a malformed result ({type(e).__name__})")
+        raise error
+
+    def execute(self, cells: list[dict], files: dict[str, str]) -> dict:
+        """Run the notebook cells; returns {"errors": [...], "isolation": {...}}."""
+        reply, _ = self._request({"op": Op.EXEC, "cells": cells, "files": files}, [],
+                                 "the notebook")
+        result = reply.get(Reply.OK)
+        if type(result) is not dict:
+            self._lose("died", "the notebook")
+        errors = [{"cell": e.get("cell"), "error": str(e.get("error"))[:2000]}
+                  for e in result.get("errors", []) if type(e) is dict]
+        isolation = result.get("isolation")
+        return {"errors": errors,
+                "isolation": {str(k): v if type(v) is str else json.dumps(v)[:200]
+                              for k, v in isolation.items()} if type(isolation) is dict else {}}
+
+    def output(self) -> str:
+        """The tail of the student's printed output (never for students: it can echo
+        hidden inputs)."""
+        reply, _ = self._request({"op": Op.OUTPUT}, [], "the student's output")
+        return reply[Reply.OK] if type(reply.get(Reply.OK)) is str else ""
+
+    def describe(self, names) -> dict:
+        """Student globals as the checks get them: data, proxies or handles."""
+        reply, blobs = self._request({"op": Op.DESCRIBE, "names": list(names)}, [],
+                                     "the notebook's globals")
+        found = reply.get(Reply.OK)
+        if type(found) is not dict:
+            self._lose("died", "the notebook's globals")
+        namespace = {}
+        for name in names:
+            entry = found.get(name)
+            kind = entry.get("kind") if type(entry) is dict else None
+            if kind in ("function", "generator"):
+                label = entry.get("name") if type(entry.get("name")) is str else name
+                namespace[name] = (generator_proxy if kind == "generator"
+                                   else function_proxy)(self, name, label)
+            elif kind == "data":
+                try:
+                    namespace[name] = decode_reply(self, entry.get("value"), blobs)
+                except (ProtocolError, CannotCross, TypeError, ValueError, RecursionError):
+                    namespace[name] = Unreadable(name)
+        return namespace
+
+    def stage(self, *values) -> list:
+        """Send ``values`` to the student process ahead of timed calls: it keeps them
+        (CUDA tensors on its GPU, CUDA initialized there) and they come back as handles,
+        which reach student functions as those values, with no transfer and no write-back."""
+        blobs: list = []
+        reply, reply_blobs = self._request(
+            {"op": Op.STAGE, "values": encode_request(self, list(values), blobs)}, blobs,
+            "the data")
+        return self._result(reply, reply_blobs, "the data")
+
+    def synchronize(self) -> None:
+        """Wait until the student process's GPU work is done (nothing to wait for without CUDA)."""
+        reply, blobs = self._request({"op": Op.SYNCHRONIZE}, [], "the GPU work")
+        self._result(reply, blobs, "the GPU work")
+
+    def call(self, target, args: tuple, kwargs: dict, label: str):
+        """``target(*args, **kwargs)`` there (a global's name, or {"H": handle})."""
+        blobs: list = []
+        header = {"op": Op.CALL, "target": target,
+                  "args": encode_request(self, list(args), blobs),
+                  "kwargs": encode_request(self, dict(kwargs), blobs)}
+        reply, reply_blobs = self._request(header, blobs, label)
+        return self._result(reply, reply_blobs, label, (args, kwargs))
+
+    def advance(self, handle: int, label: str, call_args) -> tuple[bool, object]:
+        """(done, value): the iterator's next item, or its return value when exhausted."""
+        reply, blobs = self._request({"op": Op.NEXT, "iterator": handle}, [], label)
+        if Reply.STOP in reply:
+            write_back(reply.get(Reply.WRITEBACK, []), blobs, call_args)
+            return True, decode_reply(self, reply[Reply.STOP], blobs, label)
+        return False, self._result(reply, blobs, label, call_args)
+
+    def attribute(self, handle: int, name: str, label: str):
+        reply, blobs = self._request({"op": Op.GETATTR, "target": {"H": handle}, "name": name},
+                                     [], f"{label}.{name}")
+        return self._result(reply, blobs, f"{label}.{name}")
