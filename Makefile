@@ -95,11 +95,17 @@ RELEASE := $(if $(filter command line environment,$(origin ASSIGNMENT)),$(ASSIGN
 release: install $(if $(filter-out optimization,$(or $(RELEASE),all)),data)
 	$(PY) -m autograder.release $(RELEASE)
 
+# Every value goes as --option=VALUE, so an empty one is refused by name; a flag (GPU,
+# ANONYMOUS, ZEROS, FORCE_ASSIGNMENT) is on unless empty, 0, no or false. `exec`: make is
+# the grader's parent, which is how `kill -INT <make's pid>` stops the run too (make does
+# not pass SIGINT on; autograder/grading/stopping.py).
+flag = $(if $(filter-out 0 no false,$($(1))),--$(2),)
+
 grade: install $(if $(filter mnist,$(ASSIGNMENT)),data)
-	$(PY) -m autograder.cli grade "$(SUBMISSIONS)" --out "$(OUT)" --assignment $(ASSIGNMENT) --jobs $(JOBS) --timeout $(TIMEOUT) $(if $(GPU),--gpu,) $(if $(MANUAL),--manual "$(MANUAL)",) $(if $(ANONYMOUS),--anonymous,) \
-	    --executor $(EXECUTOR) $(if $(PARTITION),--partition "$(PARTITION)",) \
-	    $(if $(ACCOUNT),--account "$(ACCOUNT)",) $(if $(TIME_LIMIT),--time-limit "$(TIME_LIMIT)",) \
-	    $(if $(TASKS),--tasks $(TASKS),)
+	exec $(PY) -m autograder.cli grade "$(SUBMISSIONS)" --out="$(OUT)" --assignment="$(ASSIGNMENT)" --jobs="$(JOBS)" --timeout="$(TIMEOUT)" $(if $(MANUAL),--manual="$(MANUAL)",) $(call flag,GPU,gpu) $(call flag,ANONYMOUS,anonymous) $(call flag,ZEROS,zeros) $(call flag,FORCE_ASSIGNMENT,force-assignment) \
+	    --executor="$(EXECUTOR)" $(if $(PARTITION),--partition="$(PARTITION)",) \
+	    $(if $(ACCOUNT),--account="$(ACCOUNT)",) $(if $(TIME_LIMIT),--time-limit="$(TIME_LIMIT)",) \
+	    $(if $(TASKS),--tasks="$(TASKS)",)
 
 bench: install data
 	$(PY) -m autograder.cli bench

@@ -47,6 +47,8 @@ from autograder.grading.sandbox.process import ForkServer
 from autograder.grading.submissions import InputError, Submission, read_folder
 
 ROOT_ENV = "ADVOPT_GRADESCOPE_ROOT"
+DEFAULT_ROOT = Path("/autograder")
+CONTAINER_ENV = "ADVOPT_GRADESCOPE_CONTAINER"
 VISIBILITY_ENV = "ADVOPT_HIDDEN_VISIBILITY"
 HIDDEN_VISIBILITIES = ("after_published", "hidden", "after_due_date")
 STUDENT = "submission"
@@ -89,7 +91,8 @@ def grade_submission(assignment: str, root: Path, preface: str = "") -> dict:
     limits = limits_for(contract)
     measurement = _leaderboard_file(contract, out)
     job = make_job(contract, contract.cases, limits,
-                   [root / "source", out, root / "submission"], protect=True, measured=False)
+                   [root / "source", out, root / "submission"], protect=True,
+                   unlist=in_gradescope_container(root), measured=False)
     try:
         with ForkServer() as server:
             result = grade(submission, job, server)
@@ -103,6 +106,20 @@ def grade_submission(assignment: str, root: Path, preface: str = "") -> dict:
         report["leaderboard"] = contract.leaderboard_entries(json.loads(measurement.read_text()))
     (out / "results.json").write_text(json.dumps(report, indent=1))
     return report
+
+
+def in_gradescope_container(root: Path) -> bool:
+    """Whether this machine is Gradescope's container, made for this one run: only then
+    are its top-level folders made unlistable while grading (``isolation.protect``'s
+    ``unlist``). Gradescope runs ``run_autograder`` at its fixed root ``/autograder``;
+    ``make release``'s verification and the tests give a root of their own
+    (``$ADVOPT_GRADESCOPE_ROOT``) on a machine other people and programs use.
+    ``$ADVOPT_GRADESCOPE_CONTAINER`` (``1`` or ``0``) says it outright (a test that runs
+    the zip in a container of its own)."""
+    said = os.environ.get(CONTAINER_ENV)
+    if said is not None:
+        return said == "1"
+    return root == DEFAULT_ROOT and ROOT_ENV not in os.environ
 
 
 def _submission(folder: Path) -> Submission:
@@ -155,7 +172,7 @@ def main(argv=None) -> int:
         print(__doc__, file=sys.stderr)
         return 2
     started = time.monotonic()
-    root = Path(os.environ.get(ROOT_ENV, "/autograder"))
+    root = Path(os.environ.get(ROOT_ENV, DEFAULT_ROOT))
     limit = submission_limit.check(root)
     if limit.staff:  # stdout: shown to the course staff only
         print(f"autograder: {limit.staff}")

@@ -5,17 +5,22 @@ not graded again; the others go to an executor (executors/: threads here, or a S
 array), which saves each result as it finishes (results.py). The gradebook, feedback and
 report are rebuilt from all saved results at the end (also after Ctrl-C or a failed
 task, with what is done).
+
+Before anything is graded, a run refuses (InputError, one line) an output folder it cannot
+write or that holds another assignment's grading, and submissions that are another
+assignment's (matching.py; ``force_assignment`` grades them anyway).
 """
 from __future__ import annotations
 
 import atexit
+import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from autograder.assignment import Assignment, load_assignment
 from autograder.cases import questions as question_points
-from autograder.grading import results
+from autograder.grading import matching, results
 from autograder.grading.manual import Marking
 from autograder.grading.outputs import (exports, feedback, gradebook, leaderboard, report,
                                         similarity, written)
@@ -27,7 +32,7 @@ from autograder.grading.results import Result
 from autograder.grading.job import make_job
 from autograder.grading.runner import Job, Limits
 from autograder.grading.sandbox.process import ForkServer, GraderError
-from autograder.grading.submissions import InputError, Submission, discover
+from autograder.grading.submissions import InputError, Submission, Survey, survey
 
 
 @dataclass
@@ -69,27 +74,58 @@ class Options:
     progress: bool = True
     manual: Path | None = None
     anonymous: bool = False
+    zeros: bool = False
+    force_assignment: bool = False
 
 
 def grade_folder(submissions, out, assignment: str = "optimization", limits: Limits = Limits(),
                  jobs: int = 2, gpu: bool = False, force: bool = False,
                  progress: bool = True, manual: Path | None = None,
-                 anonymous: bool = False, executor: Executor | None = None) -> Summary:
+                 anonymous: bool = False, zeros: bool = False,
+                 force_assignment: bool = False, executor: Executor | None = None) -> Summary:
     """Grade every submission in ``submissions`` into ``out``; see the module docstring.
     ``manual``: a filled manual.csv of written scores, checked before anything is graded;
-    ``anonymous``: pseudonyms on the written-answer pages (written.py); ``executor``:
-    where submissions are graded (executors/; default: this machine, ``jobs`` threads)."""
+    ``anonymous``: pseudonyms on the written-answer pages (written.py); ``zeros``: rows
+    not graded normally count their total in canvas.csv and gradescope.csv (exports.py);
+    ``force_assignment``: grade submissions that look like another assignment's;
+    ``executor``: where submissions are graded (executors/; default: this machine, ``jobs``
+    threads)."""
     started = time.monotonic()
     options = Options(Path(submissions), Path(out), assignment, limits, jobs, gpu, force,
-                      progress, manual, anonymous)
+                      progress, manual, anonymous, zeros, force_assignment)
+    contract = load_assignment(assignment)
+    if gpu and not contract.gpu_questions:
+        raise InputError(f"assignment {assignment!r} has no GPU questions (GPU_QUESTIONS)")
+    writable(options.out)
+    if gpu and not (options.out / "gradebook.csv").exists():
+        raise InputError(f"{options.out / 'gradebook.csv'}: not found; grade without --gpu "
+                         "first")
+    matching.check_out(options.out, contract)
     if executor is None:
         fork_server()  # starts now, imports its libraries while we import ours
         executor = LocalExecutor(fork_server)
     executor.check()
-    found = discover(options.submissions)
-    contract = load_assignment(assignment)
-    marking = Marking.start(contract.name, options.out, found, manual, anonymous)
+    found = survey(options.submissions, exclude=options.out)
+    reason = "" if force_assignment else matching.mismatch(contract, found.submissions)
+    if reason:
+        raise InputError(reason)
+    marking = Marking.start(contract.name, options.out, found.submissions, manual, anonymous)
+    matching.record_out(options.out, contract)
     return _grade(options, contract, found, marking, executor, started)
+
+
+def writable(out: Path) -> None:
+    """InputError (one line) unless ``out`` is a folder this process can write in
+    (created when missing)."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except FileExistsError:
+        raise InputError(f"output folder {out}: a file of that name exists") from None
+    except OSError as e:
+        raise InputError(f"output folder {out}: cannot write there "
+                         f"({e.strerror or type(e).__name__})") from None
 
 
 _server: ForkServer | None = None
@@ -117,15 +153,10 @@ def folder_job(assignment: Assignment, submissions: Path, out: Path, limits: Lim
     return make_job(assignment, cases, limits, [submissions, out], gpu=gpu, settings=settings)
 
 
-def _grade(options: Options, assignment: Assignment, found: list[Submission],
+def _grade(options: Options, assignment: Assignment, surveyed: Survey,
            marking: Marking, executor: Executor, started: float) -> Summary:
     out, gpu, limits = options.out, options.gpu, options.limits
-    if gpu and not assignment.gpu_questions:
-        raise InputError(f"assignment {options.assignment!r} has no GPU questions "
-                         "(GPU_QUESTIONS)")
-    if gpu and not (out / "gradebook.csv").exists():
-        raise InputError(f"{out / 'gradebook.csv'}: not found; grade without --gpu first")
-    out.mkdir(parents=True, exist_ok=True)
+    found = surveyed.submissions
     job = folder_job(assignment, options.submissions, out, limits, gpu)
     batch = Batch(options.assignment, str(options.submissions.resolve()), str(out.resolve()),
                   limits.__dict__, gpu, options.jobs, job.fingerprint, options.force)
@@ -137,17 +168,19 @@ def _grade(options: Options, assignment: Assignment, found: list[Submission],
     except (KeyboardInterrupt, GraderError) as e:  # the executor has stopped its grading
         interrupted, failure = True, e
     stored = [results.load(out, s.student) for s in found]
-    everything = [marking.merge(r if r is not None else _pending(s, unfinished.get(s.student)))
+    everything = [marking.merge(replace(r, source=s.source, meta=s.meta) if r is not None
+                                else _pending(s, unfinished.get(s.student)))
                   for s, r in zip(found, stored)]
     points = {**question_points(assignment.cases), **marking.points}
     similar = similarity.similar_pairs(found, assignment.cases,
                                        similarity.starter_cells(master_path(assignment.name)))
-    write_outputs(out, Run(everything, points, assignment.name, bool(assignment.benchmark),
-                           tuple(found), marking, tuple(similar)))
+    run = Run(everything, points, assignment.name, bool(assignment.benchmark), tuple(found),
+              marking, tuple(similar), options.zeros, surveyed)
+    write_outputs(out, run)
     if isinstance(failure, GraderError):
         raise failure
     return _summary(everything, points, done, len(found) - len(todo),
-                    time.monotonic() - started, out, interrupted, len(unfinished))
+                    time.monotonic() - started, out, interrupted, len(unfinished), notes(run))
 
 
 OUTPUTS = (written, gradebook, exports, feedback, similarity, report,  # in this order
@@ -170,13 +203,31 @@ def reusable(out: Path, submission: Submission, fingerprint: str, gpu: bool = Fa
 
 def _pending(submission: Submission, unfinished: Unfinished | None) -> Result:
     why = f"not graded: {unfinished.reason}" if unfinished else "not graded yet (interrupted)"
-    return Result(submission.student, submission.source, submission.sha256, "", "error",
+    return Result(submission.student, submission.source, submission.sha256, "", "pending",
                   f"{why}; run the same command again", final=False, meta=submission.meta,
                   staff_only={"log": unfinished.log} if unfinished and unfinished.log else {})
 
 
+SEVERAL_SHOWN = 5  # people in several submissions named at the end of a run (all: report)
+
+
+def notes(run: Run) -> tuple[str, ...]:
+    """What the end of a run says besides its summary: files not graded, people in several
+    submissions, what to know before uploading (each in report.html too)."""
+    out = []
+    if run.survey is not None and run.survey.ignored:
+        out.append(f"{len(run.survey.ignored)} file(s) in the submissions are not graded "
+                   "(report.html: Files not graded)")
+    several = run.survey.several if run.survey is not None else []
+    out += several[:SEVERAL_SHOWN]
+    if len(several) > SEVERAL_SHOWN:
+        out.append(f"... and {len(several) - SEVERAL_SHOWN} more people in several "
+                   "submissions (report.html: Files not graded)")
+    return tuple(out + exports.notes(run))
+
+
 def _summary(everything, points, done, reused, seconds, out, interrupted,
-             unfinished) -> Summary:
+             unfinished, more=()) -> Summary:
     statuses = {s: sum(r.status == s for r in everything) for s in results.STATUSES}
     totals = [r.total for r in everything]
     weak = {"filesystem": "student code could read files outside its sandbox",
@@ -186,5 +237,5 @@ def _summary(everything, points, done, reused, seconds, out, interrupted,
                        if r.isolation.get(key, "sealed") not in ("sealed", "none")})
     return Summary(len(everything), done, reused, statuses,
                    sum(totals) / len(totals) if totals else 0.0, sum(points.values()),
-                   seconds, out, interrupted, tuple(warnings), unfinished)
+                   seconds, out, interrupted, tuple(warnings) + tuple(more), unfinished)
 

@@ -23,14 +23,16 @@ GRADING = Path(__file__).resolve().parent
 
 def make_job(assignment: Assignment, cases: Sequence[Case], limits: Limits,
              secret: Sequence[Path], gpu: bool = False, settings: dict | None = None,
-             protect: bool = False, measured: bool = True) -> Job:
+             protect: bool = False, unlist: bool = False, measured: bool = True) -> Job:
     """The Job grading ``cases`` of ``assignment``.
 
     secret: folders besides the grading code that student code must not see (submissions,
     outputs); settings: what besides the code can change a score, hashed with the grading
     code into the fingerprint that lets a later run reuse results (None: no fingerprint);
     protect: make the secret paths private by permissions too (isolation.protect, for a
-    container without namespaces; undo with isolation.restore(job.plan)); measured: the
+    container without namespaces; undo with isolation.restore(job.plan)); unlist: with
+    protect, the machine's other top-level folders unlistable too (only where the machine
+    is the grader's alone: Gradescope's container); measured: the
     assignment's benchmark is read when one of ``cases`` is its question.
     """
     if "torch" in sys.modules:  # checks run tiny tensor ops: thread pools only add latency
@@ -39,7 +41,7 @@ def make_job(assignment: Assignment, cases: Sequence[Case], limits: Limits,
     plan = isolation.make_plan(secret_paths(assignment, *secret), limits,
                                uid=isolation.student_uid_base(), gpu=gpu)
     if protect:
-        plan = isolation.protect(plan)
+        plan = isolation.protect(plan, unlist)
     fingerprint = "" if settings is None else \
         results.fingerprint(grading_files(assignment), settings)
     benchmark = assignment.benchmark

@@ -16,7 +16,8 @@ from autograder.grading.outputs import files
 from autograder.grading.sandbox.isolation import IsolationRecord
 from autograder.grading.submissions import SubmissionMeta
 
-STATUSES = ("graded", "timeout", "error", "invalid")
+# pending: not graded yet (the run was interrupted first); never saved, graded next run
+STATUSES = ("graded", "timeout", "error", "invalid", "pending")
 MESSAGE_CHARS = 8000  # a case message kept whole: a check lists every problem it found
 
 

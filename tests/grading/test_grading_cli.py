@@ -108,21 +108,6 @@ def test_gpu_questions_are_merged_into_the_gradebook(tmp_path):
     assert (rows["slow"]["q1"], rows["slow"]["q2"], rows["slow"]["total"]) == ("0", "0", "0")
 
 
-@pytest.mark.parametrize("args, message", [
-    (["missing-folder"], "no such folder"),
-    ([""], "no submissions folder given"),
-    (["."], "unknown assignment 'nope'"),
-    (["--jobs", "0", "."], "--jobs must be"),
-])
-def test_user_mistakes_give_one_clear_line(args, message, tmp_path, capsys, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "a.ipynb").write_bytes(nbs.notebook([]))
-    extra = ["--assignment", "nope"] if message.startswith("unknown") else []
-    assert main(args + extra + ["--out", str(tmp_path / "o"), "--quiet"]) == 2
-    err = capsys.readouterr().err
-    assert message in err and "Traceback" not in err and err.count("\n") == 1
-
-
 def test_fingerprint_covers_every_module_the_checks_import():
     """mnist's checks import optimization's q1 checks: editing them makes results stale."""
     from autograder.assignment import load_assignment

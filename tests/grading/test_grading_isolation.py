@@ -2,6 +2,7 @@
 new user namespaces), forced with $ADVOPT_FORBID_NAMESPACES=1: a dedicated uid, grader
 files root-only, no_new_privs, its own session, limits counted per uid."""
 import os
+import tempfile
 
 import pytest
 
@@ -67,8 +68,35 @@ def test_without_namespaces_the_student_uid_reaches_nothing_of_the_grader(tmp_pa
     assert seen["own_session"] and seen["no_new_privs"] == ["1"]
     assert seen["nproc"] == Limits().processes
     assert (seen["read_secret"], seen["list_secret"], seen["write_secret"]) == ("denied",) * 3
-    assert seen["write_home"] == "allowed" and seen["list_tmp"] == "denied"
+    # the machine's top-level folders are left as they are outside Gradescope's container
+    assert seen["write_home"] == "allowed" and seen["list_tmp"] == "allowed"
     assert not (secret / "planted.py").exists()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="protect changes modes as root only")
+def test_unlist_hides_other_top_level_folders_and_restore_puts_them_back(tmp_path,
+                                                                        monkeypatch):
+    """``unlist`` (Gradescope's container only): top-level folders (here stand-ins below
+    tmp_path) lose o+r and o+x, those leading to the temporary folder or the Python
+    installation keep o+x only; ``restore`` gives every mode back."""
+    tops = {name: tmp_path / name for name in ("data", "home", "opt")}
+    for folder in tops.values():
+        folder.mkdir()
+        folder.chmod(0o755)
+    (tops["opt"] / "tmp").mkdir(mode=0o755)
+    monkeypatch.setattr(tempfile, "tempdir", str(tops["opt"] / "tmp"))
+    monkeypatch.setenv(isolation.FORBID_ENV, "1")
+    plan = isolation.make_plan([], Limits(), uid=None)
+    plan = {**plan, "hide": [str(t) for t in tops.values()]}
+    modes = lambda: {n: t.stat().st_mode & 0o777 for n, t in tops.items()}  # noqa: E731
+    assert modes() == dict.fromkeys(tops, 0o755)
+    untouched = isolation.protect(plan)
+    assert modes() == dict.fromkeys(tops, 0o755)
+    isolation.restore(untouched)
+    protected = isolation.protect(plan, unlist=True)
+    assert modes() == {"data": 0o750, "home": 0o750, "opt": 0o751}
+    isolation.restore(protected)
+    assert modes() == dict.fromkeys(tops, 0o755)
 
 
 def test_protect_leaves_a_source_checkout_alone(tmp_path):

@@ -140,9 +140,12 @@ def test_canvas_download_gives_canvas_ids_in_canvas_csv(tmp_path):
                  progress=False)
     rows = read_csv(out / "canvas.csv")
     assert rows[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "fixture"]
-    assert rows[1] == ["    Points Possible", "", "", "", "", "3"]
+    # q2 (2 points, a GPU question) is graded by --gpu only: not counted until then
+    assert rows[1] == ["    Points Possible", "", "", "", "", "1"]
     assert rows[2:] == [["doejane", "12345", "", "", "", "1"], ["roeric", "777", "", "", "", "0"]]
     assert read_csv(out / "gradescope.csv")[1:] == [["doejane", "", "", "1"], ["roeric", "", "", "0"]]
+    assert "Points Possible is 1 of 3: no one has a score yet for q2" in \
+        html.unescape((out / "report.html").read_text())
 
 
 def test_gradescope_export_gives_one_row_per_submitter_and_no_formulas(tmp_path):

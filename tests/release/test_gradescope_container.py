@@ -1,6 +1,10 @@
 """An emulated Gradescope container: the released zip's run_autograder, run as root with
 namespaces forbidden (as under Docker's defaults), in an ``/autograder``-style folder,
-with the grading code from the zip's wheel alone in a clean virtual environment.
+with the grading code from the zip's wheel alone in a clean virtual environment, in a
+container of its own (tests/support/emulated_container.py: a private mount namespace
+whose top-level folders hold only the Python installation and the test's folder), so that
+what it does to the machine's top-level folders there (``isolation.protect``'s
+``unlist``, as in Gradescope's container) never reaches this machine.
 
 The environment: a new venv holding the zip's wheel (installed as setup.sh does, without
 dependencies, offline) and a .pth line naming this project's site-packages for the
@@ -27,6 +31,7 @@ from pathlib import Path
 import pytest
 
 import adversarial
+import emulated_container
 import grading_notebooks as nbs
 from autograder import gradescope
 from autograder.assignment import load_assignment
@@ -91,10 +96,12 @@ def run_sealed(container, name: str, data: bytes, archive=False, cpus=LIMITS["cp
     submission = _submission(base / "in" / name, name, data, archive)
     root = verify.gradescope_root(zip_path, submission, base / "sealed" / name)
     env = verify.run_autograder_env(root, None, python, {
-        isolation.FORBID_ENV: "1", gradescope.TIMEOUT_ENV: str(TIMEOUT)})
-    usage = resources.measure(["bash", str(root / "source" / "run_autograder")], cwd=root,
-                              env=env, memory_limit=LIMITS["memory_limit"], cpus=cpus,
-                              time_limit=4 * TIMEOUT + 120, pids=512)
+        isolation.FORBID_ENV: "1", gradescope.TIMEOUT_ENV: str(TIMEOUT),
+        gradescope.CONTAINER_ENV: "1"})
+    keep = [base, sys.base_prefix, sysconfig.get_path("purelib")]
+    cmd = emulated_container.command(keep, ["bash", root / "source" / "run_autograder"])
+    usage = resources.measure(cmd, cwd=root, env=env, memory_limit=LIMITS["memory_limit"],
+                              cpus=cpus, time_limit=4 * TIMEOUT + 120, pids=512)
     path = root / "results" / "results.json"
     results = json.loads(path.read_text()) if path.exists() else None
     assert not (submission.parent / "unpickled").exists()

@@ -2,9 +2,13 @@
 
 Sections, in the order a TA works through them:
 
-    needs attention      submissions not graded normally (timeout, error, invalid, notebook
-                         errors) with the reason and a link to their feedback; left
-                         ungraded by a failed task (executors): a link to its log
+    needs attention      submissions not graded normally (timeout, error, invalid, pending,
+                         notebook errors), rows empty in or left out of the uploads, with
+                         the reason and a link to their feedback; left ungraded by a failed
+                         task (executors): a link to its log
+    uploads              what to know before uploading canvas.csv and gradescope.csv
+    files not graded     files of the submissions folder no row is made of, with the
+                         reason, and the people found in several submissions
     every student        per-question scores, total, max, status, links to feedback and
                          results JSON; click a column header to sort (inline script, offline)
     common mistakes      per question, the diagnosed mistakes (``case["diagnosis"]``) with the
@@ -28,7 +32,7 @@ from urllib.parse import quote
 
 from matplotlib.figure import Figure
 
-from autograder.grading.outputs import files
+from autograder.grading.outputs import exports, files
 from autograder.grading.outputs.run import Run
 from autograder.grading.outputs.similarity import FLOOR
 from autograder.grading.results import STATUSES
@@ -89,13 +93,20 @@ def results_href(student: str) -> str:
 
 
 # ----------------------------------------------------------------------------- sections
-def needs_attention(results) -> list[tuple]:
-    """(result, reason) of every submission not graded normally, in results order."""
+def needs_attention(results, points: dict[str, float] | None = None) -> list[tuple]:
+    """(result, reason) of every submission not graded normally, in results order; with
+    ``points``, also those empty in the uploads or left out of canvas.csv (exports.py)."""
+    graded = exports.graded_questions(results, points) if points is not None else {}
+    outside = {id(r) for r in exports.left_out(results)} if points is not None else set()
     out = []
     for r in results:
         reasons = [r.detail] if r.status != "graded" and r.detail else []
         if r.status != "graded" and not reasons:
             reasons = [r.status]
+        if r.status == "graded" and exports.unfinished(r, graded):
+            reasons.append(exports.unfinished(r, graded))
+        if id(r) in outside:
+            reasons.append("not in canvas.csv: its file name holds no Canvas user id")
         if r.notebook_errors:
             reasons.append("notebook errors: " + "; ".join(
                 f"cell {e.get('cell')}: {e.get('error', '')}" for e in r.notebook_errors))
@@ -138,15 +149,34 @@ def leaderboard(results) -> list:
                                          r.student))
 
 
-def _attention_section(results) -> str:
+def _attention_section(results, points) -> str:
     rows = [[_link(feedback_href(r.student), r.student), _status(r.status),
              _Html(f"{_text(reason)} {_link(quote(r.staff_only['log']), 'task log')}")
              if r.staff_only.get("log") else reason]
-            for r, reason in needs_attention(results)]
+            for r, reason in needs_attention(results, points)]
     if not rows:
         return "<h2 id=attention>Needs attention</h2><p>Every submission was graded normally.</p>"
     return (f"<h2 id=attention>Needs attention ({len(rows)})</h2>"
             + _table(["student", "status", "reason"], rows))
+
+
+def _uploads_section(run: Run) -> str:
+    notes = exports.notes(run)
+    items = "".join(f"<li>{_text(note)}</li>" for note in notes)
+    return ("<h2 id=uploads>Uploads</h2>"
+            + (f"<ul>{items}</ul>" if notes else "<p>canvas.csv and gradescope.csv hold a "
+               "score for every row, out of every question's points.</p>"))
+
+
+def _files_section(survey) -> str:
+    """Files of the submissions no row is made of, and people in several submissions."""
+    several = "".join(f"<li>{_text(note)}</li>" for note in survey.several)
+    rows = [[i.path, i.student, i.reason] for i in survey.ignored]
+    return (f"<h2 id=files>Files not graded ({len(rows)})</h2>"
+            + (f"<p>People in several submissions, graded on their latest:</p><ul>{several}"
+               "</ul>" if several else "")
+            + (_table(["file", "student", "why"], rows) if rows else
+               "<p>Every file of the submissions is part of a graded submission.</p>"))
 
 
 def _students_section(results, points) -> str:
@@ -289,6 +319,7 @@ img{max-width:100%}
 .chips span{display:inline-block;margin-right:.6em;padding:2px 10px;border-radius:1em;
 background:#eef}
 .status{padding:0 6px;border-radius:4px} .status.timeout,.status.error{background:#fde2c4}
+.status.pending{background:#e2e6fd}
 .status.invalid{background:#f8c9c9}
 .pair{display:grid;grid-template-columns:1fr 1fr;gap:1em}
 .pair pre{overflow:auto;background:#f6f8fa;padding:.5em;margin:0;font-size:85%}
@@ -323,7 +354,9 @@ def write(out: Path, run: Run) -> Path:
     ranked = leaderboard(results)
     chips = "".join(f"<span class='status {html.escape(s)}'>{html.escape(s)}: {n}</span>"
                     for s, n in status_counts(results).items() if n)
-    sections = [("attention", "Needs attention"), ("students", "Every student"),
+    sections = [("attention", "Needs attention"), ("uploads", "Uploads"),
+                *([("files", "Files not graded")] if run.survey is not None else []),
+                ("students", "Every student"),
                 ("mistakes", "Common mistakes"),
                 *([("leaderboard", "Leaderboard")] if ranked else []),
                 ("distribution", "Score distribution"),
@@ -333,7 +366,9 @@ def write(out: Path, run: Run) -> Path:
         f"<p>{len(results)} submissions; mean {mean:.2f} / {maximum:g}.</p>",
         f"<p class=chips>{chips}</p>",
         "<nav>" + "".join(f"<a href='#{a}'>{t}</a>" for a, t in sections) + "</nav>",
-        _attention_section(results),
+        _attention_section(results, points),
+        _uploads_section(run),
+        _files_section(run.survey) if run.survey is not None else "",
         _students_section(results, points),
         _mistakes_section(results, points),
         _leaderboard_section(out, ranked) if ranked else "",

@@ -9,7 +9,7 @@ if TYPE_CHECKING:
     from autograder.grading.manual import Marking
     from autograder.grading.outputs.similarity import SimilarPair
     from autograder.grading.results import Result
-    from autograder.grading.submissions import Submission
+    from autograder.grading.submissions import Submission, Survey
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,10 @@ class Run:
     of canvas.csv); measured: the assignment has a benchmark (leaderboard.csv);
     submissions, marking: what the written-answer pages are made of (none without);
     similar: similar code across submissions (``similarity.similar_pairs``, highest score
-    first; None: not computed, no similarity.csv and no report section).
+    first; None: not computed, no similarity.csv and no report section); zeros: rows not
+    graded normally count their total in the uploads (exports.py; default: empty);
+    survey: what the submissions folder held besides the submissions (files not graded,
+    people in several submissions; the report lists them).
     """
 
     results: list[Result]
@@ -31,3 +34,5 @@ class Run:
     submissions: tuple[Submission, ...] = ()
     marking: Marking | None = None
     similar: tuple[SimilarPair, ...] | None = None
+    zeros: bool = False
+    survey: Survey | None = None

@@ -179,15 +179,20 @@ def _library_folders() -> set[str]:
     return out
 
 
-def protect(plan: Plan) -> Plan:
-    """As root, before any student code runs: make the plan's secret paths root-owned and
-    private (directories 0700, files 0600) and every folder above the exposed Python
+def protect(plan: Plan, unlist: bool = False) -> Plan:
+    """As root where student processes get no mount namespace (a container without
+    privileges), before any student code runs: make the plan's secret paths root-owned
+    and private (directories 0700, files 0600) and every folder above the exposed Python
     installation traversable (o+x, until ``restore``), so a student uid reads the
     libraries and nothing of the grader. Secret folders inside a source checkout (a
     pyproject.toml above them) or holding the Python installation are left as they are (a
-    developer's machine: there the mount namespace hides them). Returns the plan with
+    developer's machine). ``unlist``: also make the machine's other top-level folders
+    unlistable (``_unlist``), only where the machine is the grader's alone (Gradescope's
+    container): elsewhere every other user of the machine would lose them while it
+    grades. Where the namespaces work (``namespaces_available``) the sealed filesystem
+    hides everything and nothing on the machine is changed. Returns the plan with
     ``protected`` (the paths made private) and ``unprotected``."""
-    if os.geteuid() != 0:
+    if os.geteuid() != 0 or namespaces_available(plan):
         return plan
     done, left = [], []
     for top in plan["secret"]:
@@ -201,7 +206,7 @@ def protect(plan: Plan) -> Plan:
                     os.chown(name, 0, 0)
                     os.chmod(name, mode)
         done.append(top)
-    restore: dict[str, int] = _unlist(plan)
+    restore: dict[str, int] = _unlist(plan) if unlist else {}
     for path in plan["expose"]:
         parts = path.split("/")
         for depth in range(2, len(parts) + 1):
@@ -211,6 +216,20 @@ def protect(plan: Plan) -> Plan:
                 restore.setdefault(folder, mode)
                 os.chmod(folder, mode | 0o001)
     return {**plan, "protected": done, "unprotected": left, "restore": restore}
+
+
+def namespaces_available(plan: Plan) -> bool:
+    """Whether ``confine`` can give student processes namespaces of their own here (a
+    forked child tries, as ``_namespaces`` does): False where the plan forbids them."""
+    if not plan.get("namespaces", True):
+        return False
+    pid = os.fork()
+    if pid == 0:
+        flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC
+        entered = _libc.unshare(ctypes.c_int(flags)) == 0 or \
+            _libc.unshare(ctypes.c_int(CLONE_NEWUSER | flags)) == 0
+        os._exit(0 if entered else 1)
+    return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
 
 
 def _unlist(plan: Plan) -> dict[str, int]:
@@ -226,7 +245,8 @@ def _unlist(plan: Plan) -> dict[str, int]:
             continue
         below = [p for p in needed if _within(p, top)]
         chain = {"/".join(p.split("/")[:depth]) for p in below
-                 for depth in range(2, len(p.split("/")) + 1)} - set(plan["expose"])
+                 for depth in range(len(top.split("/")), len(p.split("/")) + 1)} \
+            - set(plan["expose"])
         for folder, mode in [(top, 0o001 if below else 0), *((c, 0o001) for c in chain)]:
             before = os.stat(folder).st_mode & 0o7777
             after = (before & ~0o005) | mode
