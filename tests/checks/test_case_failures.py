@@ -7,7 +7,6 @@ import pytest
 import torch
 
 from autograder.cases import Case, run_case
-from test_grading_sandbox import run, server  # noqa: F401  (fixtures)
 
 
 def mean_loss(loss):

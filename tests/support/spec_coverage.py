@@ -196,7 +196,8 @@ MNIST_OWN = {
     "random_search": [
         ("a DataFrame, one row per trial, lr and val_accuracy columns, fractions, best first "
          "(public)", "q4.search_returns_a_table"),
-        ("val_accuracy in [0, 1], best first", "q4.sorted_best_first"),
+        ("val_accuracy in [0, 1], best first, indexed 0, 1, ... (ignore_index=True)",
+         "q4.sorted_best_first"),
         ("learning rate log-uniform (KS of log10 lr)", "q4.samples_lr_log_uniformly"),
         ("prompt: reproducible from rng alone (torch.manual_seed and fit's seed from rng)",
          "q4.randomness_comes_from_rng"),

@@ -13,23 +13,36 @@ from autograder.mnist.public import random_problem
 CALL = "random_search({n}, X_train, y_train, X_val, y_val, 'cpu', np.random.default_rng({seed}))"
 
 
-def _search(random_search, n_trials, seed, val=None):
+def _table(random_search, n_trials, seed, val=None):
+    """The DataFrame random_search returns on a small problem."""
     X, y = random_problem(96, seed=8)
     X_val, y_val = val if val is not None else (X[64:], y[64:])
     table = random_search(n_trials, X[:64], y[:64], X_val, y_val, "cpu", np.random.default_rng(seed))
     assert hasattr(table, "to_dict"), f"{CALL.format(n=n_trials, seed=seed)} returned {type(table).__name__}, not a DataFrame"
-    return table.to_dict("list")
+    return table
+
+
+def _search(random_search, n_trials, seed, val=None):
+    """The table's columns: {column: [value per row]}."""
+    return _table(random_search, n_trials, seed, val).to_dict("list")
 
 
 @names_the_call
 def sorted_best_first(random_search):
-    """One row per trial, val_accuracy in [0, 1] and non-increasing."""
+    """One row per trial, val_accuracy in [0, 1] and non-increasing, indexed 0, 1, ...
+    in that order (6 trials: a table sorted without ignore_index=True keeps its trial
+    numbers unless the trials happened to finish in order, 1 draw in 720 without ties)."""
     call = CALL.format(n=6, seed=1)
-    accuracy = np.asarray(_search(random_search, 6, 1)["val_accuracy"], dtype=float)
+    table = _table(random_search, 6, 1)
+    accuracy = np.asarray(table.to_dict("list")["val_accuracy"], dtype=float)
     assert accuracy.shape == (6,), f"{call} returned {accuracy.size} rows, expected 6"
     assert np.all((accuracy >= 0) & (accuracy <= 1)), (
         f"{call}: val_accuracy ranges over {accuracy.min():.3g} ... {accuracy.max():.3g}; it is a fraction in [0, 1]")
     assert np.all(np.diff(accuracy) <= 0), f"{call}: rows must be sorted best first, got val_accuracy {accuracy.round(3)}"
+    index = list(table.to_dict("index"))
+    assert index == list(range(6)), (
+        f"{call}: the sorted table's index must be 0, 1, ..., 5 (sort_values(..., "
+        f"ignore_index=True)), got {index}")
 
 
 def _ks_uniform(values):
