@@ -23,6 +23,7 @@ Budgets (wall clock of the timed part): GPU_BUDGET_S on a GPU; CPU_BUDGET_S on a
 """
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import secrets
@@ -43,7 +44,7 @@ PRETRAINED_ACCURACY = 0.3   # test accuracy before fit above which a model count
 LEADERBOARD_ENV = "ADVOPT_LEADERBOARD"   # file the measurement is written to, when set
 SUBSET: tuple[int, int] | None = None   # (training, test) images; None: all (60,000, 10,000)
 KEPT = 256                  # measurements kept (one per submission being graded)
-_measurements: dict = {}    # (id(build_model), id(fit), repr(hparams)) -> (refs, result)
+_measurements: dict = {}    # _key(build_model, fit, hparams) -> (refs, result)
 _lock = threading.Lock()
 
 
@@ -109,11 +110,12 @@ def measure(build_model, fit, BEST_HPARAMS) -> dict:
     """Train once per submission (build_model, fit, BEST_HPARAMS); return accuracy
     (fraction), seconds, device (its name), torch (version), budget_s, and an error text
     when training failed, ran over the budget or did not start from an untrained model."""
-    key = (id(build_model), id(fit), repr(BEST_HPARAMS))
+    key = _key(build_model, fit, BEST_HPARAMS)
     with _lock:
         found = _measurements.get(key)
     if found is None:
-        found = ((build_model, fit), _train_and_test(build_model, fit, BEST_HPARAMS))
+        refs = (inspect.unwrap(build_model), inspect.unwrap(fit))   # keep the keyed ids alive
+        found = (refs, _train_and_test(build_model, fit, BEST_HPARAMS))
         with _lock:
             _measurements[key] = found
             while len(_measurements) > KEPT:
@@ -125,12 +127,18 @@ def recorded(namespace) -> dict:
     """The measurement made for this graded namespace, without training: accuracy,
     seconds, device, torch; {} when the benchmark did not run."""
     try:
-        key = (id(namespace["build_model"]), id(namespace["fit"]), repr(namespace["BEST_HPARAMS"]))
+        key = _key(namespace["build_model"], namespace["fit"], namespace["BEST_HPARAMS"])
     except KeyError:
         return {}
     with _lock:
         found = _measurements.get(key)
     return {} if found is None else {k: found[1][k] for k in ("accuracy", "seconds", "device", "torch")}
+
+
+def _key(build_model, fit, hparams) -> tuple:
+    """One submission's measurement key: the student's own functions (under any wrapper a
+    case puts around them, ``functools.wraps``) and the hyperparameters."""
+    return id(inspect.unwrap(build_model)), id(inspect.unwrap(fit)), repr(hparams)
 
 
 def _train_and_test(build_model, fit, hparams, scramble: Scramble | None = None) -> dict:
