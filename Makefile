@@ -7,7 +7,7 @@ TORCH_CPU   := torch==2.13.0
 ASSIGNMENT  ?= optimization
 SUBMISSIONS ?=
 OUT         ?= graded
-JOBS        ?= 2
+JOBS        ?= auto
 TIMEOUT     ?= 120
 MANUAL      ?=
 # EXECUTOR=slurm: a Slurm job array grades (docs/scale.md); its options, empty = Slurm's
@@ -82,7 +82,7 @@ lint: install
 # contention would push them over the benchmark's time budget, so they run alone, after.
 # loadgroup: the Slurm tests (xdist_group "slurm") share one worker and one test cluster.
 test: install data
-	$(PY) -m pytest -n 2 --dist loadgroup -q -m "not serial"
+	$(PY) -m pytest -n 2 --dist loadgroup -q -m "not serial" --durations=15
 	$(PY) -m pytest -q -m serial
 
 test-fast: install data
@@ -111,7 +111,7 @@ bench: install data
 	$(PY) -m autograder.cli bench
 
 bench-grading: install
-	$(PY) -m autograder.cli bench-grading
+	$(PY) -m autograder.cli bench-grading $(if $(N),--n=$(N),) $(if $(SAMPLE),--sample=$(SAMPLE),)
 
 wheelhouse: install
 	$(PY) -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 \

@@ -54,9 +54,9 @@ class Case:
     def id(self) -> str:
         return f"{self.question}.{self.name}"
 
-    @property
+    @functools.cached_property
     def needs(self) -> tuple[str, ...]:
-        """Student globals the check takes, in order (its parameter names)."""
+        """Student globals the check takes, in order (its parameter names; read once)."""
         return tuple(inspect.signature(self.check).parameters)
 
 

@@ -20,13 +20,16 @@ Only the notebook is read from the submission (as JSON; nothing unpickled or
 extracted). Student code runs in its own sandboxed process (autograder.grading); the
 checks and expected values stay in this process.
 
-results.json holds ``score``, ``execution_time``, ``output`` (status and the points per
-question), ``tests`` (one per case: ``name``, ``score``, ``max_score``, ``visibility``,
-and for failed public cases their message) and, for assignments with a benchmark, the
-``leaderboard``. Hidden cases are listed by name and score only, with the visibility
-``$ADVOPT_HIDDEN_VISIBILITY`` (default ``after_published``: shown once the instructor
-publishes grades; ``hidden``: never shown to students); their messages, which can
-quote hidden inputs, are never in results.json.
+results.json holds ``score``, ``output`` (status and the points per question), ``tests``
+(one per case: ``name``, ``score``, ``max_score``, ``visibility``, and for failed public
+cases their message) and, for assignments with a benchmark, the ``leaderboard``. Hidden
+cases are listed by name and score only, with the visibility ``$ADVOPT_HIDDEN_VISIBILITY``
+(default ``after_published``: shown once the instructor publishes grades; ``hidden``:
+never shown to students); their messages, which can quote hidden inputs, are never in
+results.json; nor is anything else that depends on what the student's code did once
+hidden inputs reached it, beyond the score (how its process ended, how long grading
+took: no ``execution_time``). Text is written safely (``files.write_text``: what UTF-8
+cannot encode is replaced).
 """
 from __future__ import annotations
 
@@ -41,6 +44,8 @@ from autograder.assignment import Assignment, load_assignment
 from autograder.cases import questions
 from autograder.grading import results
 from autograder.grading.job import make_job
+from autograder.grading.outputs import files
+from autograder.grading.grade_command import say
 from autograder.grading.runner import Limits, grade
 from autograder.grading.sandbox import isolation
 from autograder.grading.sandbox.process import ForkServer
@@ -104,7 +109,7 @@ def grade_submission(assignment: str, root: Path, preface: str = "") -> dict:
         report["output"] = f"{preface}\n\n{report['output']}"
     if measurement is not None and measurement.exists():
         report["leaderboard"] = contract.leaderboard_entries(json.loads(measurement.read_text()))
-    (out / "results.json").write_text(json.dumps(report, indent=1))
+    _write_results(root, report)
     return report
 
 
@@ -157,13 +162,13 @@ def results_json(result, points: dict[str, float], visibility: str) -> dict:
              "", "Points per question (hidden tests count once grades are published):",
              *[f"  {q}: {scores.get(q, 0):g} / {m:g}" for q, m in points.items()],
              f"  total: {result.total:g} / {sum(points.values()):g}"]
-    return {"score": result.total, "execution_time": round(result.seconds, 1),
-            "output": "\n".join(lines), "stdout_visibility": "hidden", "tests": tests}
+    return {"score": result.total, "output": "\n".join(lines), "stdout_visibility": "hidden",
+            "tests": tests}
 
 
 def _write_results(root: Path, report: dict) -> None:
-    (root / "results").mkdir(parents=True, exist_ok=True)
-    (root / "results" / "results.json").write_text(json.dumps(report, indent=1))
+    files.write_text(root / "results" / "results.json",
+                     json.dumps(report, indent=1, ensure_ascii=False))
 
 
 def main(argv=None) -> int:
@@ -175,17 +180,17 @@ def main(argv=None) -> int:
     root = Path(os.environ.get(ROOT_ENV, DEFAULT_ROOT))
     limit = submission_limit.check(root)
     if limit.staff:  # stdout: shown to the course staff only
-        print(f"autograder: {limit.staff}")
+        say(f"autograder: {limit.staff}")
     if not limit.grade and limit.results is not None:
         _write_results(root, limit.results)
-        print(f"autograder: not graded, over the submission limit: {limit.student}")
+        say(f"autograder: not graded, over the submission limit: {limit.student}")
         return 0
     try:
         report = grade_submission(argv[0], root, limit.student)
     except InputError as e:  # no gradable submission: say so to the student
         _write_results(root, {"score": 0, "output": f"Not graded: {e}", "tests": [],
                               "extra_data": submission_limit.not_graded_mark()})
-        print(f"autograder: {e}", file=sys.stderr)
+        say(f"autograder: {e}", sys.stderr)
         return 0
     maximum = sum(t["max_score"] for t in report["tests"])
     print(f"Total Score: {report['score']:.3f} / {maximum:.3f} "

@@ -1,6 +1,7 @@
 """Shared pytest setup: tests/ (the corpora: mutants, adversarial) and tests/support/ (the
 shared helpers) importable; the ``gpu`` marker skipped without CUDA; MNIST where ``make
-data`` put it; the fixtures several test folders use (a release, a fork server).
+data`` put it; the fixtures several test folders use (a release, a fork server); Hypothesis
+derandomized (the same examples on every run).
 
 MNIST is read from ``$ADVOPT_MNIST_DIR`` when set, else the shared copy beside the
 repository (CI), else the cache ``~/.cache/advopt/mnist``. The folder found (or, when
@@ -18,8 +19,16 @@ sys.path[:0] = [str(TESTS), str(TESTS / "support")]
 
 import pytest
 from filelock import FileLock
+from hypothesis import settings
 
+import autograder.drawn  # noqa: F401  (Hypothesis draws independent of the modules imported)
 from autograder.mnist import data as mnist_data
+
+# Property tests draw the same examples on every run, whatever ran before them in the worker:
+# a test passes or fails for its code, never for its luck (grading's own drawn checks carry
+# their fixed seeds, autograder/drawn.py).
+settings.register_profile("reproducible", derandomize=True, database=None, deadline=None)
+settings.load_profile("reproducible")
 
 SHARED_MNIST = ROOT.parent / "shared" / "data" / "mnist"
 MNIST_MISSING = ("MNIST not found (in $ADVOPT_MNIST_DIR, ../shared/data/mnist or "

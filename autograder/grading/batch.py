@@ -9,6 +9,11 @@ task, with what is done).
 Before anything is graded, a run refuses (InputError, one line) an output folder it cannot
 write or that holds another assignment's grading, and submissions that are another
 assignment's (matching.py; ``force_assignment`` grades them anyway).
+
+One submission can only change its own row: a failure while grading it, saving it or
+writing its feedback becomes its status (error, with a message naming it); an output
+that cannot be written at all is reported in the summary's warnings, and the others are
+written.
 """
 from __future__ import annotations
 
@@ -31,7 +36,7 @@ from autograder.grading.executors.local import LocalExecutor
 from autograder.grading.results import Result
 from autograder.grading.job import make_job
 from autograder.grading.runner import Job, Limits
-from autograder.grading.sandbox.process import ForkServer, GraderError
+from autograder.grading.sandbox.process import SPARES, ForkServer, GraderError
 from autograder.grading.submissions import InputError, Submission, Survey, survey
 
 
@@ -68,7 +73,7 @@ class Options:
     out: Path
     assignment: str = "optimization"
     limits: Limits = Limits()
-    jobs: int = 2
+    jobs: int | None = None   # submissions graded at once; None: two per core
     gpu: bool = False
     force: bool = False
     progress: bool = True
@@ -79,7 +84,7 @@ class Options:
 
 
 def grade_folder(submissions, out, assignment: str = "optimization", limits: Limits = Limits(),
-                 jobs: int = 2, gpu: bool = False, force: bool = False,
+                 jobs: int | None = None, gpu: bool = False, force: bool = False,
                  progress: bool = True, manual: Path | None = None,
                  anonymous: bool = False, zeros: bool = False,
                  force_assignment: bool = False, executor: Executor | None = None) -> Summary:
@@ -89,7 +94,7 @@ def grade_folder(submissions, out, assignment: str = "optimization", limits: Lim
     not graded normally count their total in canvas.csv and gradescope.csv (exports.py);
     ``force_assignment``: grade submissions that look like another assignment's;
     ``executor``: where submissions are graded (executors/; default: this machine, ``jobs``
-    threads)."""
+    at once, None: two per core)."""
     started = time.monotonic()
     options = Options(Path(submissions), Path(out), assignment, limits, jobs, gpu, force,
                       progress, manual, anonymous, zeros, force_assignment)
@@ -136,7 +141,7 @@ def fork_server() -> ForkServer:
     exit (or when a run is interrupted)."""
     global _server
     if _server is None or _server.closed:
-        _server = ForkServer()
+        _server = ForkServer(spares=SPARES)
         atexit.register(_server.close)
     return _server
 
@@ -172,25 +177,54 @@ def _grade(options: Options, assignment: Assignment, surveyed: Survey,
                                 else _pending(s, unfinished.get(s.student)))
                   for s, r in zip(found, stored)]
     points = {**question_points(assignment.cases), **marking.points}
-    similar = similarity.similar_pairs(found, assignment.cases,
-                                       similarity.starter_cells(master_path(assignment.name)))
+    everything = [_writable(r, points) for r in everything]
+    warnings = [f"{r.student}: {r.detail}" for r in everything if r.staff_only.get("outputs")]
+    try:
+        similar: tuple | None = tuple(similarity.similar_pairs(
+            found, assignment.cases, similarity.starter_cells(master_path(assignment.name))))
+    except Exception as e:  # never expected: the comparison reads code as text only
+        similar = None
+        warnings.append(f"similar code not compared ({type(e).__name__}: {e})")
     run = Run(everything, points, assignment.name, bool(assignment.benchmark), tuple(found),
-              marking, tuple(similar), options.zeros, surveyed)
-    write_outputs(out, run)
+              marking, similar, options.zeros, surveyed)
+    warnings += write_outputs(out, run)
     if isinstance(failure, GraderError):
         raise failure
     return _summary(everything, points, done, len(found) - len(todo),
-                    time.monotonic() - started, out, interrupted, len(unfinished), notes(run))
+                    time.monotonic() - started, out, interrupted, len(unfinished),
+                    tuple(warnings) + notes(run))
 
 
 OUTPUTS = (written, gradebook, exports, feedback, similarity, report,  # in this order
            leaderboard)
 
 
-def write_outputs(out: Path, run: Run) -> None:
-    """Every output of ``outputs/`` (each module's ``write(out, run)``)."""
+def write_outputs(out: Path, run: Run) -> list[str]:
+    """Every output of ``outputs/`` (each module's ``write(out, run)``); one that fails
+    does not stop the others: returns what failed, as warnings."""
+    failures = []
     for output in OUTPUTS:
-        output.write(out, run)
+        try:
+            output.write(out, run)
+        except Exception as e:
+            name = output.__name__.rsplit(".", 1)[-1]
+            failures.append(f"the {name} output could not be written ({type(e).__name__}: {e})")
+    return failures
+
+
+def _writable(result: Result, points: dict[str, float]) -> Result:
+    """``result``, or when its feedback cannot be written (never expected: results are
+    checked and text is made safe), the same submission as an error that says so, with
+    nothing of its own left to write."""
+    try:
+        feedback.pages(result, points)
+        return result
+    except Exception as e:
+        detail = (f"the grader could not write the feedback of {result.student} "
+                  f"({type(e).__name__}); the course staff has the details")
+        return replace(result, status="error", detail=detail, notebook_errors=[], benchmark={},
+                       cases=[{**c, "message": "", "diagnosis": []} for c in result.cases],
+                       staff_only={**result.staff_only, "outputs": f"{type(e).__name__}: {e}"})
 
 
 def reusable(out: Path, submission: Submission, fingerprint: str, gpu: bool = False) -> bool:

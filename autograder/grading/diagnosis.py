@@ -24,13 +24,17 @@ they differ (``autograder.compare``: a constant factor, a transpose, only some r
 or nothing when no simple relation holds.
 
 Only the grading process runs mistake code, on data the check already holds; calls with
-large arguments are not recorded and each case's replay has a time budget.
+large arguments are not recorded and each case's replay has a time budget. Numbers are
+compared by code that cannot overflow (``_float``: an int beyond a float's range is
+infinite there), and a diagnosis that fails for any reason names nothing.
 """
 from __future__ import annotations
 
 import copy
 import functools
+import hashlib
 import inspect
+import math
 import time
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable
@@ -44,6 +48,8 @@ MAX_ELEMENTS = 2_000_000    # array elements one call may hold (arguments and re
 CASE_BUDGET_S = 2.0         # replay time per failed case
 MISTAKE_BUDGET_S = 0.5      # replay time per mistake
 MAX_ITEMS = 1_000           # generator items replayed per call
+FEW_VALUES = 8              # distinct values up to which a random array is compared by them
+MAX_REMEMBERED = 4096       # functions' recordings whose diagnosis is remembered (find)
 
 
 @dataclass(frozen=True)
@@ -283,6 +289,17 @@ def _is_tensor(value) -> bool:
     return type(value).__module__ == "torch" and type(value).__name__ == "Tensor"
 
 
+def _float(value) -> float | None:
+    """``value`` as a float for comparing (an int beyond a float's range is +-inf), or None
+    when it is not a number."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.copysign(math.inf, value) if isinstance(value, int) else None
+    except (TypeError, ValueError):
+        return None
+
+
 def _scalar(value) -> bool:
     return isinstance(value, (bool, int, float, np.generic)) or (
         isinstance(value, np.ndarray) and value.ndim == 0)
@@ -318,11 +335,12 @@ def _arrays_close(a, b) -> bool:
 def _same(a, b) -> bool:
     """Exact comparison of two snapshots (shapes, float widths, values)."""
     if _scalar(a) and _scalar(b):
-        try:
-            x, y = float(np.asarray(a)), float(np.asarray(b))
-        except (TypeError, ValueError):
+        if isinstance(a, int) and isinstance(b, int):  # exact, whatever their size
             return a == b
-        return (np.isnan(x) and np.isnan(y)) or x == y or bool(
+        x, y = _float(a), _float(b)
+        if x is None or y is None:
+            return bool(np.asarray(a) == np.asarray(b))
+        return (math.isnan(x) and math.isnan(y)) or x == y or bool(
             np.isclose(x, y, rtol=1e-5, atol=1e-12))
     if isinstance(a, np.random.Generator) or isinstance(b, np.random.Generator):
         return (isinstance(a, np.random.Generator) and isinstance(b, np.random.Generator)
@@ -340,6 +358,18 @@ def _same(a, b) -> bool:
         return False
 
 
+def _support(finite: np.ndarray, n: int):
+    """(values, their frequencies among ``n``) when the finite values take at most
+    FEW_VALUES distinct values (and at most half as many as there are entries), else None.
+    A prefix with more distinct values rules that out without sorting the whole array."""
+    if np.unique(finite[:4 * FEW_VALUES]).size > FEW_VALUES:
+        return None
+    values, counts = np.unique(finite, return_counts=True)
+    if values.size <= 1 or (values.size <= FEW_VALUES and 2 * values.size <= n):
+        return values, counts / max(n, 1)
+    return None
+
+
 def _summary(value):
     """Statistics of a random result: what any correct draw shares with another."""
     if isinstance(value, np.random.Generator):
@@ -349,27 +379,43 @@ def _summary(value):
     if isinstance(value, dict):
         return ("dict", {k: _summary(v) for k, v in value.items()})
     if isinstance(value, np.ndarray) or _is_tensor(value):
-        x = np.asarray(_as_array(value))
-        width = x.dtype.itemsize if np.issubdtype(x.dtype, np.floating) else 0
         try:
-            x = x.astype(np.float64).ravel()
+            return ("array", _Stats(value))
         except (TypeError, ValueError):
             return ("other", repr(value))
-        stats = {"shape": np.shape(_as_array(value)), "width": width, "tensor": _is_tensor(value),
-                 "n": x.size, "nan": float(np.mean(np.isnan(x))) if x.size else 0.0}
+    return ("value", value)
+
+
+class _Stats:
+    """The statistics of one random array: ``head`` (shape, float width, whether a
+    tensor) at once, the rest (``body``: n, nan and inf fractions, then the support of few
+    values or the moments) when a comparison first needs them: most end at the head."""
+
+    def __init__(self, value):
+        x = np.asarray(_as_array(value))
+        width = x.dtype.itemsize if np.issubdtype(x.dtype, np.floating) else 0
+        self.head = (x.shape, width, _is_tensor(value))
+        self._x = x
+        if x.dtype.kind not in "biufc":  # converting may fail: find out now
+            self.body
+
+    @functools.cached_property
+    def body(self) -> dict:
+        x = self._x.astype(np.float64).ravel()
+        stats = {"n": x.size, "nan": float(np.mean(np.isnan(x))) if x.size else 0.0}
         f = x[np.isfinite(x)]
         stats["inf"] = float(np.mean(np.isinf(x))) if x.size else 0.0
-        values, counts = np.unique(f, return_counts=True)
-        if values.size <= 1 or (values.size <= 8 and 2 * values.size <= x.size):  # few values
-            stats["support"] = (values, counts / max(x.size, 1))
+        support = _support(f, x.size)
+        if support is not None:
+            stats["support"] = support
         elif f.size:
             log = bool(f.min() > 0)
             g = np.log10(f) if log else f
             mean, std = g.mean(), g.std()
             kurt = float(np.mean((g - mean) ** 4) / std**4) if std > 0 else 3.0
             stats["moments"] = (log, float(mean), float(std), kurt)
-        return ("array", stats)
-    return ("value", value)
+        del self._x
+        return stats
 
 
 def _fractions_close(p, q, n) -> bool:
@@ -377,9 +423,10 @@ def _fractions_close(p, q, n) -> bool:
     return abs(p - q) <= 6 * np.sqrt(mid * (1 - mid) / max(n, 1)) + 1.0 / max(n, 1) + 1e-9
 
 
-def _stats_alike(a: dict, b: dict) -> bool:
-    if (a["shape"], a["width"], a["tensor"]) != (b["shape"], b["width"], b["tensor"]):
+def _stats_alike(x: _Stats, y: _Stats) -> bool:
+    if x.head != y.head:
         return False
+    a, b = x.body, y.body
     n = a["n"]
     if not (_fractions_close(a["nan"], b["nan"], n) and _fractions_close(a["inf"], b["inf"], n)):
         return False
@@ -452,9 +499,29 @@ def _changed(before, after):
 # ----------------------------------------------------------------------------- judging
 @dataclass
 class _Judge:
-    """Compares outcomes of one function's calls, exactly or statistically."""
+    """Compares outcomes of one function's calls, exactly or statistically. What is
+    derived from an outcome (its statistics, which arguments it changed) is kept for the
+    judge's life: the student's and the correct outcomes meet every mistake's."""
 
     known: Known
+    derived: dict = field(default_factory=dict)  # (id(outcome), what) -> (outcome, value)
+
+    def _derive(self, outcome: Outcome, what: str, make: Callable[[], Any]):
+        key = (id(outcome), what)
+        if key not in self.derived:
+            self.derived[key] = (outcome, make())  # the outcome kept: its id stays its own
+        return self.derived[key][1]
+
+    def changed(self, call: Call, outcome: Outcome):
+        return self._derive(outcome, "changed",
+                            lambda: _changed((call.args, call.kwargs), outcome.after))
+
+    def summaries(self, call: Call, outcome: Outcome):
+        """The statistics of a random outcome: result, items, changes to the arguments."""
+        yield self._derive(outcome, "value", lambda: _summary(self.view(outcome)))
+        yield self._derive(outcome, "items", lambda: _summary(outcome.items))
+        yield self._derive(outcome, "changes", lambda: _summary(
+            _changes((call.args, call.kwargs), outcome.after)))
 
     def view(self, outcome: Outcome):
         value = outcome.value
@@ -470,13 +537,11 @@ class _Judge:
             return False
         if a.items is not None and (len(a.items) != len(b.items) or a.ended != b.ended):
             return False
-        before = (call.args, call.kwargs)
         if exact:
             return _same(self.view(a), self.view(b)) and _same(a.items, b.items) and \
-                _same(a.after, b.after) and _changed(before, a.after) == _changed(before, b.after)
-        return _alike(_summary(self.view(a)), _summary(self.view(b))) and \
-            _alike(_summary(a.items), _summary(b.items)) and \
-            _alike(_summary(_changes(before, a.after)), _summary(_changes(before, b.after)))
+                _same(a.after, b.after) and self.changed(call, a) == self.changed(call, b)
+        return all(_alike(x, y) for x, y in zip(self.summaries(call, a),
+                                                 self.summaries(call, b)))
 
 
 def _identical_pairs(calls: list[Call]) -> list[tuple[int, int]]:
@@ -503,6 +568,7 @@ class _Trial:
         self.fixed = [not known.random or _same_result(o, _replay(known.correct, c, 12345))
                       for c, o in zip(calls, self.correct)]
         self.pairs = _identical_pairs(calls) if known.random else []
+        self.cut = False  # a mistake was left untried for lack of time
 
     def _equal(self, i, a: Outcome, b: Outcome, random_mistake: bool) -> bool:
         call = self.calls[i]
@@ -520,6 +586,7 @@ class _Trial:
         deadline = min(deadline, time.monotonic() + MISTAKE_BUDGET_S)
         for i, call in enumerate(self.calls):
             if time.monotonic() > deadline:
+                self.cut = True
                 return False
             got = _replay(impl, call)
             if not self._equal(i, call.outcome, got, mistake.random):
@@ -536,12 +603,10 @@ class _Trial:
 
 def _answers_match(answers: Answers, values: dict, mistake: Mistake) -> bool:
     def near(x, y):
-        return abs(float(x) - y) <= answers.rtol * abs(y)
-    try:
-        student = [values[n] for n in answers.names]
-        if not all(near(s, w) for s, w in zip(student, mistake.impl)):
-            return False
-    except (KeyError, TypeError, ValueError):
+        x = _float(x)
+        return x is not None and abs(x - y) <= answers.rtol * abs(y)
+    student = [values.get(n) for n in answers.names]
+    if not all(near(s, w) for s, w in zip(student, mistake.impl)):
         return False
     return not all(near(w, c) for w, c in zip(mistake.impl, answers.correct))
 
@@ -554,8 +619,55 @@ def _usable_calls(recording: Recording, name: str) -> list[Call] | None:
     return [c for c in recording.calls[name] if c.outcome.after is not None]
 
 
+# ----------------------------------------------------------------------------- remembering
+_FOUND: dict[tuple, list[dict]] = {}  # (Known, digest of its calls) -> what find named
+
+
+def _digest(calls: list[Call], generator: bool) -> bytes:
+    """A digest of everything ``_Trial.matches`` reads of the calls (types, shapes, bytes):
+    equal digests, equal recordings. Raises _NotRecorded for a value it does not know."""
+    h = hashlib.blake2b(repr(generator).encode(), digest_size=20)
+    for call in calls:
+        o = call.outcome
+        for value in (call.args, call.kwargs, o.error, o.value, o.items, o.ended, o.after):
+            _feed(h, value)
+    return h.digest()
+
+
+def _feed(h, value) -> None:
+    kind = type(value)
+    if value is None or value is HANDLE or kind in (bool, int, float, complex, str):
+        h.update(f"{kind.__name__}:{value!r};".encode())
+    elif kind in (tuple, list):
+        h.update(f"{kind.__name__}{len(value)}(".encode())
+        for item in value:
+            _feed(h, item)
+    elif kind is dict:
+        h.update(f"dict{len(value)}(".encode())
+        for key, item in value.items():
+            _feed(h, key)
+            _feed(h, item)
+    elif kind is np.ndarray or isinstance(value, np.generic):
+        h.update(f"{kind.__name__}{value.dtype.str}{np.shape(value)}:".encode())
+        h.update(np.ascontiguousarray(value).tobytes())
+    elif _is_tensor(value):
+        data = value.detach().cpu()
+        h.update(f"tensor{data.dtype}{tuple(data.shape)}{value.requires_grad}:".encode())
+        try:
+            h.update(np.ascontiguousarray(data.numpy()).tobytes())
+        except TypeError:  # bfloat16 and other dtypes numpy lacks
+            raise _NotRecorded from None
+    elif kind is np.random.Generator:
+        bits = value.bit_generator
+        h.update(f"rng{bits.state!r}{getattr(bits, 'seed_seq', None)!r};".encode())
+    else:
+        raise _NotRecorded
+
+
 def find(recording: Recording, library: dict, budget_s: float = CASE_BUDGET_S) -> list[dict]:
-    """The known mistakes that explain the recorded calls: [{"name", "explanation"}]."""
+    """The known mistakes that explain the recorded calls: [{"name", "explanation"}].
+    What a function's calls named is remembered for the process's life: calls recorded
+    alike (the same stub or mistake, handed in by many students) are not replayed again."""
     deadline, found = time.monotonic() + budget_s, []
     for key, entry in library.items():
         if isinstance(entry, Answers):
@@ -570,11 +682,26 @@ def find(recording: Recording, library: dict, budget_s: float = CASE_BUDGET_S) -
                 inspect.isgeneratorfunction(entry.correct):
             continue
         try:
-            trial = _Trial(entry, calls)
-            found += [_named(name, m) for m in entry.mistakes
-                      if trial.matches(m, recording.generator[name], deadline)]
-        except Exception:  # a comparison that cannot be made names nothing
+            key = (entry, _digest(calls, recording.generator[name]))
+        except (_NotRecorded, RecursionError):
+            key = None
+        remembered = _FOUND.get(key) if key is not None else None
+        if remembered is not None:
+            found += [dict(d) for d in remembered]
             continue
+        named, complete = [], False
+        try:
+            trial = _Trial(entry, calls)
+            named = [_named(name, m) for m in entry.mistakes
+                     if trial.matches(m, recording.generator[name], deadline)]
+            complete = not trial.cut
+        except Exception:  # a comparison that cannot be made names nothing
+            named = []
+        if key is not None and complete:
+            if len(_FOUND) >= MAX_REMEMBERED:
+                _FOUND.clear()
+            _FOUND[key] = named
+        found += named
     return found
 
 
@@ -698,5 +825,8 @@ def diagnosed(result, recording: Recording):
     library = library_of(result.case.check.__module__)
     if not library:
         return result
-    return replace(result, diagnosis=tuple(find(recording, library) or
-                                           compared(recording, library)))
+    try:
+        found = find(recording, library) or compared(recording, library)
+    except Exception:  # what the student sent cannot be compared: nothing is named
+        return result
+    return replace(result, diagnosis=tuple(found))

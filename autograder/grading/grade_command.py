@@ -1,6 +1,6 @@
 """``advopt grade``: grade a folder of submissions in sealed sandboxes.
 
-    advopt grade SUBMISSIONS [--out graded] [--assignment optimization] [--jobs 2]
+    advopt grade SUBMISSIONS [--out graded] [--assignment optimization] [--jobs auto]
                  [--timeout 120] [--memory 2048] [--force] [--gpu] [--quiet]
                  [--manual manual.csv] [--anonymous] [--zeros] [--force-assignment]
                  [--executor slurm [--partition P] [--account A] [--time-limit T]
@@ -22,6 +22,7 @@ from pathlib import Path
 
 from autograder.grading import stopping
 from autograder.grading.executors.slurm import SHARE_SIZE, SlurmExecutor, SlurmOptions
+from autograder.grading.outputs.files import printable
 from autograder.grading.sandbox.process import GraderError
 from autograder.grading.runner import Limits
 from autograder.grading.submissions import InputError
@@ -41,6 +42,15 @@ def whole(minimum: int):
         if value < minimum:
             raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
         return value
+    return parse
+
+
+def whole_or_auto(minimum: int):
+    """An argparse type: ``auto`` (None) or a whole number of at least ``minimum``."""
+    number = whole(minimum)
+
+    def parse(text: str) -> int | None:
+        return None if text.strip() == "auto" else number(text)
     return parse
 
 
@@ -81,8 +91,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--assignment", default="optimization",
                    type=named("an assignment name"),
                    help="assignment name (autograder.<name>) or a module path with CASES")
-    p.add_argument("--jobs", type=whole(1), default=2,
-                   help="submissions graded in parallel")
+    p.add_argument("--jobs", type=whole_or_auto(1), default=None,
+                   help="submissions graded at once: a number or auto (default: auto, two "
+                        "per core here; with --executor slurm, 2 per task)")
     p.add_argument("--timeout", type=seconds, default=Limits.timeout,
                    help="seconds per submission: notebook and all checks (default: 120)")
     p.add_argument("--memory", type=whole(MIN_MEMORY_MB),
@@ -111,7 +122,7 @@ def parser() -> argparse.ArgumentParser:
                        help="per task, in Slurm's format: minutes, H:MM:SS or D-HH:MM "
                             "(default: the partition's)")
     slurm.add_argument("--tasks", type=whole(1), default=None,
-                       help="array tasks, each grading a share with --jobs threads "
+                       help="array tasks, each grading a share with --jobs at once "
                             f"(default: one per {SHARE_SIZE} submissions); with --gpu, one "
                             "GPU each: the GPUs used at once")
     slurm.add_argument("--sbatch", action="append", default=[], metavar="OPTION",
@@ -145,27 +156,34 @@ def main(argv=None) -> int:
                                    force_assignment=args.force_assignment,
                                    executor=executor(args))
     except InputError as e:
-        print(f"advopt grade: {e}", file=sys.stderr)
+        say(f"advopt grade: {e}", sys.stderr)
         return 2
     except GraderError as e:
-        print(f"advopt grade: the grader failed, nothing graded was lost: {e}", file=sys.stderr)
+        say(f"advopt grade: the grader failed, nothing graded was lost: {e}", sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("advopt grade: stopped before the outputs were written; run the same command "
-              "again (what was graded is kept)", file=sys.stderr)
+        say("advopt grade: stopped before the outputs were written; run the same command "
+            "again (what was graded is kept)", sys.stderr)
         return 130
     for warning in summary.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-    print(summary.line())
+        say(f"warning: {warning}", sys.stderr)
+    say(summary.line())
     if summary.unfinished:
-        print(f"{summary.unfinished} submission(s) not graded (why, and the task's log: "
-              f"{summary.out / 'report.html'}, Needs attention); run the same command "
-              f"again to grade them", file=sys.stderr)
+        say(f"{summary.unfinished} submission(s) not graded (why, and the task's log: "
+            f"{summary.out / 'report.html'}, Needs attention); run the same command "
+            f"again to grade them", sys.stderr)
         return 1
     if summary.interrupted:
-        print("run the same command again to grade the rest", file=sys.stderr)
+        say("run the same command again to grade the rest", sys.stderr)
         return 130
     return 0
+
+
+def say(text: str, stream=None) -> None:
+    """Print ``text`` to the TA's terminal, each line made printable (``files.printable``:
+    a student's text may hold escape sequences)."""
+    for line in str(text).split("\n"):
+        print(printable(line), file=stream or sys.stdout)
 
 
 if __name__ == "__main__":

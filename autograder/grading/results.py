@@ -2,13 +2,16 @@
 
 Each file is written atomically as soon as its submission is graded, so an interrupted
 run loses nothing; a later run skips a submission whose notebook (content hash) and
-grading code and settings (fingerprint) are unchanged.
+grading code and settings (fingerprint) are unchanged. Nothing broken is kept: a result
+is checked field by field (``check``) before it is saved and when it is loaded (a file
+that fails is not reused: its submission is graded again).
 """
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+import math
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import TypedDict
 
@@ -129,17 +132,114 @@ def path(out: Path, student: str) -> Path:
 
 
 def save(out: Path, result: Result) -> None:
+    """Write ``result`` (checked first: ValueError names what is wrong)."""
+    check(result)
     files.write_text(path(out, result.student),
                      json.dumps(asdict(result), indent=1, sort_keys=True) + "\n")
 
 
 def load(out: Path, student: str) -> Result | None:
-    """The stored result of ``student``, or None (absent or unreadable)."""
+    """The stored result of ``student``, or None (absent, unreadable or not valid)."""
     try:
         data = json.loads(path(out, student).read_text())
-        return Result(**data)
-    except (OSError, ValueError, TypeError):
+        if type(data) is not dict or set(data) - {f.name for f in fields(Result)}:
+            return None
+        result = Result(**data)
+        check(result)
+    except (OSError, ValueError, TypeError, RecursionError):
         return None
+    return result if result.student == student else None
+
+
+# ----------------------------------------------------------------------------- checking
+_CASE_TEXT = ("id", "question", "name", "message")
+_CASE_FLAGS = ("passed", "hidden")
+
+
+def check(result: Result) -> None:
+    """Every field of ``result`` of the type its writers expect (numbers finite, within a
+    float; text, lists and records as declared); ValueError naming the first field that
+    is not."""
+    _is(result.student, str, "student")
+    if not result.student or "/" in result.student or result.student in (".", ".."):
+        raise ValueError("student: not a file name")
+    for name in ("source", "sha256", "fingerprint", "detail", "gpu_fingerprint"):
+        _is(getattr(result, name), str, name)
+    if result.status not in STATUSES:
+        raise ValueError("status: not one of " + ", ".join(STATUSES))
+    _is(result.final, bool, "final")
+    _number(result.seconds, "seconds")
+    for i, case in enumerate(_list_of(result.cases, dict, "cases")):
+        _case(case, f"cases[{i}]")
+    for e in _list_of(result.notebook_errors, dict, "notebook_errors"):
+        if set(e) != {"cell", "error"} or type(e["cell"]) is not int \
+                or type(e["error"]) is not str:
+            raise ValueError("notebook_errors: not {cell, error}")
+    _list_of(result.skipped_cells, int, "skipped_cells")
+    _is(result.isolation, dict, "isolation")
+    for key, value in result.isolation.items():
+        if type(key) is not str or not (type(value) is str or type(value) is list
+                                        and all(type(v) is str for v in value)):
+            raise ValueError("isolation: not text")
+    _meta(result.meta)
+    _is(result.benchmark, dict, "benchmark")
+    for key, value in result.benchmark.items():
+        _is(key, str, "benchmark")
+        if type(value) in (int, float):
+            _number(value, f"benchmark.{key}")
+        elif value is not None and type(value) not in (str, bool):
+            raise ValueError(f"benchmark.{key}: {type(value).__name__}")
+    _is(result.staff_only, dict, "staff_only")
+    try:
+        json.dumps(result.staff_only, allow_nan=False)
+    except (TypeError, ValueError, RecursionError) as e:
+        raise ValueError(f"staff_only: not JSON ({type(e).__name__})") from None
+
+
+def _case(case: dict, name: str) -> None:
+    if not {*_CASE_TEXT, *_CASE_FLAGS, "points", "score", "diagnosis"} <= set(case) \
+            <= {*_CASE_TEXT, *_CASE_FLAGS, "points", "score", "diagnosis", "manual"}:
+        raise ValueError(f"{name}: not the fields of a case")
+    for key in _CASE_TEXT:
+        _is(case[key], str, f"{name}.{key}")
+    for key in (*_CASE_FLAGS, *(("manual",) if "manual" in case else ())):
+        _is(case[key], bool, f"{name}.{key}")
+    for key in ("points", "score"):
+        _number(case[key], f"{name}.{key}")
+    for d in _list_of(case["diagnosis"], dict, f"{name}.diagnosis"):
+        if set(d) != {"name", "explanation"} or not all(type(v) is str for v in d.values()):
+            raise ValueError(f"{name}.diagnosis: not {{name, explanation}}")
+
+
+def _meta(meta) -> None:
+    _is(meta, dict, "meta")
+    for key in ("canvas_user_id", "name", "submission"):
+        _is(meta.get(key, ""), str, f"meta.{key}")
+    for person in _list_of(meta.get("submitters", []), dict, "meta.submitters"):
+        if not all(type(v) is str for v in person.values()):
+            raise ValueError("meta.submitters: not text")
+
+
+def _is(value, kind: type, name: str) -> None:
+    if type(value) is not kind:
+        raise ValueError(f"{name}: {type(value).__name__}, not {kind.__name__}")
+
+
+def _number(value, name: str) -> None:
+    """An int or float that is finite as a float (writers format it as one)."""
+    try:
+        finite = type(value) in (int, float) and math.isfinite(value)
+    except OverflowError:  # an int beyond any float
+        finite = False
+    if not finite:
+        raise ValueError(f"{name}: not a finite number ({type(value).__name__})")
+
+
+def _list_of(value, kind: type, name: str) -> list:
+    _is(value, list, name)
+    if not all(type(item) is kind for item in value):
+        raise ValueError(f"{name}: not a list of {kind.__name__}")
+    return value
 
 
 def fingerprint(files, settings: dict) -> str:

@@ -10,18 +10,26 @@ student call runs past its time limit or ends the process fails, the process is 
 fail without running: one broken function costs one restart, never the other functions'
 cases. The process is started a few times at most; the submission's time budget covers
 everything; what it cannot reach fails with the reason.
+
+What students read (``Result.detail``, case messages) depends on hidden inputs only
+through the score: a process that ended says so, never its exit code or signal (those are
+in ``staff_only["process_ends"]``), time limits are stated as configured, and cell numbers
+of later runs of the notebook stay with the staff. Any failure of the grader's own while
+grading one submission becomes that submission's result (status error, not final).
 """
 from __future__ import annotations
 
 import socket
 import time
+import traceback
 from dataclasses import dataclass
 
 from autograder.cases import CaseResult, run_case, seed_of
 from autograder.grading.diagnosis import diagnosed, recording_for, without_stubs
+from autograder.grading import results
 from autograder.grading.results import Result, case_record
 from autograder.grading.sandbox.isolation import Plan
-from autograder.grading.sandbox.process import SandboxLost, TimeBudget
+from autograder.grading.sandbox.process import GraderError, SandboxLost, TimeBudget
 from autograder.grading.submissions import Submission
 
 MAX_STARTS = 4
@@ -59,8 +67,23 @@ class Job:
 
 
 def grade(submission: Submission, job: Job, server) -> Result:
-    """Grade ``submission``; student failures become failed cases, never exceptions."""
+    """Grade ``submission``; student failures become failed cases, never exceptions, and
+    so does any failure of the grader while handling it (``failed``): only a GraderError
+    (the sandbox server itself is gone) leaves here. The result is valid
+    (``results.check``)."""
     started = time.monotonic()
+    try:
+        result = _graded(submission, job, server)
+        results.check(result)
+    except GraderError:
+        raise
+    except Exception as e:
+        result = failed(submission, job, e)
+    result.seconds = round(time.monotonic() - started, 3)
+    return result
+
+
+def _graded(submission: Submission, job: Job, server) -> Result:
     result = Result(submission.student, submission.source, submission.sha256, job.fingerprint,
                     skipped_cells=submission.skipped, meta=submission.meta)
     if submission.error:
@@ -75,7 +98,19 @@ def grade(submission: Submission, job: Job, server) -> Result:
         result.benchmark["points"] = sum(c["score"] for c in result.cases
                                          if c["question"] == question)
         result.benchmark["host"] = socket.gethostname()  # with its device: where it ran
-    result.seconds = round(time.monotonic() - started, 3)
+    return result
+
+
+def failed(submission: Submission, job: Job, error: BaseException) -> Result:
+    """The result of a submission the grader failed on (``error``): every case failed,
+    status error, not final (graded again by the next run); the traceback for the staff."""
+    text = (f"the grader failed while grading {submission.student} ({type(error).__name__}); "
+            "the course staff has the details")
+    result = Result(submission.student, submission.source, submission.sha256, job.fingerprint,
+                    "error", text, final=False, meta=submission.meta,
+                    staff_only={"grader_error": traceback.format_exc()[-4000:]})
+    result.cases = [case_record(c, CaseResult(c, False, f"not graded: {text}"))
+                    for c in job.cases]
     return result
 
 
@@ -100,11 +135,13 @@ class _Grading:
                 outcomes[case.id] = CaseResult(case, False, f"not run: {reason}") if reason \
                     else self._run(case)
         finally:
-            if self.job.benchmark and self.namespace is not None:
-                self.result.benchmark = dict(self.job.benchmark[1](self.namespace))
-            if self.student is not None:
-                self._keep_output()
-                self.student.close()
+            try:
+                if self.job.benchmark and self.namespace is not None:
+                    self.result.benchmark = dict(self.job.benchmark[1](self.namespace))
+            finally:
+                if self.student is not None:
+                    self._keep_output()
+                    self.student.close()
         self._summarize()
         return {key: without_stubs(result, self.stubs) for key, result in outcomes.items()}
 
@@ -138,9 +175,11 @@ class _Grading:
                 self.namespace = student.describe(needs)
         except SandboxLost as lost:
             student.close()
-            where = f"the notebook (cell {student.cell})" if student.cell is not None \
-                else "the notebook"
-            self.fatal = self._lost_text(lost, where, budget.seconds)
+            # a later run follows hidden cases: where it stopped is for the staff only
+            where = f"the notebook (cell {student.cell})" \
+                if student.cell is not None and self.starts == 1 else "the notebook"
+            self._staff(lost, f"the notebook (cell {student.cell})")
+            self.fatal = self._lost_text(lost, where, submission_limit=True)
             self._problem(_status(lost), self.fatal)
             if lost.kind == "setup":
                 self.result.final = False
@@ -161,31 +200,53 @@ class _Grading:
         except SandboxLost as lost:
             self.student.close()
             self.student = None
-            text = self._lost_text(lost, lost.target, budget.seconds)
+            self._staff(lost, f"{case.id}: {lost.target}")
+            where = lost.target if lost.target in self.namespace or \
+                lost.target.startswith("the ") else "a student object"  # named by the student
+            text = self._lost_text(lost, where, budget.seconds < self.job.limits.case_timeout)
             self._problem(_status(lost), f"{case.id}: {text}")
             what = {"timeout": "ran out of time", "died": "ended the student process"}
             if lost.kind in what:
-                self.poisoned.setdefault(lost.target,
-                                         f"{lost.target} {what[lost.kind]} in {case.id}")
+                self.poisoned.setdefault(lost.target, f"{where} {what[lost.kind]} in {case.id}")
             return CaseResult(case, False, text)
         finally:
             self.left -= budget.spent
+            self._poison_out_of_memory(case)
+
+    def _poison_out_of_memory(self, case) -> None:
+        """A function that exhausted the memory limit costs its later cases, never the
+        others' time: filling the limit again on every call can take seconds (as a hung
+        or dying function is blocked)."""
+        name = self.student.out_of_memory if self.student is not None else None
+        if name:
+            self.poisoned.setdefault(name, f"{name} ran out of memory in {case.id}")
+            self.student.out_of_memory = None
 
     def _keep_output(self) -> None:
         """What the student printed, kept for the staff (results/<student>.json) only."""
         try:
             with self.student.charged_to(TimeBudget(OUTPUT_SECONDS)):
                 self.result.staff_only["output"] = self.student.output()
-        except (SandboxLost, KeyError, TypeError):
+        except SandboxLost:
             pass
 
-    @staticmethod
-    def _lost_text(lost: SandboxLost, where: str, limit: float) -> str:
+    def _staff(self, lost: SandboxLost, where: str) -> None:
+        """How the process ended (exit code, signal), for the course staff only."""
+        self.result.staff_only.setdefault("process_ends", []).append(
+            f"{where}: {lost.kind}: {lost.staff}")
+
+    def _lost_text(self, lost: SandboxLost, where: str, submission_limit: bool) -> str:
+        """What students read: fixed texts, the limits as configured (``submission_limit``:
+        what was left of the submission's time ran out, rather than the case's)."""
+        limits = self.job.limits
         if lost.kind == "timeout":
-            return f"time limit: {where} did not finish within {limit:.3g} s"
+            limit = f"{limits.timeout:g} s per submission" if submission_limit else \
+                f"{limits.case_timeout:g} s per case"
+            return f"time limit: {where} did not finish within {limit}"
         if lost.kind == "setup":
             return lost.detail
-        return f"the student process ended during {where}: {lost.detail}"
+        return f"the student process ended during {where}" + \
+            (f": {lost.detail}" if lost.detail else "")
 
     def _problem(self, status: str, text: str) -> None:
         if (status, text) not in self.problems:

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import lzma
 import os
 import re
 import tempfile
@@ -48,6 +49,15 @@ from autograder.otter_format import IGNORE_TAG, source as cell_source, student_m
 
 MAX_NOTEBOOK_BYTES = 32 << 20
 MAX_ZIP_ENTRIES = 2000
+MAX_ANSWER_CHARS = 20_000       # text of one written answer (all its cells) kept for the pages
+MAX_ANSWER_CELLS = 50
+MAX_IMAGE_CHARS = 2 << 20       # base64 text of one pasted image
+IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif")
+# what reading a corrupt archive may raise, per compression: stored and deflate (zlib),
+# bzip2, lzma, and the zip structure itself
+ARCHIVE_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, lzma.LZMAError,
+                  OSError, EOFError, RuntimeError, NotImplementedError, ValueError,
+                  IndexError, KeyError, TypeError, OverflowError, MemoryError)
 # Canvas writes "<sortable name, lowercased, word characters only>[_LATE]_<user id>_<attachment
 # id>_<file name>" (its name never holds "_<digits>_"), or "[LATE_]anon_<id>_..." when grading
 # anonymously
@@ -110,13 +120,45 @@ class Submission:
 
 def written_blocks(nb: dict) -> list[dict]:
     """The manual-question blocks of a parsed notebook as plain data: ``{"prompt": text,
-    "cells": [{"cell_type", "source", "attachments"}]}``; outputs are dropped."""
-    def plain(cell):
-        attachments = cell.get("attachments")
-        return {"cell_type": str(cell.get("cell_type")), "source": cell_source(cell),
-                "attachments": attachments if isinstance(attachments, dict) else {}}
-    return [{"prompt": prompt, "cells": [plain(c) for c in cells]}
-            for prompt, cells in student_manual_blocks(nb)]
+    "cells": [{"cell_type", "source", "attachments": {name: {image type: base64}}}]}``;
+    outputs are dropped. Bounded: an answer's text is cut at MAX_ANSWER_CHARS (a last
+    cell says so), images that are not base64 text of one of IMAGE_TYPES, or larger than
+    MAX_IMAGE_CHARS, are left out."""
+    def plain(cell, left: int):
+        text = cell_source(cell)
+        return {"cell_type": str(cell.get("cell_type"))[:20], "source": text[:left],
+                "attachments": _images(cell.get("attachments"))}, len(text)
+    blocks = []
+    for prompt, cells in student_manual_blocks(nb):
+        kept, left = [], MAX_ANSWER_CHARS
+        for cell in cells[:MAX_ANSWER_CELLS]:
+            if left <= 0:
+                break
+            entry, size = plain(cell, left)
+            kept.append(entry)
+            left -= size
+        if left < 0 or len(cells) > MAX_ANSWER_CELLS:
+            kept.append({"cell_type": "markdown", "attachments": {}, "source":
+                         f"*(answer cut: only its first {MAX_ANSWER_CHARS} characters and "
+                         f"{MAX_ANSWER_CELLS} cells are shown)*"})
+        blocks.append({"prompt": prompt[:MAX_ANSWER_CHARS], "cells": kept})
+    return blocks
+
+
+def _images(attachments) -> dict:
+    """A cell's pasted images as {name: {image type: base64 text}} (nothing else kept)."""
+    out: dict = {}
+    for name, data in (attachments.items() if isinstance(attachments, dict) else ()):
+        if not isinstance(data, dict):
+            continue
+        for kind in IMAGE_TYPES:
+            payload = data.get(kind)
+            if isinstance(payload, list) and all(isinstance(p, str) for p in payload):
+                payload = "".join(payload)
+            if isinstance(payload, str) and len(payload) <= MAX_IMAGE_CHARS:
+                out[str(name)[:200]] = {kind: payload}
+                break
+    return out
 
 
 @dataclass(frozen=True)
@@ -161,6 +203,18 @@ def survey(target, exclude: Path | None = None) -> Survey:
     return _survey_folder(target, exclude)
 
 
+def _unreadable(folder: Path, student: str, paths: list[Path], meta: SubmissionMeta | None,
+                error: Exception) -> Submission:
+    """The submission of ``student`` as invalid: reading its files failed with ``error``."""
+    try:
+        digest = hashlib.sha256(b"".join(_read_head(p) for p in paths)).hexdigest()
+    except OSError:
+        digest = hashlib.sha256(repr(paths).encode(errors="replace")).hexdigest()
+    return Submission(student, ", ".join(str(p.relative_to(folder)) for p in paths), digest,
+                      error=f"could not be read ({type(error).__name__})",
+                      meta=meta or SubmissionMeta())
+
+
 def read_folder(folder: Path, student: str) -> Submission:
     """The one submission in ``folder`` (a notebook, else a grader.export() zip)."""
     paths = _candidates(Path(folder))
@@ -171,8 +225,17 @@ def read_folder(folder: Path, student: str) -> Submission:
 
 def read(folder: Path, student: str, paths: list[Path],
          meta: SubmissionMeta | None = None) -> Submission:
-    """The submission of ``student`` among candidate files ``paths`` (valid or not): its
-    one notebook, else its one zip; several are invalid."""
+    """The submission of ``student`` among candidate files ``paths`` (valid or not: any
+    failure while reading it makes it invalid, with the reason): its one notebook,
+    else its one zip; several are invalid."""
+    try:
+        return _read(folder, student, paths, meta)
+    except Exception as e:  # a file that vanished, cannot be read, holds anything at all
+        return _unreadable(folder, student, paths, meta, e)
+
+
+def _read(folder: Path, student: str, paths: list[Path],
+          meta: SubmissionMeta | None) -> Submission:
     notebooks = [p for p in paths if p.suffix == ".ipynb"]
     zips = [p for p in paths if p.suffix == ".zip"]
     chosen = notebooks if len(notebooks) == 1 else zips if not notebooks and len(zips) == 1 else []
@@ -273,8 +336,7 @@ def _notebook_from_zip(path: Path) -> bytes:
                 raise InvalidSubmission(f"notebook larger than {MAX_NOTEBOOK_BYTES >> 20} MB")
             with archive.open(notebooks[0]) as f:
                 data = f.read(MAX_NOTEBOOK_BYTES + 1)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, RuntimeError,
-            NotImplementedError, ValueError) as e:
+    except ARCHIVE_ERRORS as e:
         raise InvalidSubmission(f"unreadable zip ({type(e).__name__})") from None
     if len(data) > MAX_NOTEBOOK_BYTES:
         raise InvalidSubmission(f"notebook larger than {MAX_NOTEBOOK_BYTES >> 20} MB")

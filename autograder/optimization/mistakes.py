@@ -62,6 +62,26 @@ LISTS_FAIL = ("array_methods_on_lists", "array methods are called on the inputs 
               "np.asarray: Python lists fail (convert with np.asarray first)", ARRAYS_ONLY)
 
 
+def ARITHMETIC_ON_LISTS(core):
+    """The core doing arithmetic on its inputs as given: lists raise TypeError."""
+    @wraps(core)
+    def needs_arrays(*args, **kwargs):
+        if any(isinstance(a, list) for a in (*args, *kwargs.values())):
+            raise TypeError("can't multiply sequence by non-int of type 'float'")
+        return core(*args, **kwargs)
+    return needs_arrays
+
+
+LISTS_NOT_CONVERTED = ("lists_not_converted", "the inputs are used as given: arithmetic on "
+                       "Python lists fails (convert with np.asarray first)", ARITHMETIC_ON_LISTS)
+NUMPY_SCALARS = ("numpy_scalar_promotes", "the result is not cast back: a numpy float64 "
+                 "hyperparameter (or a numpy integer t) turns float32 arrays into float64 ones; "
+                 "cast with .astype(w.dtype)", {"cast": False})
+FIXED_SEED = ("fixed_seed_without_rng", "rng=None falls back to a fixed seed: every call draws "
+              "the same numbers; rng=None means a fresh np.random.default_rng()",
+              {"fixed_seed": 0, "_random": True})
+
+
 def _computes_in_float64(result: str):
     return ("computes_in_float64", f"everything is computed in float64: float32 inputs give "
             f"a float64 {result}, but the dtype follows the input", IN_FLOAT64)
@@ -85,19 +105,27 @@ def _minibatches_list(X, y, batch_size, shuffle=True, rng=None):
 
 
 def _minibatches(X, y, batch_size, shuffle=True, rng=None, validate=True, drop_last=False,
-                 two_orders=False, global_random=False, in_place=False, as_float=False):
+                 two_orders=False, global_random=False, in_place=False, as_float=False,
+                 convert=True, empty_batch=False, fixed_seed=None, flatten_y=False):
     n = len(X)
     if as_float and not hasattr(X, "detach"):
         X = np.asarray(X, dtype=float)
     if validate and (batch_size < 1 or n != len(y)):
         raise ValueError("batch_size must be >= 1 and len(X) == len(y)")
+    if convert:
+        X, y = (a if hasattr(a, "shape") else np.asarray(a) for a in (X, y))
+    if flatten_y:
+        y = y.reshape(-1) if hasattr(y, "reshape") else np.asarray(y).reshape(-1)
+    if empty_batch and n == 0:
+        yield X[:0], y[:0]
     order_x = order_y = np.arange(n)
     if shuffle and in_place:
         generator = _rng(rng)
         generator.shuffle(X)
         generator.shuffle(y)
     elif shuffle:
-        generator = _rng(rng, global_random)
+        generator = np.random.default_rng(fixed_seed) if rng is None and fixed_seed is not None \
+            else _rng(rng, global_random)
         order_x = generator.permutation(n)
         order_y = generator.permutation(len(y)) if two_orders else order_x
     step = max(batch_size, 1)
@@ -121,6 +149,14 @@ MINIBATCHES = _known("minibatches", _minibatches, [
      {"validate": False}),
     ("float64_batches", "X is converted to float64: batches keep the data's dtype",
      {"as_float": True}),
+    ("lists_not_converted", "Python lists are indexed with the permutation as they are "
+     "(TypeError): convert them with np.asarray", {"convert": False}),
+    ("empty_batch_without_data", "no data (N = 0) yields one empty batch: it yields none",
+     {"empty_batch": True}),
+    ("fixed_seed_without_rng", "rng=None falls back to a fixed seed: every epoch comes in the "
+     "same order; rng=None means a fresh np.random.default_rng()", {"fixed_seed": 0}),
+    ("flattens_labels", "y is flattened to one dimension: labels with several columns are "
+     "scrambled; index y as it is", {"flatten_y": True}),
 ])
 MINIBATCHES = Known(MINIBATCHES.function, MINIBATCHES.correct, MINIBATCHES.mistakes + (
     Mistake("returns_a_list", "minibatches returns its batches instead of yielding them: it "
@@ -129,7 +165,12 @@ MINIBATCHES = Known(MINIBATCHES.function, MINIBATCHES.correct, MINIBATCHES.mista
 
 # ----------------------------------------------------------------------------- Q2
 def _init_layer(n_in, n_out, scheme, rng=None, he_fan=None, glorot_var=None, normal_std=0.01,
-                uniform=False, unknown_zeros=False, transposed=False, global_random=False):
+                uniform=False, unknown_zeros=False, transposed=False, global_random=False,
+                fixed_seed=None, python_ints_only=False):
+    if python_ints_only and not (isinstance(n_in, int) and isinstance(n_out, int)):
+        raise TypeError("layer sizes must be ints")
+    if rng is None and fixed_seed is not None:
+        rng = np.random.default_rng(fixed_seed)
     variances = {"zeros": 0.0, "normal": normal_std**2,
                  "he": 2.0 / (he_fan(n_in, n_out) if he_fan else n_in),
                  "glorot": glorot_var(n_in, n_out) if glorot_var else 2.0 / (n_in + n_out)}
@@ -160,15 +201,20 @@ INIT_LAYER = _known("init_layer", _init_layer, [
      {"transposed": True}),
     ("global_numpy_random", "the weights ignore `rng` (np.random is used): draw from `rng`",
      {"global_random": True}),
+    FIXED_SEED,
+    ("rejects_numpy_integers", "numpy integer sizes (np.int64(4)) raise TypeError: accept "
+     "any integer", {"python_ints_only": True}),
 ], random=True)
 
 
 # ----------------------------------------------------------------------------- Q3
 def _dropout_mask(shape, p, rng=None, scale="inverse", keep_is_p=False, validate=True,
-                  guard_p1=True, global_random=False):
+                  guard_p1=True, global_random=False, p_type=False, fixed_seed=None):
     if validate and not 0 <= p <= 1:
         raise ValueError("p must be in [0, 1]")
-    keep = p if keep_is_p else 1 - p
+    keep = p if keep_is_p else 1 - (p if p_type else float(p))
+    if rng is None and fixed_seed is not None:
+        rng = np.random.default_rng(fixed_seed)
     draws = _rng(rng, global_random).random(shape)
     if scale == "inverse" and keep == 0:  # everything dropped: 0 / 0 unless guarded
         return np.zeros(shape) if guard_p1 else np.full(shape, np.nan)
@@ -187,22 +233,36 @@ DROPOUT_MASK = _known("dropout_mask", _dropout_mask, [
      "raise: p = 1 must give all zeros", {"guard_p1": False, "validate": False}),
     ("global_numpy_random", "the mask ignores `rng` (np.random is used): draw from `rng`",
      {"global_random": True}),
+    ("float32_mask_for_numpy_p", "1 / (1 - p) keeps p's numpy type: a float32 p makes a float32 "
+     "mask; the mask is float64 (use float(p))", {"p_type": True}),
+    FIXED_SEED,
 ], random=True)
 
 
 def _dropout_forward(x, p, training=True, rng=None, in_place=False, eval_scale=False,
-                     keep_dtype=True, keep_is_p=False, validate=True, nan_at_p1=False):
-    if validate and not 0 <= p <= 1:
+                     keep_dtype=True, keep_is_p=False, validate=True, nan_at_p1=False,
+                     below_one=False, cast_to_x=False, fixed_seed=None, feature_mask=False,
+                     float32_only=False):
+    if validate and not (0 <= p < 1 if below_one else 0 <= p <= 1):
         raise ValueError("p must be in [0, 1]")
     if not training:
         return (np.asarray(x) * (1 - p) if eval_scale else x), None
-    mask = _dropout_mask(np.shape(x), min(max(1 - p if keep_is_p else p, 0.0), 1.0), rng,
+    if rng is None and fixed_seed is not None:
+        rng = np.random.default_rng(fixed_seed)
+    if in_place:
+        dtype = x.dtype  # x *= mask.astype(x.dtype): a list fails before any draw
+    shape = np.shape(x)[1:] if feature_mask else np.shape(x)
+    mask = _dropout_mask(shape, min(max(1 - p if keep_is_p else p, 0.0), 1.0), rng,
                          guard_p1=not nan_at_p1)
     if in_place:
-        x *= mask.astype(x.dtype)
+        x *= mask.astype(dtype)
         return x, mask
     x = np.asarray(x)
     out = x * mask
+    if cast_to_x:
+        return out.astype(x.dtype), mask
+    if float32_only:
+        return out.astype(np.float32 if x.dtype == np.float32 else np.float64), mask
     return (_float_like(x, out) if keep_dtype else out), mask
 
 
@@ -218,6 +278,15 @@ DROPOUT_FORWARD = _known("dropout_forward", _dropout_forward, [
     ("no_p_check", "p outside [0, 1] does not raise ValueError", {"validate": False}),
     ("nan_at_p1", "p = 1 gives nan (0 * inf): when every unit drops, out is all zeros",
      {"nan_at_p1": True}),
+    ("rejects_p_one", "p = 1 raises ValueError: p may be any probability in [0, 1], 1 included",
+     {"below_one": True}),
+    ("integer_x_stays_integer", "out is cast to x's dtype even for integer x (truncated "
+     "values): integers give float64", {"cast_to_x": True}),
+    ("fixed_seed_without_rng", FIXED_SEED[1], {"fixed_seed": 0}),
+    ("mask_per_feature", "the mask has shape x.shape[1:], shared by every sample: draw one "
+     "mask entry per entry of x", {"feature_mask": True}),
+    ("float16_becomes_float64", "only float32 keeps its dtype: float16 x gives a float64 out; "
+     "any float dtype is kept", {"float32_only": True}),
 ], random=True)
 
 
@@ -251,6 +320,7 @@ DROPOUT_BACKWARD = _known("dropout_backward", _dropout_backward, [
      "compute dout * mask as a new array", {"in_place": True}),
     # the same float64 dx as "float64" for a float64 mask; told apart by float32 masks
     _computes_in_float64("dx"),
+    LISTS_FAIL,
 ])
 
 
@@ -258,17 +328,23 @@ DROPOUT_BACKWARD = _known("dropout_backward", _dropout_backward, [
 def _batchnorm_forward(x, gamma, beta, running_mean, running_var, training=True, momentum=0.1,
                        eps=1e-5, normalize_ddof=0, running_ddof=1, keras_momentum=False,
                        eps_outside=False, eval_batch_stats=False, in_place=False,
-                       one_sample_check_first=False):
+                       one_sample_check_first=False, cast_to_x=False, cast_stats=True,
+                       no_eps=False):
     x = np.asarray(x)
+    eps = 0.0 if no_eps else eps
     if one_sample_check_first and len(x) < 2:
         raise ValueError("need more than one sample")
 
     def normalized(mean, var):
-        return (x - mean) / (np.sqrt(var) + eps if eps_outside else np.sqrt(var + eps))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (x - mean) / (np.sqrt(var) + eps if eps_outside else np.sqrt(var + eps))
+
+    def out_of(value):
+        return np.asarray(value).astype(x.dtype) if cast_to_x else _float_like(x, value)
 
     if not training:
         stats = (x.mean(0), x.var(0)) if eval_batch_stats else (running_mean, running_var)
-        return _float_like(x, gamma * normalized(*stats) + beta), None, running_mean, running_var
+        return out_of(gamma * normalized(*stats) + beta), None, running_mean, running_var
     if len(x) < 2:
         raise ValueError("training needs more than one sample")
     mean, var = x.mean(0), x.var(0, ddof=normalize_ddof)
@@ -283,8 +359,12 @@ def _batchnorm_forward(x, gamma, beta, running_mean, running_var, training=True,
     else:
         new_mean, new_var = (keep * r + (1 - keep) * b
                              for r, b in zip((running_mean, running_var), updates))
-    inv_std = 1 / (np.sqrt(var) + eps if eps_outside else np.sqrt(var + eps))
-    return _float_like(x, gamma * x_hat + beta), (x_hat, gamma, inv_std), new_mean, new_var
+        if cast_stats:
+            new_mean, new_var = (_float_like(np.asarray(r), v) for r, v in
+                                 zip((running_mean, running_var), (new_mean, new_var)))
+    with np.errstate(divide="ignore"):
+        inv_std = 1 / (np.sqrt(var) + eps if eps_outside else np.sqrt(var + eps))
+    return out_of(gamma * x_hat + beta), (x_hat, gamma, inv_std), new_mean, new_var
 
 
 def _without_cache(result):
@@ -310,6 +390,13 @@ BATCHNORM_FORWARD = _known("batchnorm_forward", _batchnorm_forward, [
     ("rejects_one_sample_in_evaluation", "a single sample raises ValueError in evaluation "
      "too: only training needs more than one", {"one_sample_check_first": True}),
     _computes_in_float64("output"),
+    ("integer_x_stays_integer", "out is cast to x's dtype even for integer x (truncated "
+     "values): integers give float64", {"cast_to_x": True}),
+    ("numpy_momentum_promotes_statistics", "the new running statistics are not cast back: a "
+     "numpy float64 momentum turns float32 statistics into float64 ones",
+     {"cast_stats": False}),
+    ("forgets_eps", "x is divided by the batch standard deviation without eps: a feature "
+     "constant in the batch gives 0 / 0 = nan; divide by sqrt(var + eps)", {"no_eps": True}),
 ], judged=_without_cache)
 
 
@@ -355,8 +442,13 @@ BATCHNORM_BACKWARD = _known("batchnorm_backward", _batchnorm_backward, [
 
 
 # ----------------------------------------------------------------------------- Q5
+def _cast(value, like, cast=True):
+    """``value`` in the float dtype of ``like`` (float64 for integers) when ``cast``."""
+    return _float_like(np.asarray(like), value) if cast else value
+
+
 def _momentum_step(w, dw, v, lr, beta=0.9, damped=True, old_velocity=False, in_place=False,
-                   swapped=False, fixed_beta=None):
+                   swapped=False, fixed_beta=None, cast=True):
     b = fixed_beta if fixed_beta is not None else beta
     keep, new = (1 - b, b) if swapped else (b, 1 - b if damped else 1.0)
     if in_place:
@@ -365,7 +457,8 @@ def _momentum_step(w, dw, v, lr, beta=0.9, damped=True, old_velocity=False, in_p
         w -= lr * v
         return w, v
     v_new = keep * np.asarray(v) + new * np.asarray(dw)
-    return np.asarray(w) - lr * (v if old_velocity else v_new), v_new
+    w_new = np.asarray(w) - lr * (np.asarray(v) if old_velocity else v_new)
+    return _cast(w_new, w, cast), _cast(v_new, v, cast)
 
 
 MOMENTUM_STEP = _known("momentum_step", _momentum_step, [
@@ -379,11 +472,13 @@ MOMENTUM_STEP = _known("momentum_step", _momentum_step, [
     ("ignores_beta_argument", "beta is fixed at 0.9: use the beta argument",
      {"fixed_beta": 0.9}),
     _computes_in_float64("w and v"),
+    NUMPY_SCALARS,
+    LISTS_NOT_CONVERTED,
 ])
 
 
 def _rmsprop_step(w, dw, s, lr, beta=0.99, eps=1e-8, eps_inside=False, power=2, root=True,
-                  old_s=False, in_place=False):
+                  old_s=False, in_place=False, cast=True):
     dw = np.asarray(dw)
     if in_place:
         s *= beta
@@ -394,7 +489,7 @@ def _rmsprop_step(w, dw, s, lr, beta=0.99, eps=1e-8, eps_inside=False, power=2, 
     used = np.asarray(s) if old_s else s_new
     denominator = (np.sqrt(used + eps) if eps_inside else np.sqrt(used) + eps) if root \
         else used + eps
-    return np.asarray(w) - lr * dw / denominator, s_new
+    return _cast(np.asarray(w) - lr * dw / denominator, w, cast), _cast(s_new, s, cast)
 
 
 RMSPROP_STEP = _known("rmsprop_step", _rmsprop_step, [
@@ -405,12 +500,13 @@ RMSPROP_STEP = _known("rmsprop_step", _rmsprop_step, [
     ("old_s", "the step uses the previous s: update s first", {"old_s": True}),
     ("in_place", "w and s are updated in place: return new arrays", {"in_place": True}),
     _computes_in_float64("w and s"),
+    NUMPY_SCALARS,
 ])
 
 
 def _adam_step(w, dw, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, eps_inside=False,
                corrected=True, t_offset=0, corrected_state=False, swapped=False,
-               check_t=True, float64_powers=False, state_in_place=False):
+               check_t=True, float64_powers=False, state_in_place=False, cast=True):
     if check_t and t < 1:
         raise ValueError("t is 1-based")
     b1, b2 = (beta2, beta1) if swapped else (beta1, beta2)
@@ -424,12 +520,16 @@ def _adam_step(w, dw, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, eps_in
         m = b1 * np.asarray(m) + (1 - b1) * dw
         v = b2 * np.asarray(v) + (1 - b2) * dw**2
     power = np.power if float64_powers else pow  # np.power(0.9, t) is a float64 scalar
+    w_in = np.asarray(w)
     with np.errstate(divide="ignore", invalid="ignore"):
         m_hat = m / (1 - power(b1, t + t_offset)) if corrected else m
         v_hat = v / (1 - power(b2, t + t_offset)) if corrected else v
         denominator = np.sqrt(v_hat + eps) if eps_inside else np.sqrt(v_hat) + eps
-        w = np.asarray(w) - lr * m_hat / denominator
-    return (w, m_hat, v_hat) if corrected_state else (w, m, v)
+        w = w_in - lr * m_hat / denominator
+    # the cast keeps float64 powers' promotion (np_power_promotes_float32) a mistake of its own
+    cast = cast and not float64_powers
+    state = (m_hat, v_hat) if corrected_state else (m, v)
+    return (_cast(w, w_in, cast), *(_cast(a, w_in, cast) for a in state))
 
 
 ADAM_STEP = _known("adam_step", _adam_step, [
@@ -448,17 +548,22 @@ ADAM_STEP = _known("adam_step", _adam_step, [
      "(np.power): float32 weights come back as float64", {"float64_powers": True}),
     ("state_in_place", "m and v are updated in place (*=, +=): return new arrays",
      {"state_in_place": True}),
+    NUMPY_SCALARS,
 ])
 
 
 def _ema(values, beta, bias_correction=True, start_first=False, t_minus_1=False,
-         swapped=False, correct_state=False, float64_out=False, into_values=False):
+         swapped=False, correct_state=False, float64_out=False, into_values=False,
+         float32_least=False, stacked=False):
     values = np.asarray(values)
     if values.dtype.kind != "f" and not into_values:
         values = values.astype(np.float64)
+    if stacked and not len(values):
+        raise ValueError("need at least one array to stack")
     keep = 1 - beta if swapped else beta
-    out = values if into_values else np.zeros(
-        len(values), dtype=np.float64 if float64_out else values.dtype)
+    dtype = np.float64 if float64_out else np.result_type(values, np.float32) \
+        if float32_least else values.dtype
+    out = values if into_values else np.zeros(len(values), dtype=dtype)
     v = values[0] if start_first and len(values) else 0.0
     for t in range(1, len(values) + 1):
         value = values[t - 1]
@@ -488,6 +593,10 @@ EMA = _known("ema", _ema, [
     ("writes_into_values", "the averages are written into the caller's values array: "
      "return a new array", {"into_values": True}),
     LISTS_FAIL,
+    ("float16_becomes_float32", "the output is at least float32: float16 values give float32; "
+     "every float dtype is kept", {"float32_least": True}),
+    ("stack_fails_on_empty", "an empty sequence raises (np.stack of no averages): it gives an "
+     "empty array", {"stacked": True}),
 ])
 
 
@@ -499,7 +608,8 @@ def _softmax(z, shift="row", axis=-1, whole_sum=False, at_least_2d=False, in_pla
     if at_least_2d:
         z = np.atleast_2d(z)
     peak = {"row": lambda: z.max(axis=axis, keepdims=True), "all": z.max, "none": lambda: 0,
-            "min": lambda: z.min(axis=axis, keepdims=True)}[shift]()
+            "min": lambda: z.min(axis=axis, keepdims=True),
+            "mean": lambda: z.mean(axis=axis, keepdims=True)}[shift]()
     if in_place:
         z -= peak
         e = np.exp(z)
@@ -524,6 +634,8 @@ SOFTMAX = _known("softmax", _softmax, [
     ("array_methods_on_lists", "z.max() fails for a list: convert with np.asarray first",
      {"convert": False}),
     _computes_in_float64("result"),
+    ("subtracts_the_mean", "each row is shifted by its mean, not its maximum: exp overflows "
+     "(nan) once a row spans more than ~1400; subtract the row maximum", {"shift": "mean"}),
 ])
 
 
@@ -560,15 +672,16 @@ SOFTMAX_JACOBIAN = _known("softmax_jacobian", _softmax_jacobian, [
 ])
 
 
-def _log_softmax(z, global_shift=False):
+def _log_softmax(z, global_shift=False, mean_shift=False):
     z = np.asarray(z, dtype=np.float64)
-    shifted = z - (z.max() if global_shift else z.max(axis=1, keepdims=True))
-    with np.errstate(divide="ignore"):
+    shifted = z - (z.max() if global_shift else z.mean(axis=1, keepdims=True) if mean_shift
+                   else z.max(axis=1, keepdims=True))
+    with np.errstate(divide="ignore", over="ignore"):
         return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
 
 
 def _cross_entropy(z, y, naive_log=False, reduce="mean", sign=-1, columns=False,
-                   global_shift=False, in_place=False):
+                   global_shift=False, in_place=False, mean_shift=False):
     z, y = np.asarray(z), np.asarray(y)
     if in_place:
         z -= z.max(axis=1, keepdims=True)
@@ -576,8 +689,10 @@ def _cross_entropy(z, y, naive_log=False, reduce="mean", sign=-1, columns=False,
         with np.errstate(divide="ignore"):
             log_p = np.log(_softmax(z.astype(np.float64), axis=1))
     else:
-        log_p = _log_softmax(z, global_shift)
+        log_p = _log_softmax(z, global_shift, mean_shift)
     picked = log_p[:, y] if columns else log_p[np.arange(len(y)), y]
+    if reduce == "none":
+        return sign * picked
     total = {"mean": picked.mean(), "sum": picked.sum(), "entries": picked.sum() / log_p.size}
     return float(sign * total[reduce])
 
@@ -596,6 +711,10 @@ CROSS_ENTROPY = _known("cross_entropy", _cross_entropy, [
     ("in_place", "the caller's z is shifted in place (np.asarray does not copy): compute "
      "z - max as a new array", {"in_place": True}),
     LISTS_FAIL,
+    ("per_sample_losses", "the N per-sample losses come back: return their mean, a number",
+     {"reduce": "none"}),
+    ("subtracts_the_mean", "log-sum-exp shifts each row by its mean, not its maximum: exp "
+     "overflows (inf) once a row spans more than ~1400", {"mean_shift": True}),
 ])
 
 
@@ -627,6 +746,8 @@ CROSS_ENTROPY_GRAD = _known("cross_entropy_grad", _cross_entropy_grad, [
      {"shift": "none"}),
     ("shift_by_min", "the row minimum is subtracted: exp overflows; subtract the row maximum",
      {"shift": "min"}),
+    ("subtracts_the_mean", "softmax shifts each row by its mean, not its maximum: exp "
+     "overflows (nan) once a row spans more than ~1400", {"shift": "mean"}),
     ("float64_out", "the gradient is float64 for float32 z: it keeps z's dtype",
      {"float64_out": True}),
     ("in_place", "the caller's z is overwritten (np.asarray does not copy): compute on a "
@@ -655,8 +776,8 @@ def _training_memory(layer_sizes, batch_size, optimizer="sgd", bytes_per_value=4
 
 
 TRAINING_MEMORY = _known("training_memory", _training_memory, [
-    ("forgets_biases", "P counts the weights only: it includes the biases n_i",
-     {"biases": False}),
+    ("forgets_biases", "P counts only the weights n_{i-1} * n_i: add the n_i biases of every "
+     "layer, P = sum(n_{i-1} * n_i + n_i)", {"biases": False}),
     ("adam_one_copy", "Adam's state is one copy of the parameters: Adam keeps two (m and v)",
      {"adam_copies": 1}),
     ("activations_without_input", "the activations leave out the input layer: count "
@@ -694,8 +815,12 @@ MEGABYTES = Answers(("megabytes_1", "megabytes_2"), _megabytes(3, 53), (
 # ----------------------------------------------------------------------------- Q8
 def _sample_log_uniform(low, high, size, rng=None, linear=False, mixed_logs=False,
                         exponent_only=False, whole_powers=False, global_random=False,
-                        fixed_exponents=None):
+                        fixed_exponents=None, grid=None, fixed_seed=None):
+    if rng is None and fixed_seed is not None:
+        rng = np.random.default_rng(fixed_seed)
     generator = _rng(rng, global_random)
+    if grid:
+        return generator.choice(np.logspace(np.log10(low), np.log10(high), grid), size)
     if linear:
         return generator.uniform(low, high, size)
     lo, hi = (np.log(low), np.log(high)) if mixed_logs else (np.log10(low), np.log10(high))
@@ -721,12 +846,18 @@ SAMPLE_LOG_UNIFORM = _known("sample_log_uniform", _sample_log_uniform, [
      {"global_random": True}),
     ("hard_coded_bounds", "the exponents are fixed (the notebook's -4 to -1): use "
      "log10(low) and log10(high)", {"fixed_exponents": (-4, -1)}),
+    ("grid_of_values", "the samples come from a grid of log-spaced values: sample the "
+     "exponent continuously, 10 ** rng.uniform(log10 low, log10 high)", {"grid": 6}),
+    FIXED_SEED,
 ], random=True)
 
 
 def _sample_beta(low, high, size, rng=None, linear=False, gaps=False, global_random=False,
-                 fixed_exponents=None):
+                 fixed_exponents=None, grid=None):
     generator = _rng(rng, global_random)
+    if grid:
+        return 1 - generator.choice(np.logspace(np.log10(1 - high), np.log10(1 - low), grid),
+                                    size)
     if linear:
         return generator.uniform(low, high, size)
     if fixed_exponents:  # and clipped into [low, high], so that the bounds look honoured
@@ -747,6 +878,8 @@ SAMPLE_BETA = _known("sample_beta", _sample_beta, [
      {"global_random": True}),
     ("hard_coded_decades", "1 - beta is drawn from fixed decades (10**-3 to 10**-1): use "
      "log10(1 - high) and log10(1 - low)", {"fixed_exponents": (-3, -1)}),
+    ("grid_of_values", "1 - beta comes from a grid of log-spaced values: sample the exponent "
+     "continuously", {"grid": 1000}),
 ], random=True)
 
 

@@ -3,7 +3,8 @@ import numpy as np
 
 
 def dropout_mask(shape, p, rng=None):
-    """Float64 mask of ``shape``: each entry 0 with probability p, else 1 / (1 - p).
+    """Float64 mask of ``shape``: each entry, independently, 0 with probability p, else
+    1 / (1 - p).
 
     p == 1 gives all zeros (no division by zero); raises ValueError for p outside [0, 1].
     """
@@ -13,7 +14,7 @@ def dropout_mask(shape, p, rng=None):
         return np.zeros(shape)
     rng = np.random.default_rng() if rng is None else rng
     keep = rng.random(shape) >= p
-    return keep / (1.0 - p)
+    return keep / (1.0 - float(p))  # float64 also for a numpy-scalar p
 
 
 def dropout_forward(x, p, training=True, rng=None):

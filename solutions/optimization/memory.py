@@ -4,6 +4,7 @@ def training_memory(layer_sizes, batch_size, optimizer="sgd", bytes_per_value=4,
                     per_example_grads=False):
     """Byte counts for training the MLP ``layer_sizes = [n_0, ..., n_L]`` on a batch.
 
+        P = sum(n_{i-1} * n_i + n_i)             (weights and biases of every layer)
         parameters = gradients = P * bytes
         optimizer_state = copies * P * bytes     (sgd 0, momentum 1, adam 2 copies)
         activations = batch_size * sum(layer_sizes) * bytes

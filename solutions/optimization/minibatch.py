@@ -6,8 +6,9 @@ def minibatches(X, y, batch_size, shuffle=True, rng=None):
     """Yield ``(X_batch, y_batch)`` pairs covering the data once (one epoch).
 
     Inputs:
-    - X: array, tensor or array-like of shape (N, ...); y: shape (N, ...). Arrays and
-      tensors are indexed as they are (batches keep their type); lists become arrays.
+    - X: array, tensor or list of shape (N, ...); y: shape (N, ...), one or several columns.
+      Arrays and tensors are indexed as they are (batches keep their type and dtype); lists
+      become numpy arrays (np.asarray). No data (N = 0) yields no batch.
     - batch_size: int >= 1. The last batch holds the N % batch_size left-overs, if any.
     - shuffle: apply one permutation ``rng.permutation(N)`` to both X and y.
     - rng: numpy.random.Generator (None: a fresh default_rng()).

@@ -61,7 +61,7 @@ def ema(values, beta, bias_correction=True):
     """Exponentially weighted moving average of a 1-D sequence y_1..y_T.
 
         v_0 = 0,  v_t = beta * v_{t-1} + (1 - beta) * y_t,  corrected: v_t / (1 - beta**t)
-    Returns an array of shape (T,).
+    Returns an array of shape (T,) (empty for an empty sequence).
     """
     values = np.asarray(values)
     floating = np.issubdtype(values.dtype, np.floating)

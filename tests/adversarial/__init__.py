@@ -9,6 +9,8 @@ text and never imported here:
     ARCHIVE = ...  (optional) True: submitted as a grader.export() zip with a malicious
                    .OTTER_LOG pickle
     DESTRUCTIVE    (optional) True: tries to delete files; run only inside a sealed sandbox
+    COPIES = n     (optional) graded as n submissions at once (name, name-2, ...): attacks
+                   between sandboxes
     # %%           the cells that follow are appended to the base notebook
 """
 from __future__ import annotations
@@ -30,6 +32,12 @@ class Attack:
     cells: tuple
     archive: bool = False
     destructive: bool = False
+    copies: int = 1
+
+    @property
+    def students(self) -> list[str]:
+        """The student ids its copies are graded as."""
+        return [self.name] + [f"{self.name}-{n}" for n in range(2, self.copies + 1)]
 
 
 def load() -> list[Attack]:
@@ -46,7 +54,7 @@ def load() -> list[Attack]:
         attacks.append(Attack(path.stem, ast.get_docstring(tree), meta["BASE"],
                               loses if loses == "all" else frozenset(loses), meta["STATUS"],
                               tuple(c.strip("\n") for c in cells), meta.get("ARCHIVE", False),
-                              meta.get("DESTRUCTIVE", False)))
+                              meta.get("DESTRUCTIVE", False), meta.get("COPIES", 1)))
     return attacks
 
 

@@ -1,7 +1,7 @@
 """Every student-facing name is wired into every place a question needs (the checklist of
 docs/adding-a-question.md): each name in a solution package's ``__all__`` has its
-signature entry, cases that take it, its conventions entry where it takes arrays, known
-mistakes, mutants and clauses in the coverage matrix."""
+signature entry, cases that take it, its input space, its conventions judge and case where
+it takes arrays, known mistakes, mutants and clauses in the coverage matrix."""
 import inspect
 import re
 from pathlib import Path
@@ -13,12 +13,13 @@ import solutions.optimization as reference
 from autograder.assignment import load_assignment
 from autograder.optimization import public
 from autograder.optimization.hidden import conventions
+from autograder.optimization.hidden.space import SPACES
 from autograder.optimization.mistakes import MISTAKES
 from spec_coverage import MNIST_OWN, OWN
 
 TESTS = Path(__file__).resolve().parents[1]
 NUMBERS = {"megabytes_1": "megabytes", "megabytes_2": "megabytes"}  # Q7's numeric answers
-NO_ARRAY_INPUTS = {  # functions without array arguments: no dtype/in-place conventions
+NO_ARRAY_INPUTS = {  # no array arguments: their conventions are judged in their own cases
     "init_layer": "layer sizes, a scheme name and an rng",
     "dropout_mask": "a shape, a rate and an rng",
     "training_memory": "layer sizes, a batch size and an optimizer name",
@@ -59,15 +60,17 @@ def test_every_name_has_cases(assignment, names):
 
 
 @pytest.mark.parametrize("name", FUNCTIONS)
+def test_every_function_has_its_input_space(name):
+    assert name in SPACES, f"autograder/optimization/hidden/space.py: SPACES[{name!r}] is missing"
+
+
+@pytest.mark.parametrize("name", [n for n in FUNCTIONS if n not in NO_ARRAY_INPUTS])
 def test_functions_taking_arrays_have_their_conventions(name):
-    if name in NO_ARRAY_INPUTS:
-        assert name not in conventions.STUBS, f"{name}: in STUBS and in NO_ARRAY_INPUTS"
-    else:
-        assert name in conventions.STUBS, \
-            f"autograder/optimization/hidden/conventions.py: STUBS[{name!r}] is missing"
-        assert any(c.name == f"{name}_follows_the_conventions"
-                   for c in load_assignment("optimization").cases), \
-            f"no {name}_follows_the_conventions case in CASES"
+    assert name in conventions.JUDGES, \
+        f"autograder/optimization/hidden/conventions.py: JUDGES[{name!r}] is missing"
+    assert any(c.name == f"{name}_follows_the_conventions"
+               for c in load_assignment("optimization").cases), \
+        f"no {name}_follows_the_conventions case in CASES"
 
 
 def test_the_exemptions_name_functions_of_the_assignment():
@@ -105,8 +108,11 @@ def test_a_forgotten_entry_is_caught(monkeypatch):
     monkeypatch.setitem(public.SIGNATURES, "ema", ("values",))
     with pytest.raises(AssertionError, match="SIGNATURES"):
         test_signature_entry_matches_the_solution("ema")
-    monkeypatch.delitem(conventions.STUBS, "softmax")
-    with pytest.raises(AssertionError, match="STUBS"):
+    monkeypatch.delitem(SPACES, "softmax")
+    with pytest.raises(AssertionError, match="SPACES"):
+        test_every_function_has_its_input_space("softmax")
+    monkeypatch.delitem(conventions.JUDGES, "softmax")
+    with pytest.raises(AssertionError, match="JUDGES"):
         test_functions_taking_arrays_have_their_conventions("softmax")
     monkeypatch.delitem(MISTAKES, "lr_decay")
     with pytest.raises(AssertionError, match="MISTAKES"):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from autograder.mnist import CASES as MNIST_CASES
 from autograder.optimization import CASES as OPTIMIZATION_CASES
-from spec_coverage import clauses, killers, render
+from spec_coverage import clauses, killers, render, stated_in_notebook
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "spec-coverage.md"
 
@@ -29,6 +29,15 @@ def test_every_case_checks_a_clause():
     unlisted += [c.id for c in MNIST_CASES
                  if c.question not in MNIST_ELSEWHERE and ("mnist", c.id) not in covered]
     assert unlisted == []
+
+
+def test_every_clause_names_the_sentence_of_the_notebook_that_states_it():
+    """No point is lost to a rule the student was not told: every optimization clause (and
+    every mnist clause that names one) quotes a sentence students read in the notebook."""
+    unstated = [(c.function, c.text) for c in clauses()
+                if c.assignment == "optimization" and not c.stated]
+    missing = [(c.function, c.stated) for c in clauses() if c.stated and not stated_in_notebook(c)]
+    assert unstated == [] and missing == []
 
 
 def test_every_clause_has_a_killing_mutant():

@@ -51,7 +51,24 @@ INHERITED = {
     "sample_log_uniform.wrong_linear_scale": {"sample_beta.beta_on_linear_scale"},
     "softmax.wrong_global_max": {"cross_entropy_grad.global_max"},
     "softmax.wrong_no_max_shift": {"cross_entropy_grad.no_max_shift"},
+    "softmax.wrong_subtracts_the_mean": {"cross_entropy_grad.subtracts_the_mean"},
     "softmax.wrong_computes_in_float64": {"cross_entropy_grad.float64_out"},
+    "sample_log_uniform.wrong_global_numpy_random": {"sample_beta.global_numpy_random"},
+}
+# Classes no replay names as the engine compares (their checks' messages name them); kept out
+# of the right-rate, never allowed a wrong name. The library has no entry where a replay
+# would name a right answer too.
+UNNAMED = {
+    # a result of the wrong type: the replay compares values, and a list equals the array it
+    # holds, a 0-d array or 36.0 the number
+    "softmax_jacobian.returns_nested_lists", "cross_entropy.zero_d_array",
+    "lr_decay.returns_an_array", "training_memory.float_byte_counts", "ema.returns_a_list",
+    "sample_log_uniform.returns_a_list", "minibatches.yields_lists_of_rows",
+    # dependence between entries: the replay compares each call's summary statistics, which a
+    # mask per feature or an exact count of drops shares with a right mask
+    "dropout_mask.one_mask_per_feature", "dropout_mask.exact_drop_count",
+    # a generator raising while iterated: the recording marks it ended, the replay not
+    "minibatches.lists_not_converted",
 }
 TARGETS = {"right": 0.90, "wrong": 0.02}
 
@@ -96,10 +113,12 @@ def measure() -> dict:
                      "named": sorted(names), "compared": sorted(general), "right": want in names,
                      "wrong": sorted(names - allowed),
                      "wrong_strict": sorted(names - {want})})
-    wrong = [r for r in rows if not r["correct"]]
+    wrong = [r for r in rows if not r["correct"] and r["expected"] not in UNNAMED]
     correct = [r for r in rows if r["correct"]]
     figures = {
         "wrong_variants": len(wrong),
+        "unnamed_by_design": sum(r["expected"] in UNNAMED for r in rows),
+        "unnamed_named_wrong": sum(bool(r["wrong"]) for r in rows if r["expected"] in UNNAMED),
         "right_named": sum(r["right"] for r in wrong),
         "wrong_named": sum(bool(r["wrong"]) for r in wrong),
         "wrong_named_strict": sum(bool(r["wrong_strict"]) for r in wrong),
@@ -115,7 +134,8 @@ def measure() -> dict:
 
 
 def test_every_mistake_class_of_the_corpus_has_a_library_entry():
-    missing = sorted({expected(v) for v in VARIANTS if not v.correct} - library_names())
+    missing = sorted({expected(v) for v in VARIANTS if not v.correct} - library_names()
+                     - UNNAMED)
     assert not missing, f"mutant classes without a library entry: {missing}"
 
 
@@ -136,6 +156,8 @@ def test_leave_one_out_on_the_mutant_corpus():
     assert figures["right_rate"] >= TARGETS["right"], [r for r in report["rows"]
                                                        if not r["correct"] and not r["right"]]
     assert figures["wrong_rate"] <= TARGETS["wrong"], [r for r in report["rows"] if r["wrong"]]
+    assert figures["unnamed_named_wrong"] == 0, [r for r in report["rows"]
+                                                 if r["expected"] in UNNAMED and r["wrong"]]
 
 
 # ----------------------------------------------------------------------------- recording
@@ -168,9 +190,9 @@ def test_large_arguments_are_not_recorded_and_name_nothing():
     assert recording.calls["double"] == [] and "double" in recording.incomplete
 
 
-def test_a_result_holding_a_student_object_is_judged_without_it():
-    """batchnorm_forward's cache may be the student's own object (a handle in the sealed
-    grader): the judged part (out, running statistics) still names the mistake."""
+def biased_running_var(seed: int) -> diagnosis.Recording:
+    """A recording of one call of a batchnorm_forward whose running variance is biased and
+    whose cache is the student's own object (a handle in the sealed grader)."""
     class Cache:
         pass
 
@@ -183,11 +205,39 @@ def test_a_result_holding_a_student_object_is_judged_without_it():
 
     recording = diagnosis.Recording({"batchnorm_forward": batchnorm_forward},
                                     ("batchnorm_forward",))
-    x = np.random.default_rng(0).normal(size=(8, 3))
+    x = np.random.default_rng(seed).normal(size=(8, 3))
     recording.namespace["batchnorm_forward"](x, np.ones(3), np.zeros(3), np.zeros(3), np.ones(3))
-    assert [d["name"] for d in diagnosis.find(recording, MISTAKES)] == [
+    return recording
+
+
+def names(found) -> list[str]:
+    return [d["name"] for d in found]
+
+
+def test_a_result_holding_a_student_object_is_judged_without_it():
+    """batchnorm_forward's cache may be the student's own object: the judged part (out,
+    running statistics) still names the mistake."""
+    assert names(diagnosis.find(biased_running_var(0), MISTAKES)) == [
         "batchnorm_forward.biased_running_var"]
-    assert diagnosis.find(recording, MISTAKES, budget_s=0) == [], "the time budget holds"
+    assert diagnosis.find(biased_running_var(1), MISTAKES, budget_s=0) == [], \
+        "the time budget holds"
+
+
+def test_calls_recorded_alike_are_diagnosed_once_and_a_cut_replay_is_not_remembered(
+        monkeypatch):
+    """The second student whose calls were recorded alike gets the first one's diagnosis
+    without a replay; a replay the time budget cut short names nothing and is not kept."""
+    assert diagnosis.find(biased_running_var(2), MISTAKES, budget_s=0) == []
+    assert names(diagnosis.find(biased_running_var(2), MISTAKES)) == [
+        "batchnorm_forward.biased_running_var"], "the cut replay was remembered"
+
+    def no_replay(*args):
+        raise AssertionError("replayed again")
+    monkeypatch.setattr(diagnosis, "_Trial", no_replay)
+    again = diagnosis.find(biased_running_var(2), MISTAKES)
+    assert names(again) == ["batchnorm_forward.biased_running_var"]
+    assert diagnosis.find(biased_running_var(3), MISTAKES) == [], \
+        "other calls (here: other data) are replayed, not looked up"
 
 
 def test_a_correct_function_is_never_diagnosed_even_on_calls_a_mistake_agrees_with():

@@ -35,7 +35,7 @@ def test_results_json_shows_hidden_cases_by_name_and_score_only():
                       "visibility": "visible", "output": "expected 3, got 4"}
     assert hidden["visibility"] == "after_published" and hidden["name"] == "q1: hidden_case"
     assert "7.25" not in json.dumps(report)
-    assert report["score"] == 0 and report["execution_time"] == 1.5
+    assert report["score"] == 0 and "execution_time" not in report  # a timing channel
     assert "q1: 0 / 2" in report["output"]
 
 

@@ -2,7 +2,6 @@
 (tests/mutants/, issue 1): case by case those of the direct path, question by question
 those of `otter run` through the released autograder zip (tests/checks/test_mutants_otter.py)."""
 import json
-import re
 from dataclasses import replace
 
 import grading_notebooks as nbs
@@ -11,18 +10,9 @@ from autograder.grading.batch import grade_folder
 from autograder.grading.results import MESSAGE_CHARS, case_record
 from autograder.grading.runner import Limits
 from autograder.optimization import CASES
-from mutant_harness import load_variants, student_namespace
+from mutant_harness import load_variants, rounds, student_namespace
 
 VARIANTS = load_variants()
-
-
-def by_function(variants) -> list[list]:
-    """Notebooks holding at most one variant of each function."""
-    groups: dict[str, list] = {}
-    for variant in variants:
-        groups.setdefault(variant.function, []).append(variant)
-    depth = max(len(g) for g in groups.values())
-    return [[g[i] for g in groups.values() if i < len(g)] for i in range(depth)]
 
 
 def direct_namespace(cells) -> dict:
@@ -34,22 +24,16 @@ def direct_namespace(cells) -> dict:
     return namespace
 
 
-def shape(message: str) -> str:
-    """A message with its numbers blanked (student code drawing from the global RNG gives
-    different numbers on every run)."""
-    return re.sub(r"\d+(\.\d+)?", "#", message)
-
-
 def outcome(record: dict) -> tuple:
     """What a case record says: passed, and its message up to numbers."""
-    return record["passed"], shape(record["message"])
+    return record["passed"], nbs.shape(record["message"])
 
 
 def test_sealed_results_equal_the_direct_path_case_by_case(tmp_path):
     folder, out = tmp_path / "submissions", tmp_path / "graded"
     folder.mkdir()
     notebooks = []
-    for group in by_function(VARIANTS):
+    for group in rounds(VARIANTS, "function"):
         notebooks.append(cells := nbs.with_variants(group))
         (folder / f"round{len(notebooks):02d}.ipynb").write_bytes(nbs.notebook(cells))
     summary = grade_folder(folder, out, limits=Limits(timeout=60), progress=False)

@@ -27,7 +27,7 @@ def test_staged_values_reach_student_functions_as_themselves(run):
 def test_staged_arguments_are_not_copied_for_write_back():
     """Write-back compares an argument's bytes before and after a call: for the 60,000
     staged images that would be two copies inside the timed fit."""
-    student = StudentServer(channel=None, info={})
+    student = StudentServer(channel=None)
     staged, other = torch.ones(3, 784), torch.ones(3, 784)
     blobs: list = []
     student.op_stage({"values": student.encode([staged], blobs)}, blobs, [])

@@ -133,7 +133,7 @@ def test_every_operation_is_tabled_and_served(monkeypatch):
     table = protocol.__doc__.split("op           request fields")[1]
     assert all(f"\n    {op} " in table for op in ops), "a request missing from the table"
     ours, theirs = socket.socketpair()
-    server = StudentServer(Channel(theirs), info={})
+    server = StudentServer(Channel(theirs))
     assert set(server.operations) == ops - {protocol.Op.CLOSE}
     monkeypatch.setitem(sys.modules, "otter", None)  # serve() installs its otter stub
     grader = Channel(ours)

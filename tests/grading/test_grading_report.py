@@ -11,7 +11,7 @@ import pytest
 import grading_notebooks as nbs
 from autograder.cases import questions
 from autograder.grading import results
-from autograder.grading.outputs import exports, feedback, report
+from autograder.grading.outputs import exports, feedback, leaderboard, report
 from autograder.grading.batch import grade_folder
 from autograder.grading.outputs.run import Run
 from autograder.grading.results import Result
@@ -36,9 +36,8 @@ def fabricated(student, status="graded", failed=(), diagnosis=None, **fields) ->
         passed = status == "graded" and c.id not in failed
         case = {"id": c.id, "question": c.question, "name": c.name, "points": c.points,
                 "score": c.points if passed else 0.0, "passed": passed, "hidden": c.hidden,
-                "message": "" if passed else "wrong"}
-        if not passed and diagnosis:
-            case["diagnosis"] = diagnosis
+                "message": "" if passed else "wrong",
+                "diagnosis": diagnosis if not passed and diagnosis else []}
         cases.append(case)
     return Result(student, f"{student}.ipynb", "0" * 64, "f", status, cases=cases, **fields)
 
@@ -119,7 +118,7 @@ def test_leaderboard_ranks_by_accuracy_then_time_and_is_absent_without_benchmark
             fabricated("fast", benchmark={"accuracy": 0.98, "seconds": 20.0}),
             fabricated("best", benchmark={"accuracy": 0.99, "seconds": 90.0}),
             fabricated("none")]
-    assert [r.student for r in report.leaderboard(tied)] == ["best", "fast", "slow"]
+    assert [r.student for r in leaderboard.ranked(tied)] == ["best", "fast", "slow"]
     page = write_out(tmp_path, [fabricated("a"), fabricated("b")]).read_text()
     assert "id=leaderboard" not in page and "benchmark.png" not in page
 

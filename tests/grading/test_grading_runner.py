@@ -1,10 +1,14 @@
 """runner.grade against an in-process stand-in for the student process (support/stand_in):
 time budgets, restarts, poisoned functions and blocked cases, without a fork server.
 Student time is simulated (``spend``), so nothing here depends on the machine's speed."""
+import json
+
 import pytest
 
 from autograder.cases import Case
+from autograder.grading import results
 from autograder.grading.runner import MAX_STARTS, Job, Limits, grade
+from autograder.grading.sandbox.process import SETUP_FAILED, GraderError
 from autograder.grading.submissions import Submission
 from stand_in import StandInServer
 
@@ -70,7 +74,7 @@ def test_a_hung_function_costs_its_cases_and_one_restart_never_the_others():
     first = cases["q1.double_is_right"]
     assert not first["passed"]
     assert first["message"] == \
-        f"time limit: double did not finish within {LIMITS.case_timeout:.3g} s"
+        f"time limit: double did not finish within {LIMITS.case_timeout:g} s per case"
     for later in ("q1.double_of_three", "q1.hidden_double"):
         assert cases[later]["message"] == \
             "not run: double ran out of time in q1.double_is_right"
@@ -88,6 +92,17 @@ def test_a_function_that_ends_the_process_is_poisoned_the_same_way():
         "not run: square ended the student process in q2.square_is_right"
     assert all(cases[c]["passed"] for c in cases if c.startswith("q1."))
     assert result.status == "error" and len(server.spawned) == 2
+
+
+def test_a_function_that_exhausts_memory_costs_its_later_cases_and_no_more_time():
+    hoards = "def square(x):\n    spend(3)\n    raise MemoryError()"
+    result, server, cases = run(GOOD["double"], hoards)
+    assert cases["q2.square_is_right"]["message"] == "MemoryError: "
+    assert cases["q2.hidden_square"]["message"] == \
+        "not run: square ran out of memory in q2.square_is_right"
+    assert [name for name, _ in server.spawned[0].calls].count("square") == 1
+    assert all(cases[c]["passed"] for c in cases if c.startswith("q1."))
+    assert result.status == "graded" and len(server.spawned) == 1
 
 
 def test_the_process_is_started_a_bounded_number_of_times():
@@ -120,7 +135,8 @@ def test_a_notebook_past_the_budget_fails_every_case_with_the_reason():
     result, server, cases = run("spend(1e6)", GOOD["double"])
     assert result.status == "timeout" and result.total == 0
     assert {c["message"] for c in result.cases} == {
-        f"not run: time limit: the notebook (cell 0) did not finish within {LIMITS.timeout:g} s"}
+        "not run: time limit: the notebook (cell 0) did not finish within "
+        f"{LIMITS.timeout:g} s per submission"}
     assert len(server.spawned) == 1, "a notebook that hangs is not run again"
 
 
@@ -138,8 +154,8 @@ def test_a_sandbox_that_cannot_be_set_up_is_graded_again_next_run():
     server.setup_error = "no memory"
     result, _, cases = run(GOOD["double"], GOOD["square"], server=server)
     assert result.final is False and result.status == "error"
-    assert cases["q1.double_is_right"]["message"] == \
-        "not run: sandbox setup failed: no memory"
+    assert cases["q1.double_is_right"]["message"] == f"not run: {SETUP_FAILED}"
+    assert "no memory" in str(result.staff_only["process_ends"])
 
 
 def test_an_invalid_submission_is_never_run():
@@ -158,3 +174,52 @@ def test_an_undefined_function_fails_only_its_cases(missing):
         if missing in needs:
             assert case["message"] == f"not defined: {missing}"
     assert len(server.spawned) == 1
+
+
+def test_a_death_says_the_process_ended_never_how():
+    """Its exit code or signal is a function of what the student's code computed (hidden
+    inputs included): staff only."""
+    result, _, cases = run(GOOD["double"], "def square(x):\n    die()")
+    shown = json.dumps([result.detail, [c["message"] for c in result.cases]])
+    assert "SIGKILL" not in shown and "code" not in shown
+    assert result.staff_only["process_ends"] == [
+        "q2.square_is_right: square: died: killed by SIGKILL"]
+
+
+def test_time_limit_texts_state_the_limits_not_the_time_left():
+    """What was left of the submission's time depends on the hidden cases before: the
+    text names the configured limit only."""
+    texts = set()
+    for first in (9, 17):  # the hidden square case takes this long, then double hangs
+        sources = (f"def square(x):\n    spend({first} if x == 4 else 0)\n    return x * x",
+                   "def double(x):\n    spend(0 if x != 5 else 1e6)\n    return 2 * x")
+        result, _, cases = run(*sources, limits=Limits(timeout=40.0, case_seconds=39.0))
+        texts.add((result.detail, cases["q1.hidden_double"]["message"]))
+    assert texts == {("q1.hidden_double: time limit: double did not finish within 40 s per "
+                      "submission", "time limit: double did not finish within 40 s per "
+                      "submission")}
+
+
+def _raises(namespace):
+    raise KeyError("a bug of the grader's own")
+
+
+@pytest.mark.parametrize("read", [_raises, lambda ns: {"accuracy": float("nan")}])
+def test_a_failure_of_the_grader_becomes_the_submissions_error(read):
+    """A measurement that raises, or a result that does not check, is this submission's
+    error, named, never an exception out of grade(); it is graded again next run."""
+    server = StandInServer()
+    job = Job(CASES, {}, {}, LIMITS, "fingerprint", benchmark=("q1", read))
+    result = grade(submission(GOOD["double"], GOOD["square"]), job, server)
+    assert result.status == "error" and result.final is False and result.total == 0
+    assert result.detail.startswith("the grader failed while grading alice (")
+    assert "grader_error" in result.staff_only and server.spawned[0].closed
+    results.check(result)
+
+
+def test_the_grader_losing_its_sandbox_server_still_stops_the_run():
+    class Gone(StandInServer):
+        def spawn(self, plan):
+            raise GraderError("the sandbox server stopped")
+    with pytest.raises(GraderError):
+        run(GOOD["double"], server=Gone())

@@ -102,11 +102,12 @@ def test_time_limit_and_death_end_the_student_process(run):
     with pytest.raises(SandboxLost) as lost:
         ns["hang"]()
     assert lost.value.kind == "timeout" and lost.value.target == "hang"
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 30  # the deadline (2 s) ended it, not the 60 s sleep
     ns, _ = run("import os\ndef die():\n    os._exit(3)\n", "die")
     with pytest.raises(SandboxLost) as lost:
         ns["die"]()
-    assert lost.value.kind == "died" and "exited with code 3" in lost.value.detail
+    assert lost.value.kind == "died" and "exited with code 3" in lost.value.staff
+    assert lost.value.detail == ""  # students never read how it ended
 
 
 def test_student_time_is_charged_to_an_explicit_budget(server):

@@ -17,6 +17,7 @@ import csv
 import importlib
 import inspect
 import io
+import itertools
 import pkgutil
 import random
 import subprocess
@@ -240,8 +241,9 @@ def test_planted_copies_score_above_every_honest_pair(school):
     honest = honest_scores(pairs, choices)
     assert len({(p.student_a, p.student_b, p.question) for p in honest}) >= 30
     highest = max(p.score for p in honest)
-    planted = {(p.student_a, p.student_b, p.question): p.score for p in pairs
-               if copies.get(p.student_b, ("",))[0] == p.student_a}
+    planted = {(a, b, p.question): p.score for p in pairs  # a group: each two of it
+               for a, b in itertools.permutations((p.student_a, p.student_b, *p.others), 2)
+               if copies.get(b, ("",))[0] == a}
     for student, (original, copier) in copies.items():
         for question in ("q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8"):
             score = planted.get((original, student, question), 0.0)
@@ -267,7 +269,7 @@ def test_a_question_left_as_the_starter_scores_0_beside_answered_ones():
                    SimpleNamespace(student="c", cells=notebook_cells(partial))]
     pairs = similarity.similar_pairs(submissions, optimization.CASES, starter(), floor=0.0)
     assert not [p for p in pairs if p.question == "q2"]
-    assert {p.question for p in pairs if (p.student_a, p.student_b) == ("b", "c")} \
+    assert {p.question for p in pairs if {"b", "c"} <= {p.student_a, p.student_b, *p.others}} \
         == {"q1", "q3", "q4", "q5", "q6", "q7", "q8"}
 
 
@@ -323,7 +325,7 @@ def test_similarity_needs_neither_otter_nor_ipython(tmp_path):
     done = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True,
                           text=True, timeout=600)
     assert done.stdout.strip() == "[('q8', 1.0)]", done.stderr[-2000:]
-    assert (tmp_path / "similarity.csv").read_text().splitlines()[1] == "a,b,q8,1.0000"
+    assert (tmp_path / "similarity.csv").read_text().splitlines()[1] == "a,b,q8,1.0000,"
 
 
 # ----------------------------------------------------------------------------- the code
@@ -487,18 +489,17 @@ def test_similarity_csv_and_report_section_from_a_grading_run(tmp_path):
                  progress=False)
     with open(out / "similarity.csv", newline="") as f:
         rows = list(csv.reader(f))
-    assert rows[0] == ["student_a", "student_b", "question", "score"]
-    assert sorted(rows[1:]) == [["'@carol", "alice", "q1", "1.0000"],
-                                ["'@carol", "bob", "q1", "1.0000"],
-                                ["alice", "bob", "q1", "1.0000"]]
+    assert rows[0] == ["student_a", "student_b", "question", "score", "others"]
+    assert rows[1:] == [["'@carol", "alice", "q1", "1.0000", "bob"]]  # the same code: a group
     with open(out / "gradebook.csv", newline="") as f:  # IPython syntax runs in the sandbox
         assert {r["student"]: r["q1"] for r in csv.DictReader(f)} == \
             {"'@carol": "1", "alice": "1", "bob": "1", "dave": "1"}
     page = (out / "report.html").read_text()
-    assert "<h2 id=similarity>Similar code</h2>" in page and "#pair-3" in page
+    assert "<h2 id=similarity>Similar code</h2>" in page and "#pair-1" in page
+    assert "alice (the same as 1 others: bob)" in page
     assert page.count("<script>") == 1  # the table sorter only
     assert "&lt;/pre&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in page
-    assert page.count("<pre>") == 6
+    assert page.count("<pre>") == 2
 
 
 def test_report_says_when_no_code_is_similar(tmp_path):
@@ -535,3 +536,64 @@ def test_the_rendered_starter_is_the_released_student_notebook(released):
         {name: [d.tokens for d in found] for name, found in rendered.items()}
     untouched = [SimpleNamespace(student=s, cells=[{"source": c} for c in cells]) for s in "ab"]
     assert similarity.similar_pairs(untouched, optimization.CASES, starter(), floor=0.0) == []
+
+
+# ----------------------------------------------------------------------------- scale
+def lr_decay_cells(terms) -> list[dict]:
+    """A student's cells: ``lr_decay`` (q8) with extra terms ``+ 0 * a * t`` for t in
+    ``terms`` (different terms, different fingerprints; shared terms, shared ones)."""
+    extra = "".join(f" + 0 * a * b * c * {t}" for t in terms)
+    return [{"source": f"def lr_decay(a, b, c):\n    return a / (1.0 + b * c){extra}"}]
+
+
+def test_a_class_of_identical_copies_is_one_line_per_question(tmp_path):
+    """2,000 copies of one answer: one group (not 2,000 * 1,999 / 2 pairs), the others
+    named once; similarity.csv stays two lines."""
+    cells = lr_decay_cells(range(3))
+    students = [SimpleNamespace(student=f"s{i:04d}", cells=cells) for i in range(2000)]
+    pairs = similarity.similar_pairs(students, optimization.CASES)
+    assert [(p.question, p.student_a, p.student_b, p.score, len(p.others)) for p in pairs] == \
+        [("q8", "s0000", "s0001", 1.0, 1998)]
+    assert set(pairs[0].others) == {f"s{i:04d}" for i in range(2, 2000)}
+    similarity.write(tmp_path, Run([], {}, similar=tuple(pairs)))
+    assert len((tmp_path / "similarity.csv").read_text().splitlines()) == 2
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_each_student_keeps_its_most_similar_partners_and_no_more(seed):
+    """Many similar but different answers (and some groups of copies): every student's
+    best partner is kept, a student's lines are bounded by PARTNERS of its own plus those
+    that rank it among theirs, and nothing above the floor is invented."""
+    rng = random.Random(seed)
+    pool = [rng.sample(range(40), rng.randint(3, 12)) for _ in range(120)]
+    students = [SimpleNamespace(student=f"s{i:03d}", cells=lr_decay_cells(terms))
+                for i, terms in enumerate(pool + pool[:10])]  # s120.. copy s000..
+    partners = 3
+    sets = {s.student: similarity.fingerprints(
+        similarity.code_tokens(similarity.question_code(
+            similarity.definitions([c["source"] for c in s.cells]), ("lr_decay",))),
+        np.zeros(0, np.uint64)) for s in students}
+    codes = [(name, "") for name in sets]
+    pairs = similarity.question_pairs("q8", codes, list(sets.values()), 0.2, partners)
+    same: dict[bytes, list[str]] = {}  # students with equal fingerprint sets
+    for name, prints in sets.items():
+        same.setdefault(prints.tobytes(), []).append(name)
+    groups = [p for p in pairs if p.score == 1.0]
+    assert sorted((p.student_a, p.student_b, *p.others) for p in groups) == \
+        sorted(tuple(g) for g in same.values() if len(g) > 1)
+    assert len(groups) >= 10  # the copies at least
+    different = [p for p in pairs if p.score < 1.0]
+    heads = [g[0] for g in same.values()]
+    assert len(different) <= partners * len(heads)
+
+    def score(a, b):
+        common = len(np.intersect1d(sets[a], sets[b]))
+        return common / (len(sets[a]) + len(sets[b]) - common)
+    for p in different:
+        assert p.student_b not in [g.student_b for g in groups]  # a group's first stands for it
+        assert p.score == round(score(p.student_a, p.student_b), 4) >= 0.2
+    for a in heads:
+        best = max(score(a, b) for b in heads if b != a)
+        if best >= 0.2:
+            kept = [p.score for p in different if a in (p.student_a, p.student_b)]
+            assert round(best, 4) in kept, a

@@ -40,17 +40,22 @@ def _default_signals():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("target, sig", [("make", signal.SIGINT), ("make", signal.SIGTERM),
-                                         ("grader", signal.SIGTERM)],
-                         ids=["INT-to-make", "TERM-to-make", "TERM-to-grader"])
-def test_a_signal_stops_make_grade_and_keeps_what_is_graded(target, sig, tmp_path):
+@pytest.mark.parametrize("target, sig, jobs", [("make", signal.SIGINT, 1),
+                                               ("make", signal.SIGTERM, 1),
+                                               ("grader", signal.SIGTERM, 1),
+                                               ("make", signal.SIGINT, 4)],
+                         ids=["INT-to-make", "TERM-to-make", "TERM-to-grader",
+                              "INT-to-make-4-at-once"])
+def test_a_signal_stops_make_grade_and_keeps_what_is_graded(target, sig, jobs, tmp_path):
+    """JOBS=4: threads and worker processes (executors/processes.py) stop too; what they
+    had graded is counted exactly, and none of them is left running."""
     folder, out = tmp_path / "subs", tmp_path / "graded"
     folder.mkdir()
     for n in range(STUDENTS):
         (folder / f"student{n}.ipynb").write_bytes(SLOW)
     make = subprocess.Popen(
         ["make", "--no-print-directory", "grade", f"SUBMISSIONS={folder}", f"OUT={out}",
-         "ASSIGNMENT=tests.support.grading_fixture", "JOBS=1", "TIMEOUT=60"],
+         "ASSIGNMENT=tests.support.grading_fixture", f"JOBS={jobs}", "TIMEOUT=60"],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         start_new_session=True, preexec_fn=_default_signals)
     try:
@@ -74,3 +79,14 @@ def test_a_signal_stops_make_grade_and_keeps_what_is_graded(target, sig, tmp_pat
     assert kept == statuses.count("graded") < STUDENTS
     assert f"interrupted: {STUDENTS} submissions" in output and f"graded {kept} in" in output
     assert make.returncode != 0 and "Traceback" not in output
+    left = [p.pid for p in psutil.process_iter(["cmdline"])
+            if "autograder.grading.executors.processes" in " ".join(p.info["cmdline"] or ())
+            and str(ROOT) in " ".join(p.info["cmdline"] or ()) + _exe(p)]
+    assert not left, f"grading processes left running: {left}"
+
+
+def _exe(process) -> str:
+    try:
+        return process.exe()
+    except psutil.Error:
+        return ""

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import downloads
 import grading_notebooks as nbs
-from autograder.grading import batch
+from autograder.grading.executors import local
 from autograder.grading.batch import grade_folder
 from autograder.grading.outputs import exports, report
 from autograder.grading.outputs.run import Run
@@ -76,7 +76,7 @@ def test_an_interrupted_run_says_what_it_graded_and_uploads_no_pending_zero(tmp_
                                                                             monkeypatch):
     expected = downloads.canvas_download(tmp_path / "canvas")
     out = tmp_path / "graded"
-    real_grade, calls = batch.grade, []
+    real_grade, calls = local.grade, []
 
     def interrupted_after(n):
         def grade(submission, job, server):
@@ -86,7 +86,7 @@ def test_an_interrupted_run_says_what_it_graded_and_uploads_no_pending_zero(tmp_
             return real_grade(submission, job, server)
         return grade
 
-    monkeypatch.setattr(batch, "grade", interrupted_after(2))
+    monkeypatch.setattr(local, "grade", interrupted_after(2))
     first = grade_folder(tmp_path / "canvas", out, FIXTURE, LIMITS, jobs=1, progress=False)
     assert first.interrupted and first.graded_now == 2 and "graded 2 in" in first.line()
     assert first.statuses["pending"] == first.total - 2
@@ -100,13 +100,13 @@ def test_an_interrupted_run_says_what_it_graded_and_uploads_no_pending_zero(tmp_
     assert "pending" in page(out) and "--zeros (ZEROS=1) writes their total" in page(out)
 
     calls.clear()
-    monkeypatch.setattr(batch, "grade", interrupted_after(0))
+    monkeypatch.setattr(local, "grade", interrupted_after(0))
     second = grade_folder(tmp_path / "canvas", out, FIXTURE, LIMITS, jobs=1, progress=False,
                           zeros=True)
     assert second.interrupted and second.graded_now == 0 and second.reused == 2
     assert {canvas_scores(out)[u] for u in users} == {"0"}       # asked for zeros: zeros
 
-    monkeypatch.setattr(batch, "grade", real_grade)
+    monkeypatch.setattr(local, "grade", real_grade)
     third = grade_folder(tmp_path / "canvas", out, FIXTURE, LIMITS, progress=False)
     assert not third.interrupted and third.statuses["pending"] == 0
     assert canvas_scores(out) == {user: score or "" for user, score in expected.items()}

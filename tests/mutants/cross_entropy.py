@@ -101,3 +101,31 @@ def wrong_array_methods_on_lists(z, y):
     m = z.max(axis=1, keepdims=True)
     lse = m[:, 0] + np.log(np.exp(z - m).sum(axis=1))
     return float((lse - z[np.arange(len(y)), y]).mean())
+
+
+def wrong_per_sample_losses(z, y):
+    """Returns the vector of the N per-sample losses instead of their mean."""
+    import numpy as np
+    z, y = np.asarray(z), np.asarray(y)
+    m = z.max(axis=1, keepdims=True)
+    log_p = z - m - np.log(np.exp(z - m).sum(axis=1, keepdims=True))
+    return -log_p[np.arange(len(y)), y]
+
+
+def wrong_zero_d_array(z, y):
+    """Returns the mean as a 0-d numpy array (np.asarray of it) instead of a number."""
+    import numpy as np
+    z, y = np.asarray(z), np.asarray(y)
+    m = z.max(axis=1, keepdims=True)
+    log_p = z - m - np.log(np.exp(z - m).sum(axis=1, keepdims=True))
+    return np.asarray(-log_p[np.arange(len(y)), y].mean())
+
+
+def wrong_subtracts_the_mean(z, y):
+    """log-sum-exp shifted by each row's mean: overflows (inf) for rows spanning ~1400."""
+    import numpy as np
+    z, y = np.asarray(z, dtype=float), np.asarray(y)
+    c = z.mean(axis=1, keepdims=True)
+    with np.errstate(over="ignore"):
+        log_p = z - c - np.log(np.exp(z - c).sum(axis=1, keepdims=True))
+    return float(-log_p[np.arange(len(y)), y].mean())

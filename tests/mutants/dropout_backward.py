@@ -70,3 +70,11 @@ def wrong_in_place(dout, mask):
     if mask is not None:
         dout *= mask
     return dout
+
+
+def wrong_array_methods_on_lists(dout, mask):
+    """Calls .astype on dout as given: a Python list raises AttributeError."""
+    import numpy as np
+    if mask is None:
+        return dout
+    return (dout * np.asarray(mask)).astype(dout.dtype)

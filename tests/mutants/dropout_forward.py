@@ -10,7 +10,7 @@ def correct_uses_mask(x, p, training=True, rng=None):
     if not training:
         return x, None
     mask = dropout_mask(x.shape, p, rng)
-    return (x * mask).astype(x.dtype), mask
+    return (x * mask).astype(x.dtype if x.dtype.kind == "f" else np.float64), mask
 
 
 def correct_inline_copy(x, p, training=True, rng=None):
@@ -24,7 +24,7 @@ def correct_inline_copy(x, p, training=True, rng=None):
     rng = rng if rng is not None else np.random.default_rng()
     mask = np.zeros(x.shape) if p == 1 else (rng.random(x.shape) >= p) / (1 - p)
     out = x * mask
-    return out.astype(x.dtype, copy=False), mask
+    return out.astype(np.result_type(x.dtype, np.float16), copy=False), mask
 
 
 def wrong_in_place(x, p, training=True, rng=None):
@@ -98,3 +98,63 @@ def wrong_nan_at_p1(x, p, training=True, rng=None):
     with np.errstate(divide="ignore", invalid="ignore"):
         mask = (rng.random(x.shape) >= p) * (1.0 / (1.0 - p) if p < 1 else np.inf)
         return (x * mask).astype(x.dtype), mask
+
+
+def wrong_integer_x_stays_integer(x, p, training=True, rng=None):
+    """Casts out back to x's dtype whatever it is: integer x gives truncated integers."""
+    import numpy as np
+    if not 0 <= p <= 1:
+        raise ValueError("p must be in [0, 1]")
+    x = np.asarray(x)
+    if not training:
+        return x, None
+    mask = dropout_mask(x.shape, p, rng)
+    return (x * mask).astype(x.dtype), mask
+
+
+def wrong_rejects_p_one(x, p, training=True, rng=None):
+    """Accepts p in [0, 1) only (a rate below 1, as some libraries): p = 1 raises ValueError."""
+    import numpy as np
+    if not 0 <= p < 1:
+        raise ValueError("p must be in [0, 1)")
+    x = np.asarray(x)
+    if not training:
+        return x, None
+    mask = dropout_mask(x.shape, p, rng)
+    return (x * mask).astype(x.dtype if x.dtype.kind == "f" else np.float64), mask
+
+
+def wrong_fixed_seed_without_rng(x, p, training=True, rng=None):
+    """rng=None becomes default_rng(42): the same units drop on every call."""
+    import numpy as np
+    if not 0 <= p <= 1:
+        raise ValueError("p must be in [0, 1]")
+    x = np.asarray(x)
+    if not training:
+        return x, None
+    mask = dropout_mask(x.shape, p, rng if rng is not None else np.random.default_rng(42))
+    return (x * mask).astype(x.dtype if x.dtype.kind == "f" else np.float64), mask
+
+
+def wrong_mask_per_feature(x, p, training=True, rng=None):
+    """One mask for the features (shape x.shape[1:]), shared by every sample of the batch."""
+    import numpy as np
+    if not 0 <= p <= 1:
+        raise ValueError("p must be in [0, 1]")
+    x = np.asarray(x)
+    if not training:
+        return x, None
+    mask = dropout_mask(x.shape[1:], p, rng)
+    return (x * mask).astype(x.dtype if x.dtype.kind == "f" else np.float64), mask
+
+
+def wrong_float16_becomes_float64(x, p, training=True, rng=None):
+    """Keeps float32 but computes everything else in float64: float16 x gives float64 out."""
+    import numpy as np
+    if not 0 <= p <= 1:
+        raise ValueError("p must be in [0, 1]")
+    x = np.asarray(x)
+    if not training:
+        return x, None
+    mask = dropout_mask(x.shape, p, rng)
+    return (x * mask).astype(np.float32 if x.dtype == np.float32 else np.float64), mask

@@ -9,7 +9,7 @@ def correct_boolean_keep(shape, p, rng=None):
     if p == 1:
         return np.zeros(shape)
     rng = rng if rng is not None else np.random.default_rng()
-    return (rng.random(shape) >= p) / (1 - p)
+    return (rng.random(shape) >= p) / (1 - float(p))
 
 
 def correct_binomial_where(shape, p, rng=None):
@@ -68,3 +68,61 @@ def wrong_global_numpy_random(shape, p, rng=None):
     if p == 1:
         return np.zeros(shape)
     return (np.random.rand(*shape) >= p) / (1 - p)
+
+
+def correct_uniform_below_keep(shape, p, rng=None):
+    """Keeps a unit where a uniform draw is below 1 - p; the scale as a float64 array."""
+    import numpy as np
+    if not (0.0 <= p <= 1.0):
+        raise ValueError(f"p={p} is not a probability")
+    rng = np.random.default_rng() if rng is None else rng
+    keep = rng.uniform(size=shape) < 1.0 - p
+    return np.where(keep, 1.0 / (1.0 - float(p)) if p < 1 else 0.0, 0.0)
+
+
+def wrong_float32_mask_for_numpy_p(shape, p, rng=None):
+    """Divides by 1 - p as given: a numpy float32 p makes the mask float32."""
+    import numpy as np
+    if not 0 <= p <= 1:
+        raise ValueError("p must be in [0, 1]")
+    if p == 1:
+        return np.zeros(shape)
+    rng = rng if rng is not None else np.random.default_rng()
+    return (rng.random(shape) >= p) / (1 - p)
+
+
+def wrong_one_mask_per_feature(shape, p, rng=None):
+    """One keep decision per column, repeated down the rows: entries are not independent."""
+    import numpy as np
+    if not 0 <= p <= 1:
+        raise ValueError("p must be in [0, 1]")
+    if p == 1:
+        return np.zeros(shape)
+    rng = rng if rng is not None else np.random.default_rng()
+    keep = rng.random(shape[-1:]) >= p
+    return np.broadcast_to(keep / (1 - float(p)), shape).copy()
+
+
+def wrong_exact_drop_count(shape, p, rng=None):
+    """Drops exactly round(p * size) units, chosen without replacement."""
+    import numpy as np
+    if not 0 <= p <= 1:
+        raise ValueError("p must be in [0, 1]")
+    if p == 1:
+        return np.zeros(shape)
+    rng = rng if rng is not None else np.random.default_rng()
+    size = int(np.prod(shape))
+    mask = np.full(size, 1 / (1 - float(p)))
+    mask[rng.choice(size, int(round(p * size)), replace=False)] = 0.0
+    return mask.reshape(shape)
+
+
+def wrong_fixed_seed_without_rng(shape, p, rng=None):
+    """rng=None falls back to default_rng(1234): the same mask on every call."""
+    import numpy as np
+    if not 0 <= p <= 1:
+        raise ValueError("p must be in [0, 1]")
+    if p == 1:
+        return np.zeros(shape)
+    rng = rng if rng is not None else np.random.default_rng(1234)
+    return (rng.random(shape) >= p) / (1 - float(p))

@@ -102,3 +102,27 @@ def wrong_global_numpy_random(n_in, n_out, scheme, rng=None):
     if scheme not in stds:
         raise ValueError(scheme)
     return np.random.randn(n_in, n_out) * stds[scheme], np.zeros(n_out)
+
+
+def wrong_fixed_seed_without_rng(n_in, n_out, scheme, rng=None):
+    """rng=None falls back to default_rng(0): every layer starts from the same weights."""
+    import numpy as np
+    stds = {"zeros": 0.0, "normal": 0.01, "he": np.sqrt(2 / n_in),
+            "glorot": np.sqrt(2 / (n_in + n_out))}
+    if scheme not in stds:
+        raise ValueError(scheme)
+    rng = rng if rng is not None else np.random.default_rng(0)
+    return rng.normal(0, stds[scheme], size=(n_in, n_out)), np.zeros(n_out)
+
+
+def wrong_rejects_numpy_integers(n_in, n_out, scheme, rng=None):
+    """Checks isinstance(n, int): numpy integers (np.int64(4)) raise TypeError."""
+    import numpy as np
+    if not isinstance(n_in, int) or not isinstance(n_out, int):
+        raise TypeError("layer sizes must be ints")
+    stds = {"zeros": 0.0, "normal": 0.01, "he": np.sqrt(2 / n_in),
+            "glorot": np.sqrt(2 / (n_in + n_out))}
+    if scheme not in stds:
+        raise ValueError(scheme)
+    rng = rng if rng is not None else np.random.default_rng()
+    return rng.normal(0, stds[scheme], size=(n_in, n_out)), np.zeros(n_out)

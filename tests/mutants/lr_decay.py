@@ -29,3 +29,9 @@ def wrong_multiplies(lr0, epoch, decay_rate):
 def wrong_off_by_one_epoch(lr0, epoch, decay_rate):
     """Counts epochs from 1."""
     return lr0 / (1 + decay_rate * (epoch + 1))
+
+
+def wrong_returns_an_array(lr0, epoch, decay_rate):
+    """np.asarray of the formula: a 0-d array, not a number."""
+    import numpy as np
+    return np.asarray(lr0 / (1 + decay_rate * epoch))

@@ -2,10 +2,11 @@
 
 
 def correct_index_slices(X, y, batch_size, shuffle=True, rng=None):
-    """Reference style: one index array, sliced."""
+    """Reference style: one index array, sliced; lists converted."""
     import numpy as np
     if batch_size < 1 or len(X) != len(y):
         raise ValueError("bad arguments")
+    X, y = (a if hasattr(a, "shape") else np.asarray(a) for a in (X, y))
     idx = (np.random.default_rng() if rng is None else rng).permutation(len(X)) if shuffle \
         else np.arange(len(X))
     for i in range(0, len(X), batch_size):
@@ -19,7 +20,11 @@ def correct_array_split(X, y, batch_size, shuffle=True, rng=None):
         raise ValueError("batch_size must be positive")
     if len(X) != len(y):
         raise ValueError("length mismatch")
+    X = X if hasattr(X, "shape") else np.asarray(X)
+    y = y if hasattr(y, "shape") else np.asarray(y)
     n = len(X)
+    if n == 0:
+        return
     order = np.arange(n)
     if shuffle:
         rng = rng if rng is not None else np.random.default_rng()
@@ -31,6 +36,7 @@ def correct_array_split(X, y, batch_size, shuffle=True, rng=None):
 def wrong_drops_last_batch(X, y, batch_size, shuffle=True, rng=None):
     """Only full batches: range(0, N - B + 1, B)."""
     import numpy as np
+    X, y = (a if hasattr(a, 'shape') else np.asarray(a) for a in (X, y))
     if batch_size < 1 or len(X) != len(y):
         raise ValueError("bad arguments")
     idx = (rng or np.random.default_rng()).permutation(len(X)) if shuffle else np.arange(len(X))
@@ -41,6 +47,7 @@ def wrong_drops_last_batch(X, y, batch_size, shuffle=True, rng=None):
 def wrong_two_permutations(X, y, batch_size, shuffle=True, rng=None):
     """Shuffles X and y with different permutations."""
     import numpy as np
+    X, y = (a if hasattr(a, 'shape') else np.asarray(a) for a in (X, y))
     if batch_size < 1 or len(X) != len(y):
         raise ValueError("bad arguments")
     rng = rng or np.random.default_rng()
@@ -53,6 +60,7 @@ def wrong_two_permutations(X, y, batch_size, shuffle=True, rng=None):
 def wrong_global_numpy_random(X, y, batch_size, shuffle=True, rng=None):
     """Ignores rng: np.random.permutation."""
     import numpy as np
+    X, y = (a if hasattr(a, 'shape') else np.asarray(a) for a in (X, y))
     if batch_size < 1 or len(X) != len(y):
         raise ValueError("bad arguments")
     idx = np.random.permutation(len(X)) if shuffle else np.arange(len(X))
@@ -63,6 +71,7 @@ def wrong_global_numpy_random(X, y, batch_size, shuffle=True, rng=None):
 def wrong_returns_a_list(X, y, batch_size, shuffle=True, rng=None):
     """Builds and returns a list instead of yielding."""
     import numpy as np
+    X, y = (a if hasattr(a, 'shape') else np.asarray(a) for a in (X, y))
     if batch_size < 1 or len(X) != len(y):
         raise ValueError("bad arguments")
     idx = (rng or np.random.default_rng()).permutation(len(X)) if shuffle else np.arange(len(X))
@@ -73,6 +82,7 @@ def wrong_returns_a_list(X, y, batch_size, shuffle=True, rng=None):
 def wrong_shuffles_in_place(X, y, batch_size, shuffle=True, rng=None):
     """rng.shuffle on the inputs: modifies X and y, and y is shuffled separately."""
     import numpy as np
+    X, y = (a if hasattr(a, 'shape') else np.asarray(a) for a in (X, y))
     if batch_size < 1 or len(X) != len(y):
         raise ValueError("bad arguments")
     if shuffle:
@@ -86,6 +96,7 @@ def wrong_shuffles_in_place(X, y, batch_size, shuffle=True, rng=None):
 def wrong_no_validation(X, y, batch_size, shuffle=True, rng=None):
     """Never validates batch_size or the lengths."""
     import numpy as np
+    X, y = (a if hasattr(a, 'shape') else np.asarray(a) for a in (X, y))
     idx = (rng or np.random.default_rng()).permutation(len(X)) if shuffle else np.arange(len(X))
     for i in range(0, len(X), max(batch_size, 1)):
         yield X[idx[i:i + batch_size]], y[idx[i:i + batch_size]]
@@ -94,6 +105,7 @@ def wrong_no_validation(X, y, batch_size, shuffle=True, rng=None):
 def wrong_float64_batches(X, y, batch_size, shuffle=True, rng=None):
     """np.asarray(X, dtype=float): float32 data comes back as float64."""
     import numpy as np
+    X, y = (a if hasattr(a, 'shape') else np.asarray(a) for a in (X, y))
     if batch_size < 1 or len(X) != len(y):
         raise ValueError("bad arguments")
     X = X if hasattr(X, "detach") else np.asarray(X, dtype=float)
@@ -101,3 +113,84 @@ def wrong_float64_batches(X, y, batch_size, shuffle=True, rng=None):
         else np.arange(len(X))
     for i in range(0, len(X), batch_size):
         yield X[idx[i:i + batch_size]], y[idx[i:i + batch_size]]
+
+
+def correct_while_loop(X, y, batch_size, shuffle=True, rng=None):
+    """A while loop over start offsets; tensors kept, everything else through np.asarray."""
+    import numpy as np
+    if batch_size < 1:
+        raise ValueError("batch_size < 1")
+    if len(X) != len(y):
+        raise ValueError("X and y differ in length")
+    if not hasattr(X, "detach"):
+        X, y = np.asarray(X), np.asarray(y)
+    order = (rng if rng is not None else np.random.default_rng()).permutation(len(X)) \
+        if shuffle else np.arange(len(X))
+    start = 0
+    while start < len(order):
+        batch = order[start:start + batch_size]
+        yield X[batch], y[batch]
+        start += batch_size
+
+
+def wrong_lists_not_converted(X, y, batch_size, shuffle=True, rng=None):
+    """Indexes X and y with an index array as given: Python lists raise TypeError."""
+    import numpy as np
+    if batch_size < 1 or len(X) != len(y):
+        raise ValueError("bad arguments")
+    idx = (rng if rng is not None else np.random.default_rng()).permutation(len(X)) if shuffle \
+        else np.arange(len(X))
+    for i in range(0, len(X), batch_size):
+        yield X[idx[i:i + batch_size]], y[idx[i:i + batch_size]]
+
+
+def wrong_empty_batch_without_data(X, y, batch_size, shuffle=True, rng=None):
+    """np.split of the order at multiples of B: no data still yields one empty batch."""
+    import numpy as np
+    if batch_size < 1 or len(X) != len(y):
+        raise ValueError("bad arguments")
+    X = X if hasattr(X, "shape") else np.asarray(X)
+    y = y if hasattr(y, "shape") else np.asarray(y)
+    n = len(X)
+    order = (rng if rng is not None else np.random.default_rng()).permutation(n) if shuffle \
+        else np.arange(n)
+    for chunk in np.split(order, range(batch_size, n, batch_size)):
+        yield X[chunk], y[chunk]
+
+
+def wrong_fixed_seed_without_rng(X, y, batch_size, shuffle=True, rng=None):
+    """rng=None falls back to default_rng(0): every epoch comes in the same order."""
+    import numpy as np
+    if batch_size < 1 or len(X) != len(y):
+        raise ValueError("bad arguments")
+    X = X if hasattr(X, "shape") else np.asarray(X)
+    y = y if hasattr(y, "shape") else np.asarray(y)
+    rng = rng if rng is not None else np.random.default_rng(0)
+    idx = rng.permutation(len(X)) if shuffle else np.arange(len(X))
+    for i in range(0, len(X), batch_size):
+        yield X[idx[i:i + batch_size]], y[idx[i:i + batch_size]]
+
+
+def wrong_flattens_labels(X, y, batch_size, shuffle=True, rng=None):
+    """Flattens y to one dimension first: labels with several columns are scrambled."""
+    import numpy as np
+    if batch_size < 1 or len(X) != len(y):
+        raise ValueError("bad arguments")
+    X = X if hasattr(X, "shape") else np.asarray(X)
+    y = y.reshape(-1) if hasattr(y, "reshape") else np.asarray(y).reshape(-1)
+    idx = (rng if rng is not None else np.random.default_rng()).permutation(len(X)) if shuffle \
+        else np.arange(len(X))
+    for i in range(0, len(X), batch_size):
+        yield X[idx[i:i + batch_size]], y[idx[i:i + batch_size]]
+
+
+def wrong_yields_lists_of_rows(X, y, batch_size, shuffle=True, rng=None):
+    """Builds each batch as a Python list of rows instead of indexing with the permutation."""
+    import numpy as np
+    if batch_size < 1 or len(X) != len(y):
+        raise ValueError("bad arguments")
+    idx = (rng if rng is not None else np.random.default_rng()).permutation(len(X)) if shuffle \
+        else np.arange(len(X))
+    for i in range(0, len(X), batch_size):
+        rows = idx[i:i + batch_size]
+        yield [X[j] for j in rows], [y[j] for j in rows]

@@ -43,3 +43,10 @@ def wrong_hard_coded_decades(low, high, size, rng=None):
     import numpy as np
     rng = rng if rng is not None else np.random.default_rng()
     return np.clip(1 - 10.0 ** rng.uniform(-3, -1, size), low, high)
+
+
+def wrong_grid_of_values(low, high, size, rng=None):
+    """1 - beta from a grid of 1000 log-spaced values: many samples repeat."""
+    import numpy as np
+    rng = rng if rng is not None else np.random.default_rng()
+    return 1 - rng.choice(np.logspace(np.log10(1 - high), np.log10(1 - low), 1000), size)

@@ -55,3 +55,25 @@ def wrong_hard_coded_bounds(low, high, size, rng=None):
     import numpy as np
     rng = rng if rng is not None else np.random.default_rng()
     return np.clip(10.0 ** rng.uniform(-4, -1, size), low, high)
+
+
+def wrong_grid_of_values(low, high, size, rng=None):
+    """Picks from 6 log-spaced values, as a grid search would: every decade, but no value
+    between the grid points."""
+    import numpy as np
+    rng = rng if rng is not None else np.random.default_rng()
+    return rng.choice(np.logspace(np.log10(low), np.log10(high), 6), size)
+
+
+def wrong_fixed_seed_without_rng(low, high, size, rng=None):
+    """rng=None falls back to default_rng(0): every call returns the same samples."""
+    import numpy as np
+    rng = rng if rng is not None else np.random.default_rng(0)
+    return 10 ** rng.uniform(np.log10(low), np.log10(high), size)
+
+
+def wrong_returns_a_list(low, high, size, rng=None):
+    """A list comprehension of samples, not an array."""
+    import numpy as np
+    rng = rng if rng is not None else np.random.default_rng()
+    return [float(10 ** rng.uniform(np.log10(low), np.log10(high))) for _ in range(size)]

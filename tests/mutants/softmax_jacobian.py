@@ -77,3 +77,9 @@ def wrong_reshape_of_a_list(s):
     import numpy as np
     col = s.reshape(-1, 1)
     return np.diagflat(col) - col @ col.T
+
+
+def wrong_returns_nested_lists(s):
+    """Builds J as a list of lists, never turned into an array."""
+    s = [float(v) for v in s]
+    return [[s[i] * ((i == j) - s[j]) for j in range(len(s))] for i in range(len(s))]

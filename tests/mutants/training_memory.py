@@ -126,3 +126,20 @@ def wrong_bits_not_bytes(layer_sizes, batch_size, optimizer="sgd", bytes_per_val
            "per_example_gradients": batch_size * P * 4 if per_example_grads else 0}
     out["total"] = sum(out.values())
     return out
+
+
+def wrong_float_byte_counts(layer_sizes, batch_size, optimizer="sgd", bytes_per_value=4,
+                            per_example_grads=False):
+    """Counts in float arithmetic (P * 1.0): every byte count is a float like 36.0."""
+    copies = {"sgd": 0, "momentum": 1, "adam": 2}
+    if optimizer not in copies:
+        raise ValueError(optimizer)
+    P = 0.0
+    for a, b in zip(layer_sizes, layer_sizes[1:]):
+        P += a * b + b
+    out = {"parameters": P * bytes_per_value, "gradients": P * bytes_per_value,
+           "optimizer_state": copies[optimizer] * P * bytes_per_value,
+           "activations": float(batch_size * sum(layer_sizes) * bytes_per_value),
+           "per_example_gradients": batch_size * P * bytes_per_value if per_example_grads else 0.0}
+    out["total"] = sum(out.values())
+    return out

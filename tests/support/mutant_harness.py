@@ -94,13 +94,14 @@ def replace_answers(nb, variants):
     return nb
 
 
-def rounds(variants):
-    """Groups holding at most one variant per question (one notebook each)."""
-    by_question: dict[str, list[Variant]] = {}
+def rounds(variants, key: str = "question"):
+    """Groups holding at most one variant per ``key`` ("question" or "function"; one
+    notebook each), largest first."""
+    groups: dict[str, list[Variant]] = {}
     for v in variants:
-        by_question.setdefault(v.question, []).append(v)
-    depth = max(len(vs) for vs in by_question.values())
-    return [[vs[i] for vs in by_question.values() if i < len(vs)] for i in range(depth)]
+        groups.setdefault(getattr(v, key), []).append(v)
+    depth = max(len(vs) for vs in groups.values())
+    return [[vs[i] for vs in groups.values() if i < len(vs)] for i in range(depth)]
 
 
 def score(variant):

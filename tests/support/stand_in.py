@@ -8,7 +8,8 @@ Student code runs here, in a namespace of its own, with two extra builtins:
     spend(seconds)   takes that much student time (simulated: no test waits or depends
                      on the machine's speed); past the time budget of the request it
                      runs under, the process is lost as "timeout", as the real one is
-    die()            ends the student process ("died"), as a crash or os._exit would
+    die()            ends the student process ("died"), as a crash or os._exit would (how
+                     it ended, "killed by SIGKILL", is for the staff: ``SandboxLost.staff``)
 
 A function of the namespace reached through ``describe`` is a request of its own, as a
 proxy's call is; after a loss every request raises ``SandboxLost`` ("the student process
@@ -19,7 +20,7 @@ from __future__ import annotations
 import contextlib
 import functools
 
-from autograder.grading.sandbox.process import GraderError, SandboxLost, TimeBudget
+from autograder.grading.sandbox.process import SETUP_FAILED, GraderError, SandboxLost, TimeBudget
 
 
 class StandInServer:
@@ -44,6 +45,7 @@ class StandInProcess:
         self.budget: TimeBudget | None = None
         self.cell: int | None = None
         self.lost: SandboxLost | None = None
+        self.out_of_memory: str | None = None
         self.closed = False
         self.globals: dict = {"spend": self._spend, "die": self._die}
         self.calls: list[tuple[str, tuple]] = []
@@ -66,7 +68,7 @@ class StandInProcess:
         budget.spent += seconds
 
     def _die(self) -> None:
-        self._lose("died", self._target, "killed by signal 9")
+        self._lose("died", self._target, staff="killed by SIGKILL")
 
     # -- requests
     def _budget(self) -> TimeBudget:
@@ -81,13 +83,14 @@ class StandInProcess:
         if self._budget().left <= 0:
             self._lose("timeout", target)
 
-    def _lose(self, kind: str, target: str, detail: str = "") -> None:
-        self.lost = SandboxLost(kind, target, detail or kind)
+    def _lose(self, kind: str, target: str, detail: str = "", staff: str = "") -> None:
+        self.lost = SandboxLost(kind, target, detail, staff or kind)
         raise self.lost
 
     def execute(self, cells: list[dict], files: dict[str, str]) -> dict:
         if self.setup_error:
-            self._lose("setup", "the notebook", f"sandbox setup failed: {self.setup_error}")
+            self._lose("setup", "the notebook", SETUP_FAILED,
+                       f"sandbox setup failed: {self.setup_error}")
         self._start("the notebook")
         errors = []
         for cell in cells:
@@ -109,7 +112,11 @@ class StandInProcess:
         def call(*args, **kwargs):
             self._start(name)
             self.calls.append((name, args))
-            return function(*args, **kwargs)
+            try:
+                return function(*args, **kwargs)
+            except MemoryError:
+                self.out_of_memory = name
+                raise
         return call
 
     def output(self) -> str:

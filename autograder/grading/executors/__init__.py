@@ -16,7 +16,7 @@ executor keeps three rules:
 
 Executors:
 
-    local      threads on this machine, one fork server (the default)
+    local      this machine: a grading process per core (processes.py; the default)
     slurm      a Slurm job array; each task runs ``worker`` on one share of the run folder
 
 A remote engine (Ray, Kubernetes jobs) is another ``slurm``: write a ``run_folder.RunFolder``
@@ -35,7 +35,8 @@ from autograder.grading.submissions import Submission
 @dataclass(frozen=True)
 class Batch:
     """What a run grades with, as plain data: what a worker needs to build the same Job.
-    ``limits``: runner.Limits as a dict; ``jobs``: submissions graded at once per worker;
+    ``limits``: runner.Limits as a dict; ``jobs``: submissions graded at once per machine
+    (None: two per core, ``processes.auto_jobs``);
     ``force``: grade even those with a reusable result (else a worker skips them: a
     requeued task does not grade its share twice)."""
 
@@ -44,7 +45,7 @@ class Batch:
     out: str             # the output folder (absolute)
     limits: dict
     gpu: bool
-    jobs: int
+    jobs: int | None
     fingerprint: str     # the Job's: grading code and settings
     force: bool = False
 

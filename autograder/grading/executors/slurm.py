@@ -30,7 +30,7 @@ import shutil
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from autograder.grading import results
@@ -42,6 +42,7 @@ from autograder.grading.submissions import InputError, Submission
 COMMANDS = ("sbatch", "squeue", "scancel", "sinfo")
 SHARE_SIZE = 50          # submissions per task when --tasks is not given
 DEFAULT_MAX_TASKS = 100
+TASK_JOBS = 2            # submissions a task grades at once when --jobs is not given
 GRADER_MB = 2048         # a task's own memory (grader, fork server) besides its students'
 POLL_SECONDS = 1.0
 SEEN_GRACE_SECONDS = 30  # files written on a node may show up later here (NFS caches)
@@ -93,6 +94,7 @@ class SlurmExecutor:
             return Outcome(0)
         out = Path(batch.out)
         _refuse_if_running(out)
+        batch = replace(batch, jobs=batch.jobs or TASK_JOBS)  # the CPUs each task asks for
         count = min(len(todo), self.options.tasks or
                     max(1, min(DEFAULT_MAX_TASKS, math.ceil(len(todo) / SHARE_SIZE))))
         run = RunFolder.create(out, batch, [todo[i::count] for i in range(count)])

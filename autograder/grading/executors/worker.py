@@ -7,10 +7,11 @@ First it writes ``started/<i>.json`` into the run folder (the head's proof that 
 sees OUT), builds the run's Job here (``batch.folder_job``) and refuses to grade when the
 fingerprint differs from the head's (other grading code or settings on this node: the
 marker says so, the head stops the run). Then it grades the share with
-``local.grade_all``, exactly as a local run does: each result saved as it finishes, one
-progress line per result, ``done/<i>.json`` once the whole share is graded. Killed at
-any point, it leaves the submissions it had not finished without a result. A submission
-with a reusable result already (a requeued task) is skipped, unless the run is --force.
+``local.grade_all``, exactly as a local run does (a grading process per core of the
+task): each result saved as it finishes, one progress line per result, ``done/<i>.json``
+once the whole share is graded. Killed at any point, it leaves the submissions it had
+not finished without a result. A submission with a reusable result already (a requeued
+task) is skipped, unless the run is --force.
 Exit status: 0 done, 1 the grader failed, 3 this node grades differently.
 """
 from __future__ import annotations
@@ -25,6 +26,7 @@ from autograder.assignment import load_assignment
 from autograder.grading import batch as folder_grading
 from autograder.grading.executors import Batch
 from autograder.grading.executors.local import grade_all
+from autograder.grading.executors.processes import Graded
 from autograder.grading.executors.run_folder import RunFolder
 from autograder.grading.runner import Job, Limits
 from autograder.grading.sandbox.process import ForkServer, GraderError
@@ -66,13 +68,13 @@ def grade_share(run: RunFolder, i: int, job: Job, server: ForkServer, batch: Bat
     print(f"share {i} on {socket.gethostname()}: {len(todo)} to grade of {len(share)}",
           flush=True)
 
-    def recorded(result) -> None:
+    def recorded(result: Graded) -> None:
         if result.final:  # saved; one that is not is graded again next run
             run.record(i, result.student, result.status, result.total)
         print(f"{result.student}: {result.status} {result.total:g} ({result.seconds:.1f} s)"
               f"{'' if result.final else ' not saved: ' + result.detail}", flush=True)
     try:
-        graded = grade_all(todo, job, server, out, batch.jobs, batch.gpu, recorded)
+        graded = grade_all(todo, job, server, batch, recorded)
     except GraderError as e:
         print(f"the grader failed, nothing graded was lost: {e}", file=sys.stderr)
         return 1

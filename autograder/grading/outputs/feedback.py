@@ -17,6 +17,7 @@ from pathlib import Path
 import mistune
 
 from autograder.grading.outputs import files
+from autograder.grading.outputs.leaderboard import measured
 from autograder.grading.outputs.run import Run
 
 _to_html = mistune.create_markdown(escape=True)
@@ -70,29 +71,33 @@ def render(result, points: dict[str, float]) -> str:
                 lines += ["", _code_block(case["message"]), ""]
             lines += _diagnosis(case.get("diagnosis") or [])
         lines.append("")
-    return "\n".join(lines + _benchmark(result.benchmark))
+    return "\n".join(lines + _benchmark(result))
 
 
-def _benchmark(measured: dict) -> list[str]:
+def _benchmark(result) -> list[str]:
     """Your measured benchmark run, when the assignment has one."""
-    if not measured:
+    if not result.benchmark:
         return []
-    seconds = measured.get("seconds")
+    seconds = measured(result, "seconds", None)
     timing = "training failed" if seconds is None else f"{seconds:.2f} s of training"
     return ["## Benchmark", "",
-            f"Test accuracy {100 * measured.get('accuracy', 0.0):.2f} %, {timing} on "
-            f"{measured.get('device', '?')} (torch {measured.get('torch', '?')}): "
-            f"{measured.get('points', 0):g} points.", ""]
+            f"Test accuracy {100 * (measured(result, 'accuracy') or 0.0):.2f} %, {timing} on "
+            f"{result.benchmark.get('device', '?')} (torch {result.benchmark.get('torch', '?')}): "
+            f"{measured(result, 'points'):g} points.", ""]
+
+
+def pages(result, points: dict[str, float]) -> tuple[str, str]:
+    """The feedback of one result: (markdown, HTML page)."""
+    text = render(result, points)
+    return text, (f"<!doctype html><meta charset='utf-8'><title>Feedback: {result.student}"
+                  "</title><body style='font-family:sans-serif;max-width:50em;margin:auto'>"
+                  f"{_to_html(text)}</body>\n")
 
 
 def write(out: Path, run: Run) -> None:
     folder = Path(out) / "feedback"
     folder.mkdir(parents=True, exist_ok=True)
     for result in run.results:
-        text = render(result, run.points)
+        text, html = pages(result, run.points)
         files.write_text(folder / f"{result.student}.md", text)
-        html = _to_html(text)
-        files.write_text(
-            folder / f"{result.student}.html",
-            f"<!doctype html><meta charset='utf-8'><title>Feedback: {result.student}</title>"
-            f"<body style='font-family:sans-serif;max-width:50em;margin:auto'>{html}</body>\n")
+        files.write_text(folder / f"{result.student}.html", html)

@@ -33,12 +33,13 @@ from urllib.parse import quote
 from matplotlib.figure import Figure
 
 from autograder.grading.outputs import exports, files
+from autograder.grading.outputs.leaderboard import measured, ranked
 from autograder.grading.outputs.run import Run
 from autograder.grading.outputs.similarity import FLOOR
 from autograder.grading.results import STATUSES
 
 SLOWEST = 10
-SIMILAR_PAIRS = 20  # pairs shown side by side (similarity.csv has every pair above its floor)
+SIMILAR_PAIRS = 20  # pairs shown side by side (similarity.csv has the rest)
 LABELLED_POINTS = 30  # the benchmark scatter names its points up to this many students
 
 
@@ -141,14 +142,6 @@ def status_counts(results) -> dict[str, int]:
             for s in dict.fromkeys([*STATUSES, *(r.status for r in results)])}
 
 
-def leaderboard(results) -> list:
-    """Results with a benchmark, best first: accuracy descending, then seconds ascending."""
-    ranked = [r for r in results if r.benchmark]
-    return sorted(ranked, key=lambda r: (-float(r.benchmark.get("accuracy", 0.0)),
-                                         float(r.benchmark.get("seconds", float("inf"))),
-                                         r.student))
-
-
 def _attention_section(results, points) -> str:
     rows = [[_link(feedback_href(r.student), r.student), _status(r.status),
              _Html(f"{_text(reason)} {_link(quote(r.staff_only['log']), 'task log')}")
@@ -211,13 +204,14 @@ def _mistakes_section(results, points) -> str:
             + _table(["question", "mistake", "explanation", "students"], rows, numeric=(3,)))
 
 
-def _leaderboard_section(out: Path, ranked) -> str:
+def _leaderboard_section(out: Path, board) -> str:
     def scatter(ax):
-        seconds = [float(r.benchmark.get("seconds", 0.0)) for r in ranked]
-        accuracy = [100 * float(r.benchmark.get("accuracy", 0.0)) for r in ranked]
+        timed = [r for r in board if measured(r, "seconds", None) is not None]
+        seconds = [measured(r, "seconds") for r in timed]
+        accuracy = [100 * (measured(r, "accuracy") or 0.0) for r in timed]
         ax.scatter(seconds, accuracy, color="tab:blue")
-        if len(ranked) <= LABELLED_POINTS:
-            for r, x, y in zip(ranked, seconds, accuracy):
+        if len(timed) <= LABELLED_POINTS:
+            for r, x, y in zip(timed, seconds, accuracy):
                 ax.annotate(r.student, (x, y), xytext=(4, 4), textcoords="offset points",
                             fontsize=8)
         ax.set(xlabel="training time (s)", ylabel="test accuracy (%)",
@@ -226,14 +220,18 @@ def _leaderboard_section(out: Path, ranked) -> str:
         ax.grid(alpha=0.3)
 
     image = _figure(out / "benchmark.png", scatter)
-    rows = [[i, r.student, f"{100 * float(r.benchmark.get('accuracy', 0.0)):.2f} %",
-             float(r.benchmark.get("seconds", 0.0)), str(r.benchmark.get("device", "")),
-             str(r.benchmark.get("torch", "")), r.benchmark.get("points", "")]
-            for i, r in enumerate(ranked, 1)]
+    rows = [[i, r.student, f"{100 * (measured(r, 'accuracy') or 0.0):.2f} %",
+             _or_empty(measured(r, "seconds", None)), str(r.benchmark.get("device", "")),
+             str(r.benchmark.get("torch", "")), _or_empty(measured(r, "points", None))]
+            for i, r in enumerate(board, 1)]
     return ("<h2 id=leaderboard>Benchmark leaderboard</h2>"
             + _table(["rank", "student", "accuracy", "seconds", "device", "torch", "points"],
                      rows, numeric=(0, 3, 6))
             + f"<p>{_img(image, 'test accuracy against training time')}</p>")
+
+
+def _or_empty(value: float | None):
+    return "" if value is None else value
 
 
 def question_bars_height(questions: int) -> float:
@@ -290,18 +288,24 @@ def _similarity_section(pairs) -> str:
     head = ("<h2 id=similarity>Similar code</h2><p class=hint>Per question, the code each "
             "student wrote for it (starter code left out) against every other student's: "
             "code that differs only in names, layout, comments or the order of statements "
-            f"scores 1. Every pair from {FLOOR:g} up: similarity.csv.</p>")
+            f"scores 1; students with the same code are one line. Every student's most "
+            f"similar from {FLOOR:g} up: similarity.csv.</p>")
     if not pairs:
         return head + "<p>No pair of students wrote similar code.</p>"
     shown = pairs[:SIMILAR_PAIRS]
     rows = [[_Html(f"<a href='#pair-{i}'>{i}</a>"), p.question, p.student_a, p.student_b,
              f"{p.score:.2f}"] for i, p in enumerate(shown, 1)]
     blocks = [f"<h3 id=pair-{i}>{i}. {_text(p.question)}: {_text(p.student_a)} and "
-              f"{_text(p.student_b)} ({p.score:.2f})</h3><div class=pair>"
+              f"{_text(p.student_b)}{_others(p.others)} ({p.score:.2f})</h3><div class=pair>"
               f"<pre>{_text(p.code_a)}</pre><pre>{_text(p.code_b)}</pre></div>"
               for i, p in enumerate(shown, 1)]
     return (head + _table(["#", "question", "student", "student", "score"], rows,
                           numeric=(4,)) + "".join(blocks))
+
+
+def _others(others: tuple[str, ...]) -> str:
+    """`` (the same as N others: ...)`` for a group's further members, escaped."""
+    return f" (the same as {len(others)} others: {_text(', '.join(others))})" if others else ""
 
 
 # ----------------------------------------------------------------------------- page
@@ -351,14 +355,14 @@ def write(out: Path, run: Run) -> Path:
     maximum = sum(points.values())
     totals = [r.total for r in results]
     mean = sum(totals) / len(totals) if totals else 0.0
-    ranked = leaderboard(results)
+    board = ranked(results)
     chips = "".join(f"<span class='status {html.escape(s)}'>{html.escape(s)}: {n}</span>"
                     for s, n in status_counts(results).items() if n)
     sections = [("attention", "Needs attention"), ("uploads", "Uploads"),
                 *([("files", "Files not graded")] if run.survey is not None else []),
                 ("students", "Every student"),
                 ("mistakes", "Common mistakes"),
-                *([("leaderboard", "Leaderboard")] if ranked else []),
+                *([("leaderboard", "Leaderboard")] if board else []),
                 ("distribution", "Score distribution"),
                 *([("similarity", "Similar code")] if run.similar is not None else [])]
     body = [
@@ -371,7 +375,7 @@ def write(out: Path, run: Run) -> Path:
         _files_section(run.survey) if run.survey is not None else "",
         _students_section(results, points),
         _mistakes_section(results, points),
-        _leaderboard_section(out, ranked) if ranked else "",
+        _leaderboard_section(out, board) if board else "",
         _distribution_section(out, results, points),
         _similarity_section(run.similar) if run.similar is not None else "",
     ]

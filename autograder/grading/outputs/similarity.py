@@ -1,7 +1,11 @@
 """Similarity of the code students wrote, per question, across the submissions of a run.
 
-``OUT/similarity.csv``: ``student_a,student_b,question,score`` for every pair scoring at
-least FLOOR, highest first; ``report.html`` shows the most similar pairs side by side.
+``OUT/similarity.csv``: ``student_a,student_b,question,score,others``, highest first, per
+question: one line per group of students whose code is the same (score 1; ``others``:
+the group's members beyond the two named, ``; ``-separated), then the pairs of different
+code scoring at least FLOOR, at most PARTNERS per student (its most similar; a group's
+first student stands for the group). A class of n copies is one line, not n(n - 1)/2;
+lines grow as PARTNERS * n at most. ``report.html`` shows the most similar side by side.
 
 The code of a question (``question_code``): in a student's code cells, read as text (never
 run or imported), the top-level definitions of the names the question owns, from their
@@ -24,7 +28,8 @@ stubs and the other code cells of the student notebook): starter code alone has 
 Score of a pair: Jaccard ``|A & B| / |A | B|`` of their fingerprint sets. Code with fewer
 than MIN_PRINTS fingerprints (nothing written, a one-line answer) is not compared. A
 question's pairs are scored all at once from an index of who holds each fingerprint
-(``shared_counts``), never by comparing two texts.
+(``shared_counts``, over one member per group of equal fingerprint sets), never by
+comparing two texts.
 """
 from __future__ import annotations
 
@@ -47,14 +52,16 @@ FLOOR = 0.2      # pairs scoring below this are not written (honest pairs score 
 MIN_PRINTS = 5   # question code with fewer fingerprints is not compared: too short to tell
                  # a copy from the same one-line answer
 DENSE_FROM = 64  # fingerprints held by more submissions are counted by a matrix product
-HEADER = ("student_a", "student_b", "question", "score")
+PARTNERS = 10    # pairs of different code kept per student: its most similar
+HEADER = ("student_a", "student_b", "question", "score", "others")
 DEFINES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
 @dataclass(frozen=True, slots=True)
 class SimilarPair:
     """Two students' code for one question (``code_a``, ``code_b``: their source of it)
-    and its ``score`` in [0, 1]; ``student_a`` < ``student_b``."""
+    and its ``score`` in [0, 1]; ``student_a`` < ``student_b``. ``others``: further
+    students whose code is the same as both (a group: score 1)."""
 
     student_a: str
     student_b: str
@@ -62,6 +69,7 @@ class SimilarPair:
     score: float
     code_a: str
     code_b: str
+    others: tuple[str, ...] = ()
 
 
 # ----------------------------------------------------------------------------- the code
@@ -308,25 +316,44 @@ def shared_counts(sets: list[np.ndarray]) -> np.ndarray:
 
 
 def question_pairs(question: str, codes: list[tuple[str, str]], sets: list[np.ndarray],
-                   floor: float = FLOOR) -> list[SimilarPair]:
-    """The pairs scoring at least ``floor`` among students with (student, code text)
-    ``codes`` and fingerprint ``sets``."""
-    shared = shared_counts(sets)
-    sizes = np.array([len(s) for s in sets])
-    first, second = np.nonzero(np.triu(shared, 1))
-    common = shared[first, second]
-    scores = common / (sizes[first] + sizes[second] - common)
-    keep = scores >= floor
-    out = []
-    for i, j, score in zip(first[keep], second[keep], scores[keep]):
-        (a, code_a), (b, code_b) = sorted([codes[i], codes[j]])
-        out.append(SimilarPair(a, b, question, round(float(score), 4), code_a, code_b))
+                   floor: float = FLOOR, partners: int = PARTNERS) -> list[SimilarPair]:
+    """Among students with (student, code text) ``codes`` and fingerprint ``sets``: one
+    pair per group of equal sets (the rest of the group in ``others``), then the pairs of
+    groups scoring at least ``floor`` that are among the ``partners`` best of either
+    (a group named by its first student)."""
+    groups: dict[bytes, list[int]] = {}
+    for i, prints in enumerate(sets):
+        groups.setdefault(prints.tobytes(), []).append(i)
+    members = [sorted(group, key=lambda i: codes[i]) for group in groups.values()]
+    out = [_pair(question, codes, group[0], group[1], 1.0, tuple(codes[i][0] for i in group[2:]))
+           for group in members if len(group) > 1]
+    heads = [group[0] for group in members]
+    shared = np.triu(shared_counts([sets[i] for i in heads]), 1).astype(np.float32)
+    shared += shared.T
+    sizes = np.array([len(sets[i]) for i in heads], np.float32)
+    scores = shared / (sizes[:, None] + sizes[None, :] - shared)
+    np.fill_diagonal(scores, -1.0)
+    scores[scores < floor] = -1.0
+    best = np.zeros(scores.shape, bool)
+    if len(heads) > 1:
+        top = np.argpartition(-scores, min(partners, len(heads) - 1) - 1, axis=1)[:, :partners]
+        best[np.arange(len(heads))[:, None], top] = True
+    first, second = np.nonzero(np.triu((best | best.T) & (scores >= 0), 1))
+    out += [_pair(question, codes, heads[i], heads[j], float(scores[i, j]))
+            for i, j in zip(first, second)]
     return out
 
 
+def _pair(question: str, codes, i: int, j: int, score: float,
+          others: tuple[str, ...] = ()) -> SimilarPair:
+    (a, code_a), (b, code_b) = sorted([codes[i], codes[j]])
+    return SimilarPair(a, b, question, round(score, 4), code_a, code_b, others)
+
+
 def similar_pairs(submissions, cases, starter=(), floor: float = FLOOR) -> list[SimilarPair]:
-    """Every pair of ``submissions`` (``student``, code ``cells``) scoring at least ``floor``
-    on a question of ``cases``, highest score first; ``starter``: the code cells of the
+    """The pairs of ``submissions`` (``student``, code ``cells``) scoring at least ``floor``
+    on a question of ``cases`` (``question_pairs``: groups of the same code, at most
+    PARTNERS others per student), highest score first; ``starter``: the code cells of the
     released student notebook."""
     owned = question_names(cases)
     removed = boilerplate(list(starter), cases)
@@ -363,5 +390,6 @@ def write(out: Path, run: Run) -> None:
     if run.similar is None:
         return
     files.write_csv(Path(out) / "similarity.csv",
-                    [HEADER, *([cell(p.student_a), cell(p.student_b), p.question, f"{p.score:.4f}"]
+                    [HEADER, *([cell(p.student_a), cell(p.student_b), p.question,
+                                f"{p.score:.4f}", "; ".join(map(cell, p.others))]
                                for p in run.similar)])

@@ -28,8 +28,9 @@ from autograder import otter_format as fmt
 from autograder.grading.manual import SHEET, TEMPLATE, pseudonyms
 from autograder.grading.outputs import files
 from autograder.grading.outputs.run import Run
+from autograder.grading.submissions import IMAGE_TYPES
 
-IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif")
+MAX_TEX_CHARS = 2000  # a formula longer than this is shown as its source, not converted
 MATHML_TAG = re.compile(r"math|m[a-z]{1,12}|none|semantics|annotation")
 MATHML_ATTRIBUTES = {"xmlns", "display", "mathvariant", "mathsize", "stretchy", "fence",
                      "separator", "largeop", "movablelimits", "accent", "accentunder", "lspace",
@@ -118,10 +119,10 @@ class _Renderer(mistune.HTMLRenderer):
             kind = next((k for k in IMAGE_TYPES if isinstance(data, dict) and k in data), None)
             if kind is None:
                 return f"<span class='none'>[image {html.escape(url)} not in the notebook]</span>"
-            payload = data[kind] if isinstance(data[kind], str) else "".join(data[kind])
+            payload = data[kind]
             try:
                 base64.b64decode(payload, validate=True)
-            except ValueError:
+            except (ValueError, TypeError):  # not base64 text
                 return "<span class='none'>[unreadable image]</span>"
             url = f"data:{kind};base64,{payload}"
         return super().image(text, url, title)
@@ -174,11 +175,11 @@ def _understood(tex: str, root) -> bool:
     return True
 
 
-def _tex_source(tex: str, display: bool) -> str:
-    """TeX that cannot be rendered: its source, with a visible note."""
+def _tex_source(tex: str, display: bool, why: str = "") -> str:
+    """TeX that cannot be rendered: its source, with a visible note (and ``why``)."""
     fence = "$$" if display else "$"
     return (f"<code class='tex'>{html.escape(fence + tex + fence)}</code>"
-            "<span class='note'> (TeX not rendered: shown as written)</span>")
+            f"<span class='note'> (TeX not rendered{why}: shown as written)</span>")
 
 
 def _math(tex: str, display: bool) -> str:
@@ -190,6 +191,9 @@ def _math(tex: str, display: bool) -> str:
 
     from latex2mathml.converter import convert_to_element
 
+    if len(tex) > MAX_TEX_CHARS:  # conversion time and MathML grow faster than the TeX
+        shown = _tex_source(tex, display, f": longer than {MAX_TEX_CHARS} characters")
+        return f"<div class='math'>{shown}</div>" if display else shown
     try:
         root = convert_to_element(tex, display="block" if display else "inline")
     except Exception:  # any TeX the converter does not know

@@ -1,7 +1,9 @@
 """Child cgroups of this process's own (Linux, root; cgroup v2, else v1) that cap the
-memory, the number of processes and the CPU time of everything moved into them.
+memory, the number of processes and the CPU time of everything moved into them, or give
+them a share of the CPU (``share``: one group weighs as much as any sibling, however many
+processes it runs).
 
-    group = Group(memory=..., pids=..., cpus=...)   # each cap applied where permitted
+    group = Group(memory=..., pids=..., cpus=..., share=True)  # where permitted
     group.enter()                                   # move this process in (before exec/fork)
     group.peak(); group.kill_all(); group.close()
 
@@ -17,6 +19,7 @@ from pathlib import Path
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 CPU_PERIOD_US = 100_000
+CPU_WEIGHT, CPU_SHARES = 100, 1024  # the kernel's default weight of a group (v2, v1)
 
 
 def _own_cgroup(controller: str) -> Path | None:
@@ -37,7 +40,7 @@ class Group:
     """Child cgroups with the given caps; ``capped`` names the caps that hold."""
 
     def __init__(self, memory: int | None = None, pids: int | None = None,
-                 cpus: float | None = None):
+                 cpus: float | None = None, share: bool = False):
         self.groups: list[Path] = []
         self.capped: list[str] = []
         self.peak_file: Path | None = None
@@ -45,9 +48,9 @@ class Group:
         quota = None if cpus is None else f"{int(cpus * CPU_PERIOD_US)}"
         unified = _own_cgroup("")
         if (CGROUP_ROOT / "cgroup.controllers").exists() and unified is not None:
-            self._v2(unified / name, memory, pids, quota)
+            self._v2(unified / name, memory, pids, quota, share)
         else:
-            self._v1(name, memory, pids, quota)
+            self._v1(name, memory, pids, quota, share)
 
     def _make(self, folder: Path | None, settings: dict[str, str]) -> bool:
         if folder is None or not settings:
@@ -65,7 +68,7 @@ class Group:
         self.groups.append(folder)
         return True
 
-    def _v1(self, name: str, memory, pids, quota) -> None:
+    def _v1(self, name: str, memory, pids, quota, share: bool) -> None:
         memory_root = _own_cgroup("memory")
         if memory is not None and self._make(memory_root and memory_root / name,
                                              {"memory.limit_in_bytes": str(memory)}):
@@ -76,13 +79,16 @@ class Group:
                                            {"pids.max": str(pids)}):
             self.capped.append("pids")
         cpu_root = _own_cgroup("cpu")
-        if quota is not None and self._make(cpu_root and cpu_root / name, {
-                "cpu.cfs_period_us": str(CPU_PERIOD_US), "cpu.cfs_quota_us": quota}):
-            self.capped.append("cpu")
+        settings = {**({"cpu.shares": str(CPU_SHARES)} if share else {}),
+                    **({"cpu.cfs_period_us": str(CPU_PERIOD_US), "cpu.cfs_quota_us": quota}
+                       if quota is not None else {})}
+        if self._make(cpu_root and cpu_root / name, settings):
+            self.capped.append("cpu" if quota is not None else "cpu share")
 
-    def _v2(self, folder: Path, memory, pids, quota) -> None:
+    def _v2(self, folder: Path, memory, pids, quota, share: bool) -> None:
         wanted = {"memory": ("memory.max", memory), "pids": ("pids.max", pids),
-                  "cpu": ("cpu.max", None if quota is None else f"{quota} {CPU_PERIOD_US}")}
+                  "cpu": ("cpu.max", None if quota is None else f"{quota} {CPU_PERIOD_US}"),
+                  "cpu share": ("cpu.weight", CPU_WEIGHT if share else None)}
         if not self._mkdir(folder):
             return
         for controller, (key, value) in wanted.items():

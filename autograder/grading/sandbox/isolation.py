@@ -34,6 +34,7 @@ import ctypes
 import os
 import resource
 import signal
+import stat
 from typing import Any, TypedDict
 
 CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWUSER = 0x00020000, 0x08000000, 0x10000000
@@ -119,7 +120,7 @@ class Plan(_Plan, total=False):
 class IsolationRecord(TypedDict, total=False):
     """What held for one student process (``Result.isolation``): each key is written by
     the layer that applied it (confine: mode, network, filesystem, pid, namespaces;
-    enter: limits, identity, seccomp; the session: cgroup)."""
+    enter: limits, identity, landlock, seccomp; the session: cgroup)."""
 
     mode: str          # "root", "user" (a user namespace) or "none"
     network: str       # "none" (own network namespace) or "host"
@@ -128,6 +129,7 @@ class IsolationRecord(TypedDict, total=False):
     namespaces: str    # "forbidden" where $ADVOPT_FORBID_NAMESPACES=1
     limits: list[str]  # the resource limits set (setrlimit names)
     identity: str
+    landlock: str
     seccomp: str
     cgroup: str
 
@@ -265,6 +267,19 @@ def restore(plan: Plan) -> None:
             pass
 
 
+def remove_folder(path: str, attempts: int = 50) -> None:
+    """Remove a sandbox's working folder, even while a dying student process still
+    writes in it (tried again for up to ``attempts`` tenths of a second)."""
+    import shutil
+    import time
+
+    for _ in range(attempts):
+        shutil.rmtree(path, ignore_errors=True)
+        if not os.path.lexists(path):
+            return
+        time.sleep(0.1)
+
+
 def _in_checkout(path: str) -> bool:
     parts = path.split("/")
     return any(os.path.exists("/".join(parts[:depth]) + "/pyproject.toml")
@@ -340,7 +355,27 @@ def _seal_filesystem(plan: Plan) -> None:
         if in_expose(path) and os.path.isdir(path):
             _mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "size=16k,mode=0755")
     os.makedirs(WORKDIR, exist_ok=True)
+    _private_dev(plan)
     _read_only_everywhere()
+
+
+def _private_dev(plan: Plan) -> None:
+    """A /dev of its own: DEVICES (and the GPU's for a GPU plan) bound in from the host's,
+    the usual links, an empty shm/ (its tmpfs comes in ``enter``); no terminal, no pts."""
+    names = [*DEVICES, *(n for n in os.listdir("/dev") if plan["gpu"] and n.startswith("nvidia"))]
+    fds = {n: os.open(f"/dev/{n}", os.O_PATH) for n in names if os.path.exists(f"/dev/{n}")}
+    _mount("tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "size=64k,mode=0755")
+    for name, fd in fds.items():
+        if stat.S_ISDIR(os.fstat(fd).st_mode):
+            os.mkdir(f"/dev/{name}")
+        else:
+            os.close(os.open(f"/dev/{name}", os.O_CREAT | os.O_WRONLY, 0o666))
+        _mount(f"/proc/self/fd/{fd}", f"/dev/{name}", None, MS_BIND | MS_REC)
+        os.close(fd)
+    os.mkdir("/dev/shm")
+    for name, target in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"),
+                         ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2")):
+        os.symlink(target, f"/dev/{name}")
 
 
 # ----------------------------------------------------------------------------- step 2
@@ -354,6 +389,7 @@ def enter(plan: Plan, info: IsolationRecord, workdir: str) -> None:
     info.update(_limits(plan, info, student_uid is not None))
     info.update(_identity(plan, info, student_uid))
     _prctl(PR_SET_NO_NEW_PRIVS, 1)
+    info.update(_landlock(plan, info, workdir))
     info.update(_seccomp())
     os.setsid()  # a process group of its own: kill(0, ...) reaches nothing outside
     set_parent_death_signal()
@@ -381,10 +417,11 @@ def _private_workdir(plan: Plan, info: IsolationRecord, workdir: str,
                      student_uid: int | None) -> None:
     """The working directory: a size-capped tmpfs in a sealed filesystem, else the
     temporary folder made for it, owned by the student's uid when it has one."""
-    if info["filesystem"] == "sealed":
+    if info["filesystem"] == "sealed":  # its /dev/shm too (shared memory: its own)
         owner = f",uid={student_uid},gid={student_uid}" if student_uid is not None else ""
-        _mount("tmpfs", workdir, "tmpfs", MS_NOSUID | MS_NODEV,
-               f"size={plan['disk']},mode=0700{owner}")
+        for folder in (workdir, "/dev/shm"):
+            _mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV,
+                   f"size={plan['disk']},mode=0700{owner}")
     elif student_uid is not None:
         os.chown(workdir, student_uid, student_uid)
 
@@ -413,18 +450,137 @@ def _seccomp() -> IsolationRecord:
     return IsolationRecord(seccomp=install_seccomp_filter())
 
 
+# ----------------------------------------------------------------------------- landlock
+# Landlock (Linux 5.13+, no privilege needed, with no_new_privs) in every mode: files are
+# read anywhere but in /dev, where only DEVICES (and the GPU's, for a GPU plan; /dev/shm
+# where it is the sandbox's own) can be opened: never a terminal (/dev/tty, /dev/pts/*,
+# /dev/console, /dev/ptmx). Files are created, written and removed only in the working
+# directory. Where the kernel has them: no TCP bind or connect (ABI 4), no ioctl on
+# other devices (ABI 5), no abstract unix socket and no signal outside the sandbox
+# (ABI 6). Processes outside the sandbox cannot be traced or read through /proc.
+SYS_LANDLOCK_CREATE_RULESET, SYS_LANDLOCK_ADD_RULE, SYS_LANDLOCK_RESTRICT_SELF = 444, 445, 446
+LANDLOCK_CREATE_RULESET_VERSION, LANDLOCK_RULE_PATH_BENEATH = 1, 1
+FS_EXECUTE, FS_WRITE_FILE, FS_READ_FILE, FS_READ_DIR = 1, 2, 4, 8
+FS_WRITES = sum(1 << bit for bit in (4, 5, 6, 7, 8, 9, 10, 11, 12))  # remove_*, make_*
+FS_REFER, FS_TRUNCATE, FS_IOCTL_DEV = 1 << 13, 1 << 14, 1 << 15
+NET_BIND_TCP, NET_CONNECT_TCP = 1, 2
+SCOPE_ABSTRACT_UNIX_SOCKET, SCOPE_SIGNAL = 1, 2
+DEVICES = ("null", "zero", "full", "random", "urandom")
+
+
+class _RulesetAttr(ctypes.Structure):
+    _fields_ = [("handled_access_fs", ctypes.c_uint64), ("handled_access_net", ctypes.c_uint64),
+                ("scoped", ctypes.c_uint64)]
+
+
+class _PathBeneathAttr(ctypes.Structure):
+    _pack_ = 1
+    _fields_ = [("allowed_access", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
+
+
+def _landlock(plan: Plan, info: IsolationRecord, workdir: str) -> IsolationRecord:
+    abi = _libc.syscall(SYS_LANDLOCK_CREATE_RULESET, None, ctypes.c_size_t(0),
+                        ctypes.c_uint32(LANDLOCK_CREATE_RULESET_VERSION))
+    if abi < 1:
+        return IsolationRecord(landlock=f"none ({os.strerror(ctypes.get_errno())})")
+    write = FS_WRITE_FILE | FS_WRITES | (FS_REFER if abi >= 2 else 0) | \
+        (FS_TRUNCATE if abi >= 3 else 0)
+    device = FS_READ_FILE | FS_WRITE_FILE | (FS_IOCTL_DEV if abi >= 5 else 0)
+    attr = _RulesetAttr(FS_READ_FILE | write | device,
+                        NET_BIND_TCP | NET_CONNECT_TCP if abi >= 4 else 0,
+                        SCOPE_ABSTRACT_UNIX_SOCKET | SCOPE_SIGNAL if abi >= 6 else 0)
+    size = 8 if abi < 4 else 16 if abi < 6 else 24  # the fields this kernel knows
+    ruleset = _libc.syscall(SYS_LANDLOCK_CREATE_RULESET, ctypes.byref(attr),
+                            ctypes.c_size_t(size), ctypes.c_uint32(0))
+    if ruleset < 0:
+        return IsolationRecord(landlock=f"none ({os.strerror(ctypes.get_errno())})")
+    try:
+        rules = [(f"/{name}", FS_READ_FILE) for name in os.listdir("/") if name != "dev"]
+        devices = [*DEVICES, *(n for n in os.listdir("/dev") if n.startswith("nvidia")
+                               and plan["gpu"])]
+        if info["filesystem"] == "sealed":  # /dev/shm is its own there
+            devices.append("shm")
+        rules += [(f"/dev/{name}", device | (write if name == "shm" else 0))
+                  for name in devices]
+        rules += [(workdir, FS_READ_FILE | write), ("/proc", FS_READ_FILE | FS_WRITE_FILE)]
+        for path, access in rules:
+            _landlock_rule(ruleset, path, access)
+        _check(_libc.syscall(SYS_LANDLOCK_RESTRICT_SELF, ruleset, ctypes.c_uint32(0)),
+               "landlock_restrict_self")
+    finally:
+        os.close(ruleset)
+    return IsolationRecord(landlock=f"ABI {abi}: files written only in its folder, no "
+                           "terminal or device but " + "/".join(DEVICES)
+                           + (", no signal or abstract socket outside" if abi >= 6 else ""))
+
+
+def _landlock_rule(ruleset: int, path: str, access: int) -> None:
+    """Allow ``access`` beneath ``path`` (the rights a file cannot have dropped)."""
+    try:
+        fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+    except OSError:  # vanished, or a dangling link: nothing to allow
+        return
+    try:
+        if not stat.S_ISDIR(os.fstat(fd).st_mode):
+            access &= FS_READ_FILE | FS_WRITE_FILE | FS_TRUNCATE | FS_IOCTL_DEV | FS_EXECUTE
+        rule = _PathBeneathAttr(access, fd)
+        _check(_libc.syscall(SYS_LANDLOCK_ADD_RULE, ruleset, LANDLOCK_RULE_PATH_BENEATH,
+                             ctypes.byref(rule), ctypes.c_uint32(0)), f"landlock rule {path}")
+    finally:
+        os.close(fd)
+
+
 # ----------------------------------------------------------------------------- seccomp
-# A classic-BPF filter over struct seccomp_data {int nr; u32 arch; u64 ip; u64 args[6]}:
-# EPERM for new user namespaces (unshare/clone with CLONE_NEWUSER), setns and sockets other
-# than AF_UNIX (no network even without a network namespace); ENOSYS for clone3, whose
-# flags a filter cannot read (libc falls back to clone). x86_64 only; elsewhere none.
-SYSCALLS_X86_64 = {"clone": 56, "socket": 41, "unshare": 272, "setns": 308, "clone3": 435}
+# A classic-BPF filter over struct seccomp_data {int nr; u32 arch; u64 ip; u64 args[6]}
+# that closes every way out of the sandbox a system call gives, whatever the mode:
+# - sockets: socket() and socketpair() of any family but AF_UNIX; bind, listen and the
+#   options that bind a name on connect or send (SO_PASSCRED, SO_PASSPIDFD: autobind), as
+#   a name in the abstract namespace is seen by every sandbox without a network namespace
+#   (its connection is the grader's, made before); io_uring (whose IORING_OP_SOCKET,
+#   connect and openat bypass the checks on the calls themselves);
+# - namespaces: unshare/clone with a CLONE_NEW* flag, setns; clone3 (its flags sit in
+#   memory a filter cannot read: ENOSYS, and libc falls back to clone);
+# - the kernel's shared objects: mounts (mount, the new mount API), keyrings, bpf,
+#   perf_event_open, userfaultfd, SysV IPC and POSIX message queues;
+# - other processes: ptrace, process_vm_*, process_madvise, pidfd_getfd, kcmp;
+# - channels to a sandbox graded at the same time through a file both can read: file
+#   locks (flock and fcntl locks succeed and lock nothing; F_GETLK, leases and dnotify
+#   fail), inotify and fanotify, file handles (open_by_handle_at);
+# all with EPERM. x86_64 only (other architectures and the x32 ABI are refused); elsewhere
+# none is installed and the isolation record says so.
+SYSCALLS_X86_64 = {"socket": 41, "socketpair": 53, "setsockopt": 54, "clone": 56,
+                   "fcntl": 72, "flock": 73, "unshare": 272,
+                   "clone3": 435}  # judged by their arguments
+DENIED_X86_64 = {
+    "shmget": 29, "shmat": 30, "shmctl": 31, "bind": 49, "listen": 50, "semget": 64,
+    "semop": 65, "semctl": 66, "shmdt": 67, "msgget": 68, "msgsnd": 69, "msgrcv": 70,
+    "msgctl": 71, "ptrace": 101,
+    "pivot_root": 155, "mount": 165, "umount2": 166, "semtimedop": 220, "mq_open": 240,
+    "mq_unlink": 241, "mq_timedsend": 242, "mq_timedreceive": 243, "mq_notify": 244,
+    "mq_getsetattr": 245, "add_key": 248, "request_key": 249, "keyctl": 250,
+    "inotify_init": 253, "inotify_add_watch": 254, "inotify_init1": 294,
+    "perf_event_open": 298, "fanotify_init": 300, "fanotify_mark": 301,
+    "name_to_handle_at": 303, "open_by_handle_at": 304, "setns": 308,
+    "process_vm_readv": 310, "process_vm_writev": 311, "kcmp": 312, "bpf": 321,
+    "userfaultfd": 323, "io_uring_setup": 425, "io_uring_enter": 426,
+    "io_uring_register": 427, "open_tree": 428, "move_mount": 429, "fsopen": 430,
+    "fsconfig": 431, "fsmount": 432, "fspick": 433, "pidfd_getfd": 438,
+    "process_madvise": 440, "mount_setattr": 442, "open_tree_attr": 467,
+}
+CLONE_NEWTIME, CLONE_NEWCGROUP, CLONE_NEWUTS = 0x80, 0x02000000, 0x04000000
+NAMESPACE_FLAGS = (CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC
+                   | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET)  # clone: 0x80 is a signal
+F_GETLK, F_SETLK, F_SETLKW, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW = 5, 6, 7, 36, 37, 38
+F_SETLEASE, F_GETLEASE, F_NOTIFY = 1024, 1025, 1026
+SOL_SOCKET, SO_PASSCRED, SO_PASSPIDFD = 1, 16, 76
 AUDIT_ARCH_X86_64, X32_SYSCALL_BIT = 0xC000003E, 0x40000000
 PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 22, 2
 SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO = 0x7FFF0000, 0x00050000
 BPF_LD_ABS, BPF_JEQ, BPF_JGE, BPF_JSET, BPF_RET = 0x20, 0x15, 0x35, 0x45, 0x06
 EPERM, ENOSYS, AF_UNIX = 1, 38, 1
-OFFSET_NR, OFFSET_ARCH, OFFSET_ARG0 = 0, 4, 16
+OFFSET_NR, OFFSET_ARCH, OFFSET_ARG0, OFFSET_ARG1, OFFSET_ARG2 = 0, 4, 16, 24, 32
+SECCOMP_RECORD = ("no sockets but AF_UNIX, no bind, io_uring, namespaces, mounts, keyrings, "
+                  "bpf, tracing, SysV or POSIX IPC, file locks or file watches")
 
 
 class _SockFilter(ctypes.Structure):
@@ -439,18 +595,33 @@ class _SockFprog(ctypes.Structure):
 def seccomp_program() -> list[tuple[int, int, int, int]]:
     """The filter as (code, jt, jf, k); jumps are resolved from the labels below."""
     n = SYSCALLS_X86_64
+    ret = lambda value: (BPF_RET, 0, 0, value)  # noqa: E731
     program: list[Any] = [
         (BPF_LD_ABS, 0, 0, OFFSET_ARCH), (BPF_JEQ, 0, "deny", AUDIT_ARCH_X86_64),
         (BPF_LD_ABS, 0, 0, OFFSET_NR), (BPF_JGE, "deny", 0, X32_SYSCALL_BIT),
-        (BPF_JEQ, "nosys", 0, n["clone3"]), (BPF_JEQ, "deny", 0, n["setns"]),
-        (BPF_JEQ, "flags", 0, n["unshare"]), (BPF_JEQ, "flags", 0, n["clone"]),
-        (BPF_JEQ, "domain", 0, n["socket"]), (BPF_RET, 0, 0, SECCOMP_RET_ALLOW),
-        "flags", (BPF_LD_ABS, 0, 0, OFFSET_ARG0), (BPF_JSET, "deny", 0, CLONE_NEWUSER),
-        (BPF_RET, 0, 0, SECCOMP_RET_ALLOW),
+        (BPF_JEQ, "nosys", 0, n["clone3"]),
+        *((BPF_JEQ, "deny", 0, nr) for nr in sorted(set(DENIED_X86_64.values()))),
+        (BPF_JEQ, "unshare", 0, n["unshare"]), (BPF_JEQ, "clone", 0, n["clone"]),
+        (BPF_JEQ, "domain", 0, n["socket"]), (BPF_JEQ, "domain", 0, n["socketpair"]),
+        (BPF_JEQ, "lock", 0, n["flock"]), (BPF_JEQ, "fcntl", 0, n["fcntl"]),
+        (BPF_JEQ, "option", 0, n["setsockopt"]), ret(SECCOMP_RET_ALLOW),
+        "unshare", (BPF_LD_ABS, 0, 0, OFFSET_ARG0),
+        (BPF_JSET, "deny", 0, NAMESPACE_FLAGS | CLONE_NEWTIME), ret(SECCOMP_RET_ALLOW),
+        "clone", (BPF_LD_ABS, 0, 0, OFFSET_ARG0),
+        (BPF_JSET, "deny", 0, NAMESPACE_FLAGS), ret(SECCOMP_RET_ALLOW),
         "domain", (BPF_LD_ABS, 0, 0, OFFSET_ARG0), (BPF_JEQ, 0, "deny", AF_UNIX),
-        (BPF_RET, 0, 0, SECCOMP_RET_ALLOW),
-        "deny", (BPF_RET, 0, 0, SECCOMP_RET_ERRNO | EPERM),
-        "nosys", (BPF_RET, 0, 0, SECCOMP_RET_ERRNO | ENOSYS),
+        ret(SECCOMP_RET_ALLOW),
+        "option", (BPF_LD_ABS, 0, 0, OFFSET_ARG1), (BPF_JEQ, 0, "allow", SOL_SOCKET),
+        (BPF_LD_ABS, 0, 0, OFFSET_ARG2), (BPF_JEQ, "deny", 0, SO_PASSCRED),
+        (BPF_JEQ, "deny", 0, SO_PASSPIDFD), "allow", ret(SECCOMP_RET_ALLOW),
+        "fcntl", (BPF_LD_ABS, 0, 0, OFFSET_ARG1),
+        *((BPF_JEQ, "lock", 0, cmd) for cmd in (F_SETLK, F_SETLKW, F_OFD_SETLK, F_OFD_SETLKW)),
+        *((BPF_JEQ, "deny", 0, cmd) for cmd in (F_GETLK, F_OFD_GETLK, F_SETLEASE, F_GETLEASE,
+                                                 F_NOTIFY)),
+        ret(SECCOMP_RET_ALLOW),
+        "lock", ret(SECCOMP_RET_ERRNO | 0),  # succeeds, locks nothing
+        "deny", ret(SECCOMP_RET_ERRNO | EPERM),
+        "nosys", ret(SECCOMP_RET_ERRNO | ENOSYS),
     ]
     labels, index = {}, 0
     for item in program:
@@ -462,8 +633,10 @@ def seccomp_program() -> list[tuple[int, int, int, int]]:
     for item in (i for i in program if not isinstance(i, str)):
         code, jt, jf, k = item
         at = len(out) + 1  # jumps count from the next instruction
-        out.append((code, labels[jt] - at if isinstance(jt, str) else jt,
-                    labels[jf] - at if isinstance(jf, str) else jf, k))
+        jt, jf = (labels[j] - at if isinstance(j, str) else j for j in (jt, jf))
+        if not (0 <= jt < 256 and 0 <= jf < 256):
+            raise ValueError("seccomp jump out of range")
+        out.append((code, jt, jf, k))
     return out
 
 
@@ -480,7 +653,7 @@ def install_seccomp_filter() -> str:
     if _libc.prctl(PR_SET_SECCOMP, ctypes.c_ulong(SECCOMP_MODE_FILTER), ctypes.byref(prog),
                    ctypes.c_ulong(0), ctypes.c_ulong(0)) != 0:
         return f"none ({os.strerror(ctypes.get_errno())})"
-    return "no user namespaces, setns or network sockets"
+    return SECCOMP_RECORD
 
 
 def set_parent_death_signal() -> None:

@@ -4,9 +4,14 @@ replies into values, proxies (``proxy``) or the student's exceptions.
 
 Student time is charged to an explicit :class:`TimeBudget`: each request's deadline is
 what is left of the budget it runs under (``StudentProcess.charged_to``); the grader's
-own computing between requests is not counted. A student process that runs past its
-budget, dies or breaks the protocol raises SandboxLost, a BaseException no check can
-swallow.
+own computing between requests is not counted; a budget also bounds the bytes its
+replies may bring (RECEIVE_LIMIT). A student process that runs past its budget, dies or
+breaks the protocol raises SandboxLost, a BaseException no check can swallow.
+
+Whatever a reply holds, the values taken from it are decoded by code that raises nothing
+but ProtocolError (the process is lost) or StudentError (the call failed). How a process
+ended (its exit code or signal: a function of what it computed, hidden inputs included)
+is for the course staff only (``SandboxLost.staff``); students read ``detail``.
 """
 from __future__ import annotations
 
@@ -24,8 +29,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.grading.sandbox.isolation import Plan
-from autograder.grading.sandbox.protocol import (CannotCross, Channel, ChannelTimeout, Op,
+from autograder.grading.sandbox.isolation import IsolationRecord, Plan, remove_folder
+from autograder.grading.sandbox.protocol import (MESSAGE_CHARS, REPLY_HEADER_LIMIT, Channel,
+                                                 ChannelClosed, ChannelTimeout, Op,
                                                  ProtocolError, Reply)
 from autograder.grading.sandbox.proxy import (StudentError, Unreadable, decode_reply,
                                               encode_request, function_proxy, generator_proxy,
@@ -34,14 +40,22 @@ from autograder.grading.sandbox.proxy import (StudentError, Unreadable, decode_r
 SANDBOX_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
                "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1"}
 STARTUP_SECONDS = 300
+SPARES = 2  # student processes a grading run keeps started ahead (Spares): one per thread
+RECEIVE_LIMIT = 512 << 20  # bytes of replies one TimeBudget may bring into the grader
+MAX_NOTEBOOK_ERRORS = 100  # errors of cells kept from one run of the notebook
+OUTPUT_CHARS = 64 << 10    # the tail of the student's output kept for the staff
+UNREADABLE = "it sent a message the grader cannot read"
+SETUP_FAILED = "the sandbox could not be set up (the grader's fault: graded again next run)"
 
 
 class SandboxLost(BaseException):
-    """The student process is gone: ``kind`` is "timeout", "died" or "setup"."""
+    """The student process is gone: ``kind`` is "timeout", "died" or "setup". ``detail``:
+    what the student may read (fixed texts, never how the process ended); ``staff``: how
+    it ended (exit code, signal, the setup error), for the course staff only."""
 
-    def __init__(self, kind: str, target: str, detail: str):
-        super().__init__(f"{kind} in {target}: {detail}")
-        self.kind, self.target, self.detail = kind, target, detail
+    def __init__(self, kind: str, target: str, detail: str = "", staff: str = ""):
+        super().__init__(f"{kind} in {target}: {staff or detail}")
+        self.kind, self.target, self.detail, self.staff = kind, target, detail, staff
 
 
 class GraderError(RuntimeError):
@@ -54,6 +68,7 @@ class TimeBudget:
 
     seconds: float
     spent: float = 0.0
+    received: int = 0  # bytes of replies received under it (at most RECEIVE_LIMIT)
 
     @property
     def left(self) -> float:
@@ -66,9 +81,10 @@ class TimeBudget:
 
 # ----------------------------------------------------------------------------- fork server
 class ForkServer:
-    """The sandbox fork server process (``python -m autograder.grading.sandbox.server``)."""
+    """The sandbox fork server process (``python -m autograder.grading.sandbox.server``).
+    ``spares``: student processes kept started ahead of need (``Spares``)."""
 
-    def __init__(self):
+    def __init__(self, spares: int = 0):
         self.control, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         root = str(Path(__file__).resolve().parents[3])
         paths = [root, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
@@ -81,7 +97,9 @@ class ForkServer:
         child.close()
         self.spawned = 0
         self.ready = False
+        self.workdirs: set[str] = set()  # sandbox folders on disk, removed by close()
         self._lock = threading.Lock()
+        self.spares = Spares(self, spares)
 
     def _wait_ready(self) -> None:
         """The server imports numpy and torch first: wait for it (once)."""
@@ -102,7 +120,12 @@ class ForkServer:
         return self.log.read().decode(errors="replace")[-3000:]
 
     def spawn(self, plan: Plan) -> "StudentProcess":
-        """A new confined student process (``plan``: isolation.make_plan)."""
+        """A confined student process that has served no one (``plan``: isolation.make_plan):
+        a spare started ahead for this plan when one is ready, else a new one."""
+        return self.spares.take(plan) or self.start(plan)
+
+    def start(self, plan: Plan) -> "StudentProcess":
+        """A new confined student process, started now."""
         ours, theirs = socket.socketpair()
         status_read, status_write = os.pipe()
         try:
@@ -117,8 +140,11 @@ class ForkServer:
                 message, fds, _, _ = socket.recv_fds(self.control, 4096, 1)
             if not message:
                 raise OSError("no reply")
-            pid = json.loads(message)["pid"]
-        except (OSError, ValueError) as e:
+            reply = json.loads(message)
+            pid = reply["pid"]
+            if reply.get("workdir"):
+                self.workdirs.add(reply["workdir"])
+        except (OSError, ValueError, KeyError) as e:
             ours.close()
             os.close(status_read)
             raise GraderError(f"the sandbox server stopped ({e}):\n{self._log_tail()}") from None
@@ -129,7 +155,8 @@ class ForkServer:
         finally:
             theirs.close()
             os.close(status_write)
-        return StudentProcess(Channel(ours), pid, fds[0] if fds else None, status_read)
+        return StudentProcess(Channel(ours, header_limit=REPLY_HEADER_LIMIT), pid,
+                              fds[0] if fds else None, status_read)
 
     @property
     def closed(self) -> bool:
@@ -138,6 +165,7 @@ class ForkServer:
     def close(self) -> None:
         if self.closed:
             return
+        self.spares.close()
         self.control.close()
         if not self.ready:  # still importing: nothing of value to wait for
             self.process.kill()
@@ -147,12 +175,83 @@ class ForkServer:
             self.process.kill()
             self.process.wait()
         self.log.close()
+        for folder in self.workdirs:  # the server removes them; this, if it could not
+            remove_folder(folder)
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
         self.close()
+
+
+class Spares:
+    """Student processes started ahead of need, ``count`` at most, for the plan last asked
+    for: a thread of their own starts them while submissions are graded, so that a
+    submission's sandbox is set up (confined, limited) before it is needed. A spare has run
+    no one's code; one that ended before it was taken (killed, out of memory) is closed,
+    never handed out; a new plan closes the spares of the old one."""
+
+    def __init__(self, server: ForkServer, count: int):
+        self.server, self.count = server, count
+        self.ready: list[StudentProcess] = []
+        self.plan: Plan | None = None
+        self.key = ""            # the plan as JSON
+        self.stopped = False
+        self.changed = threading.Condition()
+        self.thread: threading.Thread | None = None
+
+    def take(self, plan: Plan) -> "StudentProcess | None":
+        """A live spare for ``plan`` (None when none is ready); starting the next begins."""
+        if self.count <= 0:
+            return None
+        key, stale, taken = json.dumps(plan, sort_keys=True), [], None
+        with self.changed:
+            if key != self.key:
+                stale, self.ready, self.plan, self.key = self.ready, [], plan, key
+            while self.ready and taken is None:
+                spare = self.ready.pop(0)
+                if spare.ended():
+                    stale.append(spare)
+                else:
+                    taken = spare
+            if self.thread is None and not self.stopped:
+                self.thread = threading.Thread(target=self._refill, name="advopt-spares",
+                                               daemon=True)
+                self.thread.start()
+            self.changed.notify()
+        for spare in stale:
+            spare.close()
+        return taken
+
+    def _refill(self) -> None:
+        while True:
+            with self.changed:
+                while not self.stopped and len(self.ready) >= self.count:
+                    self.changed.wait()
+                if self.stopped:
+                    return
+                plan, key = self.plan, self.key
+            try:
+                spare = self.server.start(plan)
+            except BaseException:  # the server is gone: spawn() says so when asked
+                with self.changed:
+                    self.stopped = True
+                return
+            with self.changed:
+                kept = key == self.key and not self.stopped
+                if kept:
+                    self.ready.append(spare)
+            if not kept:
+                spare.close()
+
+    def close(self) -> None:
+        with self.changed:
+            self.stopped = True
+            stale, self.ready = self.ready, []
+            self.changed.notify_all()
+        for spare in stale:
+            spare.close()
 
 
 # ----------------------------------------------------------------------------- one process
@@ -164,6 +263,8 @@ class StudentProcess:
         self.budget: TimeBudget | None = None  # set by charged_to
         self.cell: int | None = None
         self.lost: SandboxLost | None = None
+        self.isolation: IsolationRecord | None = None  # sent before any student code ran
+        self.out_of_memory: str | None = None  # the last function that raised MemoryError
 
     @contextlib.contextmanager
     def charged_to(self, budget: TimeBudget):
@@ -202,8 +303,13 @@ class StudentProcess:
                 os.close(fd)
         self.pidfd = self.status_fd = None
 
+    def ended(self) -> bool:
+        """Whether the process has ended (its session parent gone or its end reported)."""
+        fds = [fd for fd in (self.pidfd, self.status_fd) if fd is not None]
+        return bool(fds) and bool(select.select(fds, [], [], 0)[0])
+
     def exit_status(self, wait: float = 2.0) -> str:
-        """How the student process ended, from its session parent's report."""
+        """How the student process ended, from its session parent's report (staff only)."""
         if self.status_fd is None:
             return "unknown"
         ready, _, _ = select.select([self.status_fd], [], [], wait)
@@ -212,8 +318,10 @@ class StudentProcess:
             report = json.loads(data) if data else {}
         except ValueError:
             report = {}
+        if type(report) is not dict:
+            report = {}
         if "setup_error" in report:
-            return f"sandbox setup failed: {report['setup_error']}"
+            return f"sandbox setup failed: {str(report['setup_error'])[:2000]}"
         code = report.get("exit")
         if type(code) is not int:
             return "stopped by the grader"
@@ -224,14 +332,15 @@ class StudentProcess:
                 "SIGSEGV": " (crashed)"}.get(name, "")
         return f"killed by {name}{hint}"
 
-    def _lose(self, kind: str, target: str) -> None:
-        if kind == "timeout":
+    def _lose(self, kind: str, target: str, detail: str = "", why: str = ""):
+        """Give the process up: SandboxLost (``why``: the grader's reason, staff only)."""
+        if kind == "timeout" or detail:
             self.kill()
-        detail = self.exit_status(wait=0.2 if kind == "timeout" else 2.0)
+        staff = self.exit_status(wait=0.2 if kind == "timeout" or detail else 2.0)
         self.kill()
-        if detail.startswith("sandbox setup failed"):
-            kind = "setup"
-        self.lost = SandboxLost(kind, target, detail)
+        if staff.startswith("sandbox setup failed"):
+            kind, detail = "setup", SETUP_FAILED
+        self.lost = SandboxLost(kind, target, detail, "; ".join(filter(None, (why, staff))))
         raise self.lost
 
     # -- requests
@@ -245,19 +354,43 @@ class StudentProcess:
             if budget.left <= 0:
                 raise ChannelTimeout
             deadline = budget.deadline(started)
+            if self.isolation is None:
+                self._greeting(deadline)
             self.channel.send(header, blobs, deadline)
             while True:
+                before = self.channel.received
                 reply, reply_blobs = self.channel.recv(deadline)
+                budget.received += self.channel.received - before
+                if budget.received > RECEIVE_LIMIT:
+                    self._lose("died", target, f"it sent more than {RECEIVE_LIMIT >> 20} MB "
+                               "of data in one case", f"{budget.received} bytes received")
                 if Reply.PROGRESS in reply:  # while the notebook runs
-                    self.cell = reply[Reply.PROGRESS]
+                    cell = reply[Reply.PROGRESS]
+                    self.cell = cell if type(cell) is int else None
                     continue
                 return reply, reply_blobs
         except ChannelTimeout:
             self._lose("timeout", target)
-        except ProtocolError:
+        except ChannelClosed:
             self._lose("died", target)
+        except ProtocolError as e:
+            self._lose("died", target, UNREADABLE, str(e)[:200])
         finally:
             budget.spent += time.monotonic() - started
+
+    def _greeting(self, deadline: float) -> None:
+        """The first message of a student process: its isolation record, sent by the
+        sandbox before any student code existed (what is printed and kept is this, never
+        what a later reply says)."""
+        hello, _ = self.channel.recv(deadline)
+        record = hello.get("isolation")
+        if type(record) is not dict:
+            raise ProtocolError("no isolation record")
+        self.isolation = IsolationRecord()
+        for key, value in list(record.items())[:32]:
+            if type(value) is list:
+                value = [str(v)[:100] for v in value[:32]]
+            self.isolation[str(key)[:50]] = value if type(value) is list else str(value)[:200]
 
     def _result(self, reply: dict, blobs: list, target: str, call_args=((), {})):
         """The decoded value of a reply, or the student's exception raised here."""
@@ -268,33 +401,35 @@ class StudentProcess:
             if Reply.RAISE in reply:
                 error = student_exception(reply[Reply.RAISE])
             elif Reply.FAIL in reply:
-                error = StudentError(str(reply[Reply.FAIL]))
+                error = StudentError(str(reply[Reply.FAIL])[:MESSAGE_CHARS])
             else:
                 raise ProtocolError("reply without a result")
-        except (ProtocolError, CannotCross, TypeError, ValueError, KeyError, IndexError,
-                RecursionError, AttributeError) as e:
-            error = StudentError(f"{target} gave a malformed result ({type(e).__name__})")
+        except ProtocolError as e:
+            error = StudentError(f"{target} gave a malformed result ({e})")
+        if isinstance(error, MemoryError):
+            self.out_of_memory = target
         raise error
 
     def execute(self, cells: list[dict], files: dict[str, str]) -> dict:
-        """Run the notebook cells; returns {"errors": [...], "isolation": {...}}."""
+        """Run the notebook cells; returns {"errors": [{cell, error}], "isolation": the
+        record the process sent before any student code ran}."""
         reply, _ = self._request({"op": Op.EXEC, "cells": cells, "files": files}, [],
                                  "the notebook")
         result = reply.get(Reply.OK)
-        if type(result) is not dict:
-            self._lose("died", "the notebook")
-        errors = [{"cell": e.get("cell"), "error": str(e.get("error"))[:2000]}
-                  for e in result.get("errors", []) if type(e) is dict]
-        isolation = result.get("isolation")
-        return {"errors": errors,
-                "isolation": {str(k): v if type(v) is str else json.dumps(v)[:200]
-                              for k, v in isolation.items()} if type(isolation) is dict else {}}
+        raw = result.get("errors") if type(result) is dict else None
+        if type(raw) is not list:
+            self._lose("died", "the notebook", UNREADABLE, "malformed exec reply")
+        errors = [{"cell": e.get("cell") if type(e.get("cell")) is int else 0,
+                   "error": str(e.get("error"))[:MESSAGE_CHARS]}
+                  for e in raw[:MAX_NOTEBOOK_ERRORS] if type(e) is dict]
+        return {"errors": errors, "isolation": dict(self.isolation or {})}
 
     def output(self) -> str:
         """The tail of the student's printed output (never for students: it can echo
         hidden inputs)."""
         reply, _ = self._request({"op": Op.OUTPUT}, [], "the student's output")
-        return reply[Reply.OK] if type(reply.get(Reply.OK)) is str else ""
+        text = reply.get(Reply.OK)
+        return text[-OUTPUT_CHARS:] if type(text) is str else ""
 
     def describe(self, names) -> dict:
         """Student globals as the checks get them: data, proxies or handles."""
@@ -302,7 +437,7 @@ class StudentProcess:
                                      "the notebook's globals")
         found = reply.get(Reply.OK)
         if type(found) is not dict:
-            self._lose("died", "the notebook's globals")
+            self._lose("died", "the notebook's globals", UNREADABLE, "malformed describe reply")
         namespace = {}
         for name in names:
             entry = found.get(name)
@@ -314,7 +449,7 @@ class StudentProcess:
             elif kind == "data":
                 try:
                     namespace[name] = decode_reply(self, entry.get("value"), blobs)
-                except (ProtocolError, CannotCross, TypeError, ValueError, RecursionError):
+                except ProtocolError:
                     namespace[name] = Unreadable(name)
         return namespace
 
@@ -346,8 +481,9 @@ class StudentProcess:
         """(done, value): the iterator's next item, or its return value when exhausted."""
         reply, blobs = self._request({"op": Op.NEXT, "iterator": handle}, [], label)
         if Reply.STOP in reply:
-            write_back(reply.get(Reply.WRITEBACK, []), blobs, call_args)
-            return True, decode_reply(self, reply[Reply.STOP], blobs, label)
+            return True, self._result({Reply.OK: reply[Reply.STOP],
+                                       Reply.WRITEBACK: reply.get(Reply.WRITEBACK, [])},
+                                      blobs, label, call_args)
         return False, self._result(reply, blobs, label, call_args)
 
     def attribute(self, handle: int, name: str, label: str):

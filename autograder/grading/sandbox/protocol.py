@@ -21,7 +21,7 @@ arguments the student changed in place, ``[{"path": ["a", i] | ["k", name], "val
 
     op           request fields                 reply
     exec         cells [{number, source}],      {"cell": n} before each cell (progress),
-                 files {name: text}             then ok: {errors: [{cell, error}], isolation}
+                 files {name: text}             then ok: {errors: [{cell, error}]}
     describe     names [str]                    ok: {name: {kind: "missing" | "data" (+ value)
                                                           | "function" | "generator" (+ name)}}
     call         target (global name or         ok: value, writeback
@@ -34,7 +34,10 @@ arguments the student changed in place, ``[{"path": ["a", i] | ["k", name], "val
     close        -                              none: the student process exits
 
 Any request may instead get ``fail: text`` (the request itself could not be served: a
-value that cannot cross, an unknown handle or operation).
+value that cannot cross, an unknown handle or operation). Before the first request, a
+student process sends one message of its own, ``{"isolation": record}`` (what its
+confinement applied: isolation.IsolationRecord), written before any student code exists:
+the grader keeps and prints that record, never what a later message says.
 """
 from __future__ import annotations
 
@@ -48,9 +51,11 @@ import time
 
 import numpy as np
 
-HEADER_LIMIT = 64 << 20
+HEADER_LIMIT = 64 << 20        # requests carry the notebook (at most 32 MB of it)
+REPLY_HEADER_LIMIT = 16 << 20  # replies: JSON the grader parses into Python objects
 MESSAGE_LIMIT = 512 << 20
 MAX_DEPTH = 64
+MESSAGE_CHARS = 2000  # an exception's text: cut by the student process, and again here
 BIT_GENERATORS = ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")
 _LENGTH = struct.Struct("<I")
 _NPY_MAGIC = b"\x93NUMPY\x01\x00"
@@ -206,8 +211,18 @@ def encode(value, blobs: list, to_ref, depth: int = 0):
     return to_ref(value, lambda v: encode(v, blobs, to_ref, depth + 1))
 
 
-def decode(value, blobs: list, from_ref, depth: int = 0):
-    """Inverse of :func:`encode`; raises ProtocolError on anything unexpected."""
+def decode(value, blobs: list, from_ref):
+    """Inverse of :func:`encode`. Whatever ``value`` and ``blobs`` hold (the peer may send
+    anything) and whatever ``from_ref`` raises, the only exception is ProtocolError."""
+    try:
+        return _decode(value, blobs, from_ref, 0)
+    except ProtocolError:
+        raise
+    except Exception as e:  # a lying state, a number too large, too deep, too big, ...
+        raise ProtocolError(f"undecodable value ({type(e).__name__})") from None
+
+
+def _decode(value, blobs: list, from_ref, depth: int):
     if depth > MAX_DEPTH + 1:
         raise ProtocolError("data nested too deeply")
     if value is None or type(value) in (bool, int, float, str):
@@ -215,15 +230,15 @@ def decode(value, blobs: list, from_ref, depth: int = 0):
     if type(value) is not dict or len(value) == 0:
         raise ProtocolError(f"unexpected {type(value).__name__} in a message")
     if "ref" in value or "H" in value or "I" in value:
-        return from_ref(value, lambda v: decode(v, blobs, from_ref, depth + 1))
+        return from_ref(value, lambda v: _decode(v, blobs, from_ref, depth + 1))
     tag, body = next(iter(value.items()))
-    items = lambda: [decode(v, blobs, from_ref, depth + 1) for v in _list(body)]  # noqa: E731
+    items = lambda: [_decode(v, blobs, from_ref, depth + 1) for v in _list(body)]  # noqa: E731
     if tag == "L":
         return items()
     if tag == "T":
         return tuple(items())
     if tag == "D":
-        return {decode(k, blobs, from_ref, depth + 1): decode(v, blobs, from_ref, depth + 1)
+        return {_decode(k, blobs, from_ref, depth + 1): _decode(v, blobs, from_ref, depth + 1)
                 for k, v in (_pair(p) for p in _list(body))}
     if tag == "A":
         array = _from_npy(_blob(blobs, body))
@@ -242,7 +257,7 @@ def decode(value, blobs: list, from_ref, depth: int = 0):
     if tag == "E":
         return Ellipsis
     if tag == "R":
-        state = decode(body, blobs, from_ref, depth + 1)
+        state = _decode(body, blobs, from_ref, depth + 1)
         name = state.get("bit_generator") if isinstance(state, dict) else None
         if name not in BIT_GENERATORS:
             raise ProtocolError(f"unknown bit generator {name!r}")
@@ -276,8 +291,10 @@ class Channel:
 
     CHUNK = 1 << 16
 
-    def __init__(self, sock: socket.socket, limit: int = MESSAGE_LIMIT):
-        self.sock, self.limit = sock, limit
+    def __init__(self, sock: socket.socket, limit: int = MESSAGE_LIMIT,
+                 header_limit: int = HEADER_LIMIT):
+        self.sock, self.limit, self.header_limit = sock, limit, header_limit
+        self.received = 0  # bytes read from the socket so far
         self._buffer = bytearray()
 
     def send(self, header: dict, blobs: list = (), deadline: float | None = None) -> None:
@@ -300,10 +317,12 @@ class Channel:
     def recv(self, deadline: float | None = None) -> tuple[dict, list]:
         """Next message; ChannelTimeout after ``deadline`` (time.monotonic())."""
         (size,) = _LENGTH.unpack(self._read(_LENGTH.size, deadline))
-        if size > HEADER_LIMIT:
+        if size > self.header_limit:
             raise ProtocolError(f"message header of {size} bytes")
         try:
             header = json.loads(self._read(size, deadline))
+            if type(header) is not dict:
+                raise TypeError
             sizes = header["blobs"]
             if type(sizes) is not list or any(type(n) is not int or n < 0 for n in sizes):
                 raise ValueError
@@ -348,4 +367,5 @@ class Channel:
             raise ChannelClosed(str(e)) from None
         if count == 0:
             raise ChannelClosed("connection closed")
+        self.received += count
         return count

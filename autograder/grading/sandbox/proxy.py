@@ -24,10 +24,13 @@ import sys
 import numpy as np
 
 from autograder.cases import mark_student
-from autograder.grading.sandbox.protocol import CannotCross, ProtocolError, decode, encode
+from autograder.grading.sandbox.protocol import (MESSAGE_CHARS, CannotCross, ProtocolError,
+                                                 decode, encode)
 
 BUILTIN_EXCEPTIONS = {name: cls for name, cls in vars(builtins).items()
                       if isinstance(cls, type) and issubclass(cls, Exception)}
+MAX_ITEMS = 100_000        # items one call of a student generator may yield to the grader
+MAX_CLASSES = 1_000        # student exception classes rebuilt here (kept for reuse)
 
 
 class StudentError(Exception):
@@ -73,7 +76,8 @@ def decode_reply(process, value, blobs: list, label: str = "", call_args=((), {}
 
 
 def write_back(entries, blobs: list, call_args) -> None:
-    """Apply a reply's write-back entries to the arguments of the call, here."""
+    """Apply a reply's write-back entries to the arguments of the call, here; anything
+    malformed raises ProtocolError."""
     args, kwargs = call_args
     for entry in entries if type(entries) is list else ():
         path = entry.get("path") if type(entry) is dict else None
@@ -82,7 +86,11 @@ def write_back(entries, blobs: list, call_args) -> None:
             original = args[key] if where == "a" else kwargs[key]
         except (TypeError, ValueError, IndexError, KeyError):
             raise ProtocolError("bad write-back path") from None
-        update_in_place(original, decode(entry.get("value"), blobs, _no_refs))
+        new = decode(entry.get("value"), blobs, _no_refs)
+        try:
+            update_in_place(original, new)
+        except Exception as e:  # values that do not fit the argument (dtype, kind)
+            raise ProtocolError(f"bad write-back value ({type(e).__name__})") from None
 
 
 def _no_refs(tag, child):
@@ -126,11 +134,14 @@ def generator_proxy(process, name: str, label: str):
 
 
 def _iterate(process, handle: int, label: str, call_args):
-    while True:
+    """The items of the student's iterator; past MAX_ITEMS it fails (StudentError): a
+    generator that never ends must not grow the grader."""
+    for _ in range(MAX_ITEMS):
         done, value = process.advance(handle, label, call_args)
         if done:
             return value
         yield value
+    raise StudentError(f"{label} yielded more than {MAX_ITEMS} items: stopped there")
 
 
 class Remote:
@@ -194,19 +205,24 @@ _student_classes: dict[tuple, type] = {}
 
 def student_exception(info) -> Exception:
     """The student's exception, rebuilt here from its description (never unpickled) and
-    marked as the student's (``autograder.cases.raised_by_student``), so that a check's
-    own error is never reported as the student's."""
-    return mark_student(_rebuilt(info))
-
-
-def _rebuilt(info) -> Exception:
+    marked as the student's (``autograder.cases.mark_student``), so that a check's own
+    error is never reported as the student's; a description that is not one raises
+    ProtocolError."""
     if type(info) is not dict:
         raise ProtocolError("bad exception description")
-    name, base = str(info.get("type", "Exception"))[:100], str(info.get("builtin"))
-    message = str(info.get("message", ""))
+    try:
+        error = _rebuilt(info)
+    except Exception as e:
+        raise ProtocolError(f"bad exception description ({type(e).__name__})") from None
+    return mark_student(error)
+
+
+def _rebuilt(info: dict) -> Exception:
+    name, base = str(info.get("type", "Exception"))[:100], str(info.get("builtin"))[:100]
+    message = str(info.get("message", ""))[:MESSAGE_CHARS]
     try:
         args = decode(info.get("args"), [], _no_refs) if info.get("args") is not None else None
-    except (ProtocolError, TypeError, ValueError, RecursionError):
+    except ProtocolError:
         args = None
     base_class = BUILTIN_EXCEPTIONS.get(base)
     if base_class is not None and name == base:
@@ -215,10 +231,13 @@ def _rebuilt(info) -> Exception:
         except Exception:
             pass
     key = (name, base_class)
-    if key not in _student_classes:
+    cls = _student_classes.get(key)
+    if cls is None:
         bases = (StudentError,) if base_class in (None, Exception) else (StudentError, base_class)
         try:
-            _student_classes[key] = type(name, bases, {"__module__": "student"})
+            cls = type(name, bases, {"__module__": "student"})
         except TypeError:
-            _student_classes[key] = type(name, (StudentError,), {"__module__": "student"})
-    return _student_classes[key](message)
+            cls = type(name, (StudentError,), {"__module__": "student"})
+        if len(_student_classes) < MAX_CLASSES:
+            _student_classes[key] = cls
+    return cls(message)

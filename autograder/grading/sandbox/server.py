@@ -35,13 +35,14 @@ import types
 
 from autograder.grading.sandbox import cgroups, isolation
 from autograder.grading.sandbox.isolation import IsolationRecord, Plan
-from autograder.grading.sandbox.protocol import CannotCross, Channel, Op, Reply, decode, encode
+from autograder.grading.sandbox.protocol import (MESSAGE_CHARS, CannotCross, Channel, Op, Reply,
+                                                 decode, encode)
 from autograder.otter_format import plain_python
 
+WORKDIR_PREFIX = "advopt-sandbox-"  # working folders in the temporary folder (not sealed)
 PRELOAD = ("numpy", "torch", "matplotlib", "matplotlib.pyplot", "pandas",
            "IPython.core.inputtransformer2")
 CELL_MAGICS_RUN = ("time", "capture")  # cell magics whose body runs; others are skipped
-MESSAGE_CHARS = 2000
 MAX_HANDLES = 100_000
 OUTPUT_TAIL = 64 << 10
 
@@ -74,62 +75,74 @@ def _warm_up(torch, pandas) -> None:
 
 
 def serve_forks(control: socket.socket) -> None:
-    """Fork one session per request until the grader closes the control socket."""
+    """Fork one session per request until the grader closes the control socket. Each
+    session gets a working folder made here (used where the filesystem is not sealed),
+    removed here once the session ended, whatever happened in it."""
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # sessions are reaped automatically
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the grader's to handle
     control.send(b'{"ready": true}')
-    groups: dict[int, cgroups.Group] = {}  # pidfd of a live session -> its cgroups
+    sessions: dict[int, tuple] = {}  # pidfd of a live session -> (its cgroups, its folder)
     try:
         while True:
             message, fds, _, _ = socket.recv_fds(control, 1 << 20, 2)
             if not message:
                 return
-            _release_ended(groups)
+            _release_ended(sessions)
             plan = json.loads(message)["plan"]
             group = _session_group(plan)
+            workdir = tempfile.mkdtemp(prefix=WORKDIR_PREFIX)
             pid = os.fork()
             if pid == 0:
                 control.close()
-                _session(plan, group, *fds)
+                _session(plan, group, workdir, *fds)
             for fd in fds:
                 os.close(fd)
             try:
                 pidfds = [os.pidfd_open(pid)]
             except (AttributeError, OSError):
                 pidfds = []
-            socket.send_fds(control, [json.dumps({"pid": pid}).encode()], pidfds)
-            if pidfds and group is not None:
-                groups[pidfds[0]] = group
-            else:
-                for fd in pidfds:
-                    os.close(fd)
+            socket.send_fds(control, [json.dumps({"pid": pid, "workdir": workdir}).encode()],
+                            pidfds)
+            if pidfds:
+                sessions[pidfds[0]] = (group, workdir)
     finally:
-        _release_ended(groups, every=True)
+        _release_ended(sessions, every=True)
 
 
 def _session_group(plan: Plan) -> cgroups.Group | None:
     """Cgroups capping the memory and processes of the whole submission, where permitted
-    (the session parent counts as one process). Memory: a quarter above the per-process
-    cap, so one process that allocates too much gets a MemoryError, not a kill."""
+    (the session parent counts as one process), and giving it one share of the CPU (a
+    submission that starts 60 busy processes weighs as much as one that starts none).
+    Memory: a quarter above the per-process cap, so one process that allocates too much
+    gets a MemoryError, not a kill."""
     if os.geteuid() != 0:
         return None
-    return cgroups.Group(memory=plan["memory"] * 5 // 4, pids=plan["processes"] + 1)
+    return cgroups.Group(memory=plan["memory"] * 5 // 4, pids=plan["processes"] + 1,
+                         share=True)
 
 
-def _release_ended(groups: dict, every: bool = False) -> None:
-    """Kill what is left in the cgroups of ended sessions (all of them: ``every``) and
-    remove the groups."""
-    ended = list(groups) if every else select.select(list(groups), [], [], 0)[0]
+def _release_ended(sessions: dict, every: bool = False) -> None:
+    """For each ended session (every session: ``every``, ending those still running):
+    kill what is left in its cgroups, remove them and its working folder."""
+    ended = list(sessions) if every else select.select(list(sessions), [], [], 0)[0]
     for fd in ended:
-        group = groups.pop(fd)
-        group.kill_all()
-        group.close()
+        group, workdir = sessions.pop(fd)
+        if group is not None:
+            group.kill_all()
+        try:
+            signal.pidfd_send_signal(fd, signal.SIGKILL)  # its student dies with it
+        except OSError:  # ended already
+            pass
+        select.select([fd], [], [], 5)
+        if group is not None:
+            group.close()
         os.close(fd)
+        isolation.remove_folder(workdir)
 
 
-def _session(plan: Plan, group, data_fd: int, status_fd: int) -> None:
-    """Session parent: enter the submission's cgroups, confine, fork the student process,
-    report how it ended."""
+def _session(plan: Plan, group, folder: str, data_fd: int, status_fd: int) -> None:
+    """Session parent: enter the submission's cgroups, confine, fork the student process
+    (working in ``folder`` where the filesystem is not sealed), report how it ended."""
     code = 1
     try:
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
@@ -141,7 +154,7 @@ def _session(plan: Plan, group, data_fd: int, status_fd: int) -> None:
         info["cgroup"] = ", ".join(group.capped) if group is not None and group.capped \
             else "none"
         sealed = info["filesystem"] == "sealed"
-        workdir = isolation.WORKDIR if sealed else tempfile.mkdtemp(prefix="advopt-sandbox-")
+        workdir = isolation.WORKDIR if sealed else folder
         pid = os.fork()
         if pid == 0:
             os.close(status_fd)
@@ -170,7 +183,9 @@ def _student(plan: Plan, info: IsolationRecord, workdir: str, data_fd: int) -> N
     code = 0
     try:
         isolation.enter(plan, info, workdir)
-        StudentServer(Channel(socket.socket(fileno=data_fd)), info).serve()
+        channel = Channel(socket.socket(fileno=data_fd))
+        channel.send({"isolation": info})  # before any student code exists
+        StudentServer(channel).serve()
     except BaseException:
         code = 1
     finally:
@@ -241,8 +256,8 @@ def _refuse(value, child):
 class StudentServer:
     """Answers the requests of one grader connection inside the student process."""
 
-    def __init__(self, channel: Channel, info: IsolationRecord):
-        self.channel, self.info = channel, info
+    def __init__(self, channel: Channel):
+        self.channel = channel
         self.workdir = os.getcwd()
         self.namespace = {"__name__": "__main__", "__builtins__": builtins,
                           "display": _nothing}
@@ -361,7 +376,7 @@ class StudentServer:
                     stream.flush()
                 except Exception:
                     pass
-        return {Reply.OK: {"errors": errors, "isolation": self.info}}
+        return {Reply.OK: {"errors": errors}}
 
     def op_describe(self, header, blobs, out) -> dict:
         found = {}

@@ -1,47 +1,92 @@
-"""Hidden checks of Q1, ``minibatches``."""
+"""Hidden checks of Q1, ``minibatches`` (mnist's Q1 reuses the first three)."""
 import numpy as np
 import torch
 
-from autograder.optimization.hidden import right_values_first
-from autograder.optimization.public import as_numpy, assert_close, assert_raises
+from autograder.drawn import search
+from autograder.optimization.hidden.judging import call_drawn, changed_arguments, plain
+from autograder.optimization.hidden.space import EPOCHS, SPACES, Seeded
+from autograder.optimization.public import all_of, as_numpy, assert_close, assert_raises
 
-SHAPES = [(37, 5), (40, 8), (7, 16), (12, 1), (1, 3)]  # N % batch == 0, batch > N, batch 1, N 1
+
+def _order(drawn, y_seen):
+    """The order SPEC gives the drawn call: 0..N-1, rng.permutation(N) of the seeded rng,
+    or (rng=None) the permutation the labels show, which must be one."""
+    n = len(plain(drawn["y"]))
+    if not drawn["shuffle"]:
+        return np.arange(n)
+    if isinstance(drawn["rng"], Seeded):
+        return np.random.default_rng(drawn["rng"].seed).permutation(n)
+    rows = plain(drawn["y"]).reshape(n, -1)[:, 0]
+    seen = y_seen.reshape(len(y_seen), -1)[:, 0] if len(y_seen) else y_seen
+    order = np.searchsorted(rows, seen)
+    assert sorted(order.tolist()) == list(range(n)), (
+        "with shuffle=True every sample must appear exactly once per epoch")
+    return order
 
 
-def _epoch(minibatches, X, y, batch_size, **kwargs):
-    batches = [(as_numpy(xb), as_numpy(yb)) for xb, yb in minibatches(X, y, batch_size, **kwargs)]
-    assert batches, "no batch was yielded"
-    return batches
+def _kind(value) -> str:
+    return "tensor" if isinstance(value, torch.Tensor) else type(value).__name__
+
+
+def judge_epoch(minibatches, drawn, conventions=False):
+    """One drawn epoch: batch sizes batch_size but the last (none empty, none for N = 0),
+    the batches equal X and y in SPEC's order; batches are arrays for arrays and lists,
+    tensors for tensors; with ``conventions``: dtypes kept, X and y untouched."""
+    batches, after = call_drawn(minibatches, drawn)
+    X, y, size = plain(drawn["X"]), plain(drawn["y"]), int(drawn["batch_size"])
+    n = len(X)
+    problems = []
+    if not all(isinstance(b, (tuple, list)) and len(b) == 2 for b in batches):
+        raise AssertionError(f"{drawn}: every item yielded should be a pair (X_batch, y_batch)")
+    sizes = [len(xb) for xb, _ in batches]
+    want = [size] * (n // size) + ([n % size] if n % size else [])
+    if sizes != want:
+        raise AssertionError(f"{drawn}: batch sizes should be {want}, got {sizes}")
+    kind = "tensor" if isinstance(drawn["X"], torch.Tensor) else "ndarray"
+    kinds = sorted({_kind(b) for pair in batches for b in pair})
+    if kinds and kinds != [kind]:
+        problems.append(f"the batches are {', '.join(kinds)}, expected {kind}s"
+                        + (" (convert lists with np.asarray)" if isinstance(drawn["X"], list) else ""))
+    if batches:
+        X_seen = np.concatenate([as_numpy(xb) for xb, _ in batches])
+        y_seen = np.concatenate([as_numpy(yb) for _, yb in batches])
+        try:
+            order = _order(drawn, y_seen)
+            all_of(lambda: assert_close(y_seen, y[order], "y batches (in order)"),
+                   lambda: assert_close(X_seen, X[order], "X batches (the same order as y)"))
+        except AssertionError as e:
+            problems.append(str(e))
+        if conventions:
+            for name, seen in (("X", X_seen), ("y", y_seen)):
+                dtype = np.asarray(as_numpy(drawn[name])).dtype
+                if seen.dtype != dtype:
+                    problems.append(f"{name} batches are {seen.dtype}, expected {name}'s dtype "
+                                    f"{dtype}")
+    if conventions and changed_arguments(drawn, after):
+        problems.append(f"modified {', '.join(changed_arguments(drawn, after))} in place: "
+                        f"index with the permutation instead")
+    if problems:
+        raise AssertionError(f"{drawn}:\n  " + "\n  ".join(problems))
 
 
 def keeps_every_sample_once(minibatches):
-    """Unshuffled epochs cover the data in order, last smaller batch kept, no empty batch."""
-    rng = np.random.default_rng(101)
-    for n, batch_size in SHAPES:
-        X, y = rng.normal(size=(n, 3)), rng.integers(0, 10, n)
-        batches = _epoch(minibatches, X, y, batch_size, shuffle=False)
-        sizes = [len(xb) for xb, _ in batches]
-        expected = [batch_size] * (n // batch_size) + ([n % batch_size] if n % batch_size else [])
-        assert sizes == expected, (
-            f"N={n}, batch_size={batch_size}: batch sizes should be {expected}, got {sizes}")
-        assert_close(np.concatenate([xb for xb, _ in batches]), X, "X in original order")
-        assert_close(np.concatenate([yb for _, yb in batches]), y, "y in original order")
+    """Unshuffled epochs cover the data in order, last smaller batch kept, no empty batch:
+    drawn N from 0 to 40, batch sizes 1 to N + 3, features of several shapes, labels of
+    one or several columns, arrays and tensors."""
+    search("q1.unshuffled", EPOCHS[False], lambda d: judge_epoch(minibatches, d),
+           [e for e in SPACES["minibatches"].math_edges if not e["shuffle"]])
 
 
 def shuffles_with_one_rng_permutation(minibatches):
-    """shuffle=True applies rng.permutation(N) to X and y alike."""
-    for seed, (n, batch_size) in enumerate(SHAPES):
-        X = np.random.default_rng(seed).normal(size=(n, 4))
-        y = np.arange(n)
-        batches = _epoch(minibatches, X, y, batch_size, rng=np.random.default_rng(seed + 50))
-        order = np.random.default_rng(seed + 50).permutation(n)
-        y_seen = np.concatenate([yb for _, yb in batches])
-        assert sorted(y_seen.tolist()) == list(range(n)), (
-            "with shuffle=True every sample must appear exactly once per epoch")
-        assert np.array_equal(y_seen, order), (
-            "with shuffle=True the order must be rng.permutation(N) drawn from the given rng")
-        assert_close(np.concatenate([xb for xb, _ in batches]), X[order],
-                     "X batches must follow the same permutation as y")
+    """shuffle=True applies rng.permutation(N) of the given rng to X and y alike (drawn
+    data and seeds); with rng=None two epochs come in different orders."""
+    search("q1.shuffled", EPOCHS[True], lambda d: judge_epoch(minibatches, d),
+           [e for e in SPACES["minibatches"].math_edges if e["shuffle"]])
+    X, y = np.arange(60.0).reshape(30, 2), np.arange(30)
+    orders = [np.concatenate([as_numpy(yb) for _, yb in minibatches(X, y, 8)]) for _ in range(2)]
+    assert not np.array_equal(*orders), (
+        "minibatches(X, y, 8) with 30 samples and rng=None: two epochs came in the same order: "
+        "rng=None means a fresh np.random.default_rng(), not a fixed seed")
 
 
 def works_with_torch_tensors(minibatches):
@@ -58,16 +103,20 @@ def works_with_torch_tensors(minibatches):
 def rejects_bad_arguments(minibatches):
     """batch_size < 1 and len(X) != len(y) raise ValueError."""
     X, y = np.zeros((6, 2)), np.zeros(6)
-    for batch_size in (0, -2):
-        assert_raises(ValueError, f"batch_size={batch_size}", minibatches, X, y, batch_size)
+    for batch_size in (0, -2, np.int64(0)):
+        assert_raises(ValueError, f"batch_size={batch_size!r}", minibatches, X, y, batch_size)
     assert_raises(ValueError, "len(X) != len(y)", minibatches, X, y[:5], 2)
 
 
 def leaves_inputs_unchanged(minibatches):
-    """Iterating never modifies X or y (credited once the batches are right)."""
-    right_values_first(keeps_every_sample_once, minibatches)
+    """Iterating never modifies X or y; credited only with the right batches (a
+    placeholder that yields nothing changes nothing)."""
     X, y = np.random.default_rng(9).normal(size=(11, 2)), np.arange(11)
     X0, y0 = X.copy(), y.copy()
-    for xb, yb in minibatches(X, y, 4, rng=np.random.default_rng(1)):
-        pass
+    batches = [(as_numpy(xb).copy(), as_numpy(yb).copy())
+               for xb, yb in minibatches(X, y, 4, rng=np.random.default_rng(1))]
+    order = np.random.default_rng(1).permutation(11)
+    assert len(batches) == 3 and np.array_equal(np.concatenate([b for _, b in batches]), order), (
+        "minibatches(X, y, 4, rng=rng) with 11 samples: the batches should be rng.permutation(11) "
+        "in 3 batches (this case credits only right batches)")
     assert np.array_equal(X, X0) and np.array_equal(y, y0), "minibatches modified X or y in place"

@@ -2,9 +2,11 @@
 import numpy as np
 import torch
 
+from autograder.drawn import search
+from autograder.optimization.hidden.judging import call_drawn, changed_arguments
+from autograder.optimization.hidden.space import SPACES
 from autograder.optimization.public import assert_raises
 
-NETS = ([784, 128, 10], [3, 17, 5, 2], [10, 64, 64, 64, 4])
 STATE_COPIES = {"sgd": 0, "momentum": 1, "adam": 2}
 
 
@@ -24,37 +26,69 @@ def expected_bytes(layer_sizes, batch_size, **settings):
     return want
 
 
-def _compare(training_memory, keys, **settings):
-    for sizes in NETS:
-        for batch_size in (1, 32):
-            got = training_memory(sizes, batch_size, **settings)
-            want = expected_bytes(sizes, batch_size, **settings)
-            wrong = [k for k in keys if int(got[k]) != want[k]]
-            assert not wrong, f"wrong {', '.join(wrong)} (with {', '.join(settings) or 'defaults'})"
+def judge_memory(training_memory, drawn, keys, conventions=False):
+    """The byte counts of ``keys`` equal SPEC's; with ``conventions`` every count is an int
+    (Python or numpy) and layer_sizes is unchanged."""
+    got, after = call_drawn(training_memory, drawn)
+    if not isinstance(got, dict):
+        raise AssertionError(f"{drawn} returned a {type(got).__name__}, expected a dict")
+    settings = {k: int(v) if not isinstance(v, (str, bool)) else v for k, v in drawn.values
+                if k != "layer_sizes"}
+    want = expected_bytes([int(n) for n in drawn["layer_sizes"]], **settings)
+    problems = [f"no key {k!r}" for k in keys if k not in got]
+    for key in (k for k in keys if k in got):
+        value = got[key]
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
+            problems.append(f"{key} is a {type(value).__name__}, expected an int")
+        elif value != want[key]:
+            problems.append(f"{key} is {value!r}, expected {want[key]}")
+        elif conventions and not isinstance(value, (int, np.integer)):
+            problems.append(f"{key} is {value!r}, a {type(value).__name__}: byte counts are "
+                            f"integers (use // or int(...), not /)")
+    if conventions and changed_arguments(drawn, after):
+        problems.append("modified layer_sizes in place")
+    if problems:
+        raise AssertionError(f"{drawn}:\n  " + "\n  ".join(problems))
+
+
+def _compare(training_memory, name, keys):
+    """``keys`` on drawn nets (2 to 6 layers of 1 to 1000 units), batch sizes, optimizers,
+    bytes per value and per-example flags."""
+    space = SPACES["training_memory"]
+    search(f"q7.{name}", space.math, lambda d: judge_memory(training_memory, d, keys),
+           space.math_edges)
 
 
 def parameters_and_gradients(training_memory):
     """P = sum(n_{i-1} n_i + n_i) values, weights AND biases, times bytes_per_value."""
-    for bytes_per_value in (4, 8, 2):
-        _compare(training_memory, ("parameters", "gradients"), bytes_per_value=bytes_per_value)
+    _compare(training_memory, "parameters", ("parameters", "gradients"))
 
 
 def optimizer_state_copies(training_memory):
     """0, 1 or 2 copies of the parameters for sgd, momentum, adam."""
-    for optimizer in ("sgd", "momentum", "adam"):
-        _compare(training_memory, ("optimizer_state",), optimizer=optimizer)
+    _compare(training_memory, "optimizer_state", ("optimizer_state",))
 
 
 def activation_bytes_cover_every_layer(training_memory):
     """batch_size * sum(layer_sizes) values: the input and every layer's output."""
-    _compare(training_memory, ("activations",), bytes_per_value=8)
+    _compare(training_memory, "activations", ("activations",))
 
 
 def per_example_gradients_and_total(training_memory):
     """batch_size * P values only when per_example_grads; total is the sum of the rest."""
-    for flag in (False, True):
-        _compare(training_memory, ("per_example_gradients", "total"), optimizer="adam",
-                 per_example_grads=flag)
+    _compare(training_memory, "per_example_gradients", ("per_example_gradients", "total"))
+
+
+KEYS = ("parameters", "gradients", "optimizer_state", "activations", "per_example_gradients",
+        "total")
+
+
+def training_memory_follows_the_conventions(training_memory):
+    """Every byte count an int (Python or numpy: 36, not 36.0), also for numpy-integer
+    layer sizes, batch size and bytes per value; layer_sizes unchanged."""
+    space = SPACES["training_memory"]
+    search("q7.conventions", space.forms,
+           lambda d: judge_memory(training_memory, d, KEYS, conventions=True), space.form_edges)
 
 
 def rejects_unknown_optimizers(training_memory):
