@@ -135,6 +135,27 @@ def _rtol(*arrays) -> float:
     return {2: 1e-2, 4: 1e-4}.get(width, 1e-6)
 
 
+def tolerance(*values) -> float:
+    """The relative tolerance of a computation on ``values`` (arguments and results, nested
+    in tuples, lists and dicts): that of the narrowest float among them (1e-2 float16,
+    1e-4 float32, 1e-6 otherwise), since a result is only as precise as its inputs."""
+    arrays: list[np.ndarray] = []
+
+    def walk(value, depth=0):
+        numeric = _numeric(value)
+        if numeric is not None:
+            arrays.append(numeric[0])
+        elif depth < 8 and isinstance(value, (list, tuple)):
+            for item in value:
+                walk(item, depth + 1)
+        elif depth < 8 and isinstance(value, dict):
+            for item in value.values():
+                walk(item, depth + 1)
+    for value in values:
+        walk(value)
+    return _rtol(*arrays)
+
+
 class _Close:
     """Entry-wise closeness relative to the expected values' scale."""
 

@@ -709,8 +709,9 @@ def compared(recording: Recording, library: dict, budget_s: float = CASE_BUDGET_
     """When no known mistake explains a failure: how the student's result differs from the
     library's correct version on the first recorded call where they differ, in the words
     of ``autograder.compare`` ([{"name": "<function>.compared", "explanation", "general":
-    True}], or [] when no call differs in a way it can name). Random results are compared
-    only on calls whose correct result does not depend on the random numbers."""
+    True}], or [] when no call differs in a way it can name). Results are compared only on
+    calls whose correct result is the same when replayed with other random numbers (a
+    function the library does not call random may still draw fresh ones, e.g. rng=None)."""
     deadline = time.monotonic() + budget_s
     for key, entry in library.items():
         if time.monotonic() > deadline:
@@ -726,7 +727,8 @@ def compared(recording: Recording, library: dict, budget_s: float = CASE_BUDGET_
         try:
             trial = _Trial(entry, calls)
             for i, call in enumerate(calls):
-                text = trial.fixed[i] and _difference(entry, call, trial.correct[i], trial.judge)
+                text = _deterministic(trial, i) and \
+                    _difference(entry, call, trial.correct[i], trial.judge)
                 if text:
                     return [{"name": f"{entry.function}.compared", "explanation": text,
                              "general": True}]
@@ -735,6 +737,14 @@ def compared(recording: Recording, library: dict, budget_s: float = CASE_BUDGET_
         except Exception:  # a comparison that cannot be made says nothing
             continue
     return []
+
+
+def _deterministic(trial: _Trial, i: int) -> bool:
+    """The correct result of call ``i`` does not depend on random numbers."""
+    if trial.known.random:
+        return trial.fixed[i]
+    other = _replay(trial.known.correct, trial.calls[i], 12345)
+    return _same_result(trial.correct[i], other)
 
 
 def _answers_difference(answers: Answers, recording: Recording) -> str | None:
@@ -760,11 +770,14 @@ def _difference(known: Known, call: Call, correct: Outcome, judge: _Judge) -> st
                f"{compare.summary(judge.view(correct))}"
     if (student.items is None) != (correct.items is None):
         return None
+    rtol = compare.tolerance(call.args, call.kwargs, student.value, student.items,
+                             correct.value, correct.items)
     if student.items is not None:
-        text = compare.describe(compare.values_of(student.items), compare.values_of(correct.items))
+        text = compare.describe(compare.values_of(student.items),
+                                compare.values_of(correct.items), rtol)
         return f"yields {text}" if text else None
     text = compare.describe(compare.values_of(judge.view(student)),
-                            compare.values_of(judge.view(correct)))
+                            compare.values_of(judge.view(correct)), rtol)
     if text:
         return f"returns {text}"
     return _changed_inputs(known, call, correct)

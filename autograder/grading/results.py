@@ -198,7 +198,7 @@ def check(result: Result) -> None:
 
 def _case(case: dict, name: str) -> None:
     if not {*_CASE_TEXT, *_CASE_FLAGS, "points", "score", "diagnosis"} <= set(case) \
-            <= {*_CASE_TEXT, *_CASE_FLAGS, "points", "score", "diagnosis", "manual"}:
+            <= {*_CASE_TEXT, *_CASE_FLAGS, "points", "score", "diagnosis", "manual", "seed"}:
         raise ValueError(f"{name}: not the fields of a case")
     for key in _CASE_TEXT:
         _is(case[key], str, f"{name}.{key}")
@@ -206,9 +206,14 @@ def _case(case: dict, name: str) -> None:
         _is(case[key], bool, f"{name}.{key}")
     for key in ("points", "score"):
         _number(case[key], f"{name}.{key}")
+    if "seed" in case:
+        _is(case["seed"], int, f"{name}.seed")
     for d in _list_of(case["diagnosis"], dict, f"{name}.diagnosis"):
-        if set(d) != {"name", "explanation"} or not all(type(v) is str for v in d.values()):
-            raise ValueError(f"{name}.diagnosis: not {{name, explanation}}")
+        general = d.get("general", True)
+        if not {"name", "explanation"} <= set(d) <= {"name", "explanation", "general"} \
+                or type(d["name"]) is not str or type(d["explanation"]) is not str \
+                or general is not True:
+            raise ValueError(f"{name}.diagnosis: not {{name, explanation[, general]}}")
 
 
 def _meta(meta) -> None:

@@ -8,10 +8,10 @@ import torch
 from hypothesis import assume, given, settings, strategies as st
 from hypothesis.extra import numpy as hnp
 
+from autograder import compare
 from autograder.compare import changed, describe, equal, summary, values_of
 
-settings.register_profile("compare", max_examples=80, deadline=None, derandomize=True)
-settings.load_profile("compare")
+EXAMPLES = settings(max_examples=80)   # on top of the suite's reproducible profile (conftest)
 
 MAGNITUDE = st.floats(0.5, 100.0)
 ENTRY = st.tuples(st.booleans(), MAGNITUDE).map(lambda t: t[1] if t[0] else -t[1])
@@ -41,6 +41,7 @@ def collinear(a, b):
 
 
 # ----------------------------------------------------------------------------- nothing said
+@EXAMPLES
 @given(arrays(min_dims=0), st.floats(-1e-9, 1e-9))
 def test_equal_values_get_no_description(e, noise):
     assert describe(e.copy(), e) is None and describe(e * (1 + noise), e) is None
@@ -52,6 +53,7 @@ def test_equal_values_get_no_description(e, noise):
     assert equal(e.copy(), e)
 
 
+@EXAMPLES
 @given(SEEDS, SEEDS, hnp.array_shapes(min_dims=0, max_dims=3, max_side=6),
        st.floats(1e-3, 1e3))
 def test_unrelated_random_values_get_no_description(seed_a, seed_b, shape, scale):
@@ -68,6 +70,7 @@ def _number_in(text):
     return float(re.search(r"(-?[\d.]+(?:e[-+]?\d+)?) times", text).group(1))
 
 
+@EXAMPLES
 @given(arrays(), st.floats(-50, 50))
 def test_a_constant_factor(e, c):
     assume(abs(c) > 0.01 and abs(c - 1) > 0.01 and abs(c + 1) > 0.01)
@@ -77,17 +80,20 @@ def test_a_constant_factor(e, c):
     assert abs(found - c) <= 1e-3 * abs(c), text
 
 
+@EXAMPLES
 @given(arrays(min_dims=0), st.integers(2, 1000))
 def test_a_whole_factor_of_a_scalar_or_array(e, k):
     assert describe(k * e, e) == f"{k} times the expected value{'s' * (e.ndim > 0)}"
     assert describe(e / k, e) == f"the expected value{'s' * (e.ndim > 0)} divided by {k}"
 
 
+@EXAMPLES
 @given(arrays(min_dims=0))
 def test_a_sign(e):
     assert "with the sign flipped" in describe(-e, e)
 
 
+@EXAMPLES
 @given(arrays(), st.floats(0.01, 50), st.booleans())
 def test_a_constant_added(e, d, negative):
     d = -d if negative else d
@@ -96,6 +102,7 @@ def test_a_constant_added(e, d, negative):
     assert abs(float(text.split()[4]) - abs(d)) <= 1e-3 * abs(d), text
 
 
+@EXAMPLES
 @given(arrays(min_dims=0).map(np.round), st.sampled_from([-1, 1]))
 def test_off_by_one(e, d):
     assume(np.abs(e).min() >= 3)   # else (e + d) / e may be a whole factor too (-2 = 2 x -1)
@@ -103,12 +110,14 @@ def test_off_by_one(e, d):
     assert "(off by one)" in describe(int(e.ravel()[0]) + d, int(e.ravel()[0]))
 
 
+@EXAMPLES
 @given(arrays(min_dims=2, max_dims=2))
 def test_a_transpose(e):
     assume(e.shape[0] != e.shape[1] or not np.allclose(e, e.T))
     assert describe(e.T.copy(), e) == "the transpose of the expected values"
 
 
+@EXAMPLES
 @given(arrays(min_dims=3, max_dims=3), st.permutations([0, 1, 2]))
 def test_other_axes(e, axes):
     axes = tuple(axes)
@@ -117,6 +126,7 @@ def test_other_axes(e, axes):
     assert "with their axes in the order" in text or "transpose" in text, text
 
 
+@EXAMPLES
 @given(arrays(), st.data())
 def test_reversed_along_an_axis(e, data):
     axis = data.draw(st.integers(0, e.ndim - 1))
@@ -125,6 +135,7 @@ def test_reversed_along_an_axis(e, data):
     assert "in reverse order" in text and (e.ndim == 1 or f"axis {axis}" in text), text
 
 
+@EXAMPLES
 @given(arrays(min_side=3), st.data(), ENTRY, st.booleans())
 def test_a_shift_by_one(e, data, new, backwards):
     axis = data.draw(st.integers(0, e.ndim - 1))
@@ -137,6 +148,7 @@ def test_a_shift_by_one(e, data, new, backwards):
     assert e.ndim == 1 or f"axis {axis}" in text, text
 
 
+@EXAMPLES
 @given(arrays(min_dims=2, max_dims=2, min_side=3), st.data())
 def test_only_some_rows(e, data):
     rows = sorted(data.draw(st.sets(st.integers(0, e.shape[0] - 1), min_size=1,
@@ -148,6 +160,7 @@ def test_only_some_rows(e, data):
                    f"{', '.join(map(str, rows[:6]))}{', ...' if len(rows) > 6 else ''})", text
 
 
+@EXAMPLES
 @given(arrays(max_dims=1, min_side=3), st.data())
 def test_only_some_entries(e, data):
     where = sorted(data.draw(st.sets(st.integers(0, e.size - 1), min_size=1,
@@ -158,6 +171,7 @@ def test_only_some_entries(e, data):
                              f"(the first at index {where[0]})"
 
 
+@EXAMPLES
 @given(arrays(min_dims=0), st.data(), st.sampled_from([np.nan, np.inf, -np.inf]))
 def test_nan_or_inf_where_finite(e, data, bad):
     o = e.copy()
@@ -169,6 +183,7 @@ def test_nan_or_inf_where_finite(e, data, bad):
     assert e.ndim == 0 or f"in {count} of {e.size} entries" in text, text
 
 
+@EXAMPLES
 @given(arrays(min_dims=0))
 def test_only_the_dtype(e):
     assert describe(e.astype(np.float32), e) == \
@@ -182,6 +197,7 @@ def shapes_of(size):
         [(i, j, size // (i * j)) for i in divisors for j in divisors if size % (i * j) == 0]
 
 
+@EXAMPLES
 @given(arrays(max_dims=2), st.data())
 def test_only_the_shape(e, data):
     others = [s for s in shapes_of(e.size) if s != e.shape and s != e.shape[::-1]]
@@ -191,6 +207,7 @@ def test_only_the_shape(e, data):
                                             f"{e.shape}"
 
 
+@EXAMPLES
 @given(arrays(min_dims=1, max_dims=1))
 def test_only_the_type(e):
     assert describe(e.tolist(), e) == "a list instead of a numpy array holding the expected values"
@@ -199,6 +216,7 @@ def test_only_the_type(e):
         "a 0-d tensor instead of a float holding the expected value"
 
 
+@EXAMPLES
 @given(arrays(min_dims=1, max_dims=1))
 def test_not_reduced(e):
     assert describe(e, e.mean()) == f"values of shape {e.shape} instead of () whose mean is the " \
@@ -208,6 +226,7 @@ def test_not_reduced(e):
                                    "expected values"
 
 
+@EXAMPLES
 @given(arrays(min_dims=0))
 def test_none_and_items_and_keys(e):
     assert describe(None, e) == f"None instead of {summary(e)}"
@@ -216,6 +235,7 @@ def test_none_and_items_and_keys(e):
     assert describe({"w": e}, {"w": e, "v": e}) == "a dict with no key 'v'"
 
 
+@EXAMPLES
 @given(arrays(min_dims=0), st.integers(2, 9))
 def test_an_input_changed_in_place(e, k):
     assert changed(e, e.copy(), "x") is None
@@ -229,3 +249,19 @@ def test_summary_names_kind_shape_and_dtype_never_entries():
     assert summary(0.123) == "a float" and "0.123" not in summary([0.123, 0.5])
     assert summary((np.zeros(3), None)) == "a tuple (an array of shape (3,) float64, None)"
     assert summary(None) == "None" and summary(np.float32(1)) == "a numpy float32"
+
+
+def test_the_tolerance_is_that_of_the_narrowest_float_in_the_computation():
+    half, single = np.ones(2, np.float16), np.ones(2, np.float32)
+    assert compare.tolerance(half, 1.0) == 1e-2
+    assert compare.tolerance(([single],), {"x": np.ones(2)}) == 1e-4
+    assert compare.tolerance(3, [1.0, 2.0], None, "text") == 1e-6
+    z = np.random.default_rng(0).normal(size=(4, 5)).astype(np.float32)
+    e32 = np.exp(z - z.max(1, keepdims=True))
+    observed = e32 / e32.sum(1, keepdims=True)               # computed in float32
+    e64 = np.exp(z.astype(np.float64) - z.max(1, keepdims=True))
+    expected = e64 / e64.sum(1, keepdims=True)               # the same formula in float64
+    values = compare.values_of(observed), compare.values_of(expected)
+    assert compare.describe(*values, compare.tolerance(z, observed, expected)) is None
+    assert compare.describe(values[0] * 2, values[1], compare.tolerance(z)) == \
+        "2 times the expected values"

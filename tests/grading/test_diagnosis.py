@@ -268,34 +268,30 @@ def test_diagnosis_reaches_the_case_record_and_the_feedback():
 
 
 # ----------------------------------------------------------------------------- general
-PER_SAMPLE = '''
-def cross_entropy(z, y):
+PERCENT = '''
+def softmax(z):
     z = np.asarray(z)
-    shifted = z - z.max(axis=1, keepdims=True)
-    log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-    return -log_p[np.arange(len(z)), np.asarray(y)]
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return 100 * e / e.sum(axis=-1, keepdims=True)
 '''
 
 
 def test_without_a_known_mistake_the_feedback_says_what_differs():
-    """cross_entropy returning the per-sample losses is no library mistake: the case says
-    what the student returned (not the check's own TypeError as theirs) and the diagnosis
-    says how it differs from the correct result."""
-    variant = mutant_harness_variant("cross_entropy", "per_sample", PER_SAMPLE)
-    case = next(c for c in CASES if c.name == "cross_entropy_matches_torch")
+    """softmax in percent is no library mistake: the diagnosis says how the student's
+    result differs from the correct one, and the feedback shows it as a comparison."""
+    variant = mutant_harness_variant("softmax", "percent", PERCENT)
+    assert "softmax.percent" not in library_names()
+    case = next(c for c in CASES if c.name == "softmax_matches_torch")
     recording = diagnosis.Recording(student_namespace(variant), case.needs)
     result = diagnosis.diagnosed(run_case(case, recording.namespace), recording)
-    assert not result.message.startswith("TypeError")
-    assert "cross_entropy returned an array of shape (8,) float64" in result.message
-    assert "raised in the check, not in your code" in result.message
+    assert not result.passed
     [found] = result.diagnosis
-    assert found["general"] and found["name"] == "cross_entropy.compared"
-    assert found["explanation"] == "returns values of shape (8,) instead of () whose mean is " \
-                                   "the expected value (not reduced)"
+    assert found == {"name": "softmax.compared", "general": True,
+                     "explanation": "returns 100 times the expected values"}
     record = case_record(case, result)
     text = render(Result("e", "e.ipynb", "", "", cases=[record]), {"q6": case.points})
-    assert "compared with a correct `cross_entropy` on one of this test's inputs, yours " \
-           "returns values of shape (8,)" in text
+    assert "compared with a correct `softmax` on one of this test's inputs, yours returns " \
+           "100 times the expected values" in text
 
 
 def test_an_input_changed_in_place_is_said():

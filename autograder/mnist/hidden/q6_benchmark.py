@@ -145,7 +145,7 @@ def _train_and_test(build_model, fit, hparams, scramble: Scramble | None = None)
     dev = device()
     budget = GPU_BUDGET_S if dev == "cuda" else CPU_BUDGET_S
     result = {"accuracy": 0.0, "seconds": None, "device": device_name(dev),
-              "torch": torch.__version__, "budget_s": budget, "error": ""}
+              "torch": str(torch.__version__), "budget_s": budget, "error": ""}
     X_train, y_train, X_test, y_test = load_mnist()
     if SUBSET is not None:  # a quicker benchmark (make gpu-check without a GPU)
         (n, m) = SUBSET
