@@ -15,6 +15,14 @@ arguments, next to the library's own correct version. A mistake is named when it
 - and differs from the correct version on at least one of them (or in being a generator
   function), so that a right answer is never diagnosed.
 
+An untouched stub (every call returned None or raised NotImplementedError; the case's
+message says "not implemented yet") gets no name, in this case and, through
+``without_stubs``, in every case of the submission (one that only looked at the
+function's kind, generator or not, included). When no known mistake explains a failure, ``compared``
+says how the student's result differs from the correct version's on the first call where
+they differ (``autograder.compare``: a constant factor, a transpose, only some rows, ...),
+or nothing when no simple relation holds.
+
 Only the grading process runs mistake code, on data the check already holds; calls with
 large arguments are not recorded and each case's replay has a time budget. Numbers are
 compared by code that cannot overflow (``_float``: an int beyond a float's range is
@@ -32,6 +40,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 import numpy as np
+
+from autograder import compare
 
 MAX_CALLS = 64              # recorded calls per function and case
 MAX_ELEMENTS = 2_000_000    # array elements one call may hold (arguments and result)
@@ -158,6 +168,19 @@ class Recording:
                 self.calls[name] = []
                 self.generator[name] = inspect.isgeneratorfunction(target)
                 self.namespace[name] = self._wrap(name, target)
+
+    def stubs(self) -> set[str]:
+        """The student functions this case saw behave as untouched stubs."""
+        return {name for name in self.calls if self.stub(name)}
+
+    def stub(self, name) -> bool:
+        """``name`` behaves as an untouched stub: every recorded call returned None or
+        raised NotImplementedError (no mistake and no comparison is named for it)."""
+        calls = self.calls.get(name) or []
+        return bool(calls) and all(
+            c.outcome.error == "NotImplementedError" or
+            (c.outcome.error is None and c.outcome.items is None and c.outcome.value is None)
+            for c in calls if c.outcome.after is not None)
 
     def _start(self, name, args, kwargs) -> Call | None:
         if len(self.calls[name]) >= MAX_CALLS:
@@ -588,6 +611,14 @@ def _answers_match(answers: Answers, values: dict, mistake: Mistake) -> bool:
     return not all(near(w, c) for w, c in zip(mistake.impl, answers.correct))
 
 
+def _usable_calls(recording: Recording, name: str) -> list[Call] | None:
+    """The complete recorded calls of student function ``name`` (maybe none), or None when
+    they cannot be judged: calls left out, or an untouched stub."""
+    if name not in recording.calls or name in recording.incomplete or recording.stub(name):
+        return None
+    return [c for c in recording.calls[name] if c.outcome.after is not None]
+
+
 # ----------------------------------------------------------------------------- remembering
 _FOUND: dict[tuple, list[dict]] = {}  # (Known, digest of its calls) -> what find named
 
@@ -646,11 +677,9 @@ def find(recording: Recording, library: dict, budget_s: float = CASE_BUDGET_S) -
                           if _answers_match(entry, values, m)]
             continue
         name = entry.function
-        if name not in recording.calls or name in recording.incomplete:
-            continue
-        calls = [c for c in recording.calls[name] if c.outcome.after is not None]
-        if not calls and recording.generator[name] == inspect.isgeneratorfunction(
-                entry.correct):
+        calls = _usable_calls(recording, name)
+        if calls is None or not calls and recording.generator[name] == \
+                inspect.isgeneratorfunction(entry.correct):
             continue
         try:
             key = (entry, _digest(calls, recording.generator[name]))
@@ -676,8 +705,113 @@ def find(recording: Recording, library: dict, budget_s: float = CASE_BUDGET_S) -
     return found
 
 
+def compared(recording: Recording, library: dict, budget_s: float = CASE_BUDGET_S) -> list[dict]:
+    """When no known mistake explains a failure: how the student's result differs from the
+    library's correct version on the first recorded call where they differ, in the words
+    of ``autograder.compare`` ([{"name": "<function>.compared", "explanation", "general":
+    True}], or [] when no call differs in a way it can name). Results are compared only on
+    calls whose correct result is the same when replayed with other random numbers (a
+    function the library does not call random may still draw fresh ones, e.g. rng=None)."""
+    deadline = time.monotonic() + budget_s
+    for key, entry in library.items():
+        if time.monotonic() > deadline:
+            break
+        if isinstance(entry, Answers):
+            text = _answers_difference(entry, recording)
+            if text:
+                return [{"name": f"{key}.compared", "explanation": text, "general": True}]
+            continue
+        calls = _usable_calls(recording, entry.function)
+        if not calls:
+            continue
+        try:
+            trial = _Trial(entry, calls)
+            for i, call in enumerate(calls):
+                text = _deterministic(trial, i) and \
+                    _difference(entry, call, trial.correct[i], trial.judge)
+                if text:
+                    return [{"name": f"{entry.function}.compared", "explanation": text,
+                             "general": True}]
+                if time.monotonic() > deadline:
+                    break
+        except Exception:  # a comparison that cannot be made says nothing
+            continue
+    return []
+
+
+def _deterministic(trial: _Trial, i: int) -> bool:
+    """The correct result of call ``i`` does not depend on random numbers."""
+    if trial.known.random:
+        return trial.fixed[i]
+    other = _replay(trial.known.correct, trial.calls[i], 12345)
+    return _same_result(trial.correct[i], other)
+
+
+def _answers_difference(answers: Answers, recording: Recording) -> str | None:
+    values = [recording.namespace.get(n) for n in answers.names]
+    if not all(n in recording.names for n in answers.names) or any(map(callable, values)):
+        return None
+    for name, value, correct in zip(answers.names, values, answers.correct):
+        text = compare.describe(value, correct, rtol=answers.rtol)
+        if text:
+            return f"has {name} equal to {text}"
+    return None
+
+
+def _difference(known: Known, call: Call, correct: Outcome, judge: _Judge) -> str | None:
+    """One sentence on how the student's outcome of ``call`` differs from ``correct``: in
+    values and shapes (dtypes and containers are the checks' to judge: a check says so in
+    its message), an exception, or an input changed in place."""
+    student = call.outcome
+    if correct.error is not None:   # maybe raised on the student's own objects (a cache)
+        return None
+    if student.error is not None:
+        return f"raises {student.error} where a correct version returns " \
+               f"{compare.summary(judge.view(correct))}"
+    if (student.items is None) != (correct.items is None):
+        return None
+    rtol = compare.tolerance(call.args, call.kwargs, student.value, student.items,
+                             correct.value, correct.items)
+    if student.items is not None:
+        text = compare.describe(compare.values_of(student.items),
+                                compare.values_of(correct.items), rtol)
+        return f"yields {text}" if text else None
+    text = compare.describe(compare.values_of(judge.view(student)),
+                            compare.values_of(judge.view(correct)), rtol)
+    if text:
+        return f"returns {text}"
+    return _changed_inputs(known, call, correct)
+
+
+def _changed_inputs(known: Known, call: Call, correct: Outcome) -> str | None:
+    """An argument the student changed in place that the correct version leaves alone."""
+    try:
+        names = list(inspect.signature(known.correct).parameters)
+    except (TypeError, ValueError):
+        names = []
+    (args, kwargs), (after_args, after_kwargs) = (call.args, call.kwargs), call.outcome.after
+    (kept_args, kept_kwargs) = correct.after
+    pairs = [(names[i] if i < len(names) else f"argument {i + 1}", before, after, kept)
+             for i, (before, after, kept) in enumerate(zip(args, after_args, kept_args))]
+    pairs += [(k, kwargs[k], after_kwargs.get(k), kept_kwargs.get(k)) for k in kwargs]
+    for name, before, after, kept in pairs:
+        if isinstance(before, np.random.Generator) or not _identical(before, kept):
+            continue
+        text = compare.changed(before, after, name)
+        if text:
+            return text
+    return None
+
+
 def _named(function: str, mistake: Mistake) -> dict:
     return {"name": f"{function}.{mistake.name}", "explanation": mistake.explanation}
+
+
+def without_stubs(result, stubs: set[str]):
+    """``result`` without the diagnoses of functions seen as untouched stubs in any case
+    of the submission (``Recording.stubs``)."""
+    kept = tuple(d for d in result.diagnosis if d["name"].split(".")[0] not in stubs)
+    return result if kept == tuple(result.diagnosis) else replace(result, diagnosis=kept)
 
 
 @functools.lru_cache(maxsize=None)
@@ -697,14 +831,15 @@ def recording_for(case, namespace) -> Recording:
 
 
 def diagnosed(result, recording: Recording):
-    """``result`` (a CaseResult) with the mistakes that explain it, when it failed."""
+    """``result`` (a CaseResult) with the mistakes that explain it, when it failed; when
+    none does, how the student's result differs from a correct one (``compared``)."""
     if result.passed:
         return result
     library = library_of(result.case.check.__module__)
     if not library:
         return result
     try:
-        found = find(recording, library)
+        found = find(recording, library) or compared(recording, library)
     except Exception:  # what the student sent cannot be compared: nothing is named
         return result
     return replace(result, diagnosis=tuple(found))

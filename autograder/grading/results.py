@@ -25,11 +25,16 @@ STATUSES = ("graded", "timeout", "error", "invalid", "pending")
 MESSAGE_CHARS = 8000  # a case message kept whole: a check lists every problem it found
 
 
-class Diagnosis(TypedDict):
-    """A known mistake that explains a failed case (grading/diagnosis.py)."""
-
-    name: str          # "<function>.<mistake>"
+class _Diagnosis(TypedDict):
+    name: str          # "<function>.<mistake>", or "<function>.compared"
     explanation: str   # for the student; names no input
+
+
+class Diagnosis(_Diagnosis, total=False):
+    """A known mistake that explains a failed case, or (``general``: True) what differs
+    from a correct version when no known mistake does (grading/diagnosis.py)."""
+
+    general: bool
 
 
 class _CaseRecord(TypedDict):
@@ -42,6 +47,7 @@ class _CaseRecord(TypedDict):
     hidden: bool
     message: str
     diagnosis: list[Diagnosis]
+    seed: int          # what the case's drawn inputs came from (cases.drawn)
 
 
 class CaseRecord(_CaseRecord, total=False):
@@ -62,7 +68,9 @@ class NotebookError(TypedDict):
 class Result:
     """The grading of one submission. ``cases``: one dict per case (id, question, name,
     points, score, passed, hidden, message, diagnosis: [{"name", "explanation"}] of the known
-    mistakes that explain a failed case). ``final`` is False when the grader itself
+    mistakes that explain a failed case, or one {"name", "explanation", "general": True}
+    saying what differs from a correct version; seed: what its drawn inputs came from).
+    ``final`` is False when the grader itself
     failed: the next run grades the submission again. ``benchmark``: the assignment's
     measured run when it had one (autograder.measurement.Measurement)."""
 
@@ -100,8 +108,15 @@ def case_record(case, result) -> CaseRecord:
     return {"id": case.id, "question": case.question, "name": case.name,
             "points": case.points, "score": result.score, "passed": result.passed,
             "hidden": case.hidden, "message": recorded_message(result.message),
-            "diagnosis": [Diagnosis(name=d["name"], explanation=d["explanation"])
-                          for d in result.diagnosis]}
+            "diagnosis": [_diagnosis(d) for d in result.diagnosis], "seed": result.seed}
+
+
+def _diagnosis(found: dict) -> Diagnosis:
+    """One entry of a CaseResult's diagnosis as a record keeps it."""
+    kept = Diagnosis(name=found["name"], explanation=found["explanation"])
+    if found.get("general"):
+        kept["general"] = True
+    return kept
 
 
 def recorded_message(message: str) -> str:
@@ -188,7 +203,7 @@ def check(result: Result) -> None:
 
 def _case(case: dict, name: str) -> None:
     if not {*_CASE_TEXT, *_CASE_FLAGS, "points", "score", "diagnosis"} <= set(case) \
-            <= {*_CASE_TEXT, *_CASE_FLAGS, "points", "score", "diagnosis", "manual"}:
+            <= {*_CASE_TEXT, *_CASE_FLAGS, "points", "score", "diagnosis", "manual", "seed"}:
         raise ValueError(f"{name}: not the fields of a case")
     for key in _CASE_TEXT:
         _is(case[key], str, f"{name}.{key}")
@@ -196,9 +211,14 @@ def _case(case: dict, name: str) -> None:
         _is(case[key], bool, f"{name}.{key}")
     for key in ("points", "score"):
         _number(case[key], f"{name}.{key}")
+    if "seed" in case:
+        _is(case["seed"], int, f"{name}.seed")
     for d in _list_of(case["diagnosis"], dict, f"{name}.diagnosis"):
-        if set(d) != {"name", "explanation"} or not all(type(v) is str for v in d.values()):
-            raise ValueError(f"{name}.diagnosis: not {{name, explanation}}")
+        general = d.get("general", True)
+        if not {"name", "explanation"} <= set(d) <= {"name", "explanation", "general"} \
+                or type(d["name"]) is not str or type(d["explanation"]) is not str \
+                or general is not True:
+            raise ValueError(f"{name}.diagnosis: not {{name, explanation[, general]}}")
 
 
 def _measurement(measurement) -> None:

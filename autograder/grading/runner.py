@@ -24,8 +24,8 @@ import time
 import traceback
 from dataclasses import dataclass, replace
 
-from autograder.cases import CaseResult, run_case
-from autograder.grading.diagnosis import diagnosed, recording_for
+from autograder.cases import CaseResult, run_case, seed_of
+from autograder.grading.diagnosis import diagnosed, recording_for, without_stubs
 from autograder.grading import results
 from autograder.grading.results import Result, case_record
 from autograder.grading.sandbox.isolation import Plan
@@ -122,6 +122,8 @@ class _Grading:
         self.student = self.namespace = None  # process.StudentProcess, its globals
         self.starts = 0
         self.poisoned: dict[str, str] = {}
+        self.stubs: set[str] = set()   # student functions seen as untouched stubs
+        self.seed = seed_of(submission.sha256)   # drawn inputs: the same for a regrade
         self.problems: list[tuple[str, str]] = []   # (status, text)
         self.fatal = ""
 
@@ -141,7 +143,7 @@ class _Grading:
         finally:
             self._close_student()
         self._summarize()
-        return outcomes
+        return {key: without_stubs(result, self.stubs) for key, result in outcomes.items()}
 
     def _measured(self) -> Measurement:
         """The submission's one benchmark measurement, taken on first use in a process
@@ -225,7 +227,9 @@ class _Grading:
         try:
             with self.student.charged_to(budget):
                 recording = recording_for(case, self.namespace)
-                return diagnosed(run_case(case, recording.namespace), recording)
+                result = diagnosed(run_case(case, recording.namespace, self.seed), recording)
+                self.stubs |= recording.stubs()
+                return result
         except SandboxLost as lost:
             return CaseResult(case, False, self._lost(lost, budget.seconds, case.id))
         finally:

@@ -10,6 +10,7 @@ written to dist/diagnosis/leave-one-out.json:
     .venv/bin/python -m pytest tests/grading/test_diagnosis.py -q -s -k leave_one_out
 """
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +25,7 @@ from autograder.grading.results import Result, case_record
 from autograder.grading.runner import Limits
 from autograder.optimization import CASES
 from autograder.optimization.mistakes import MISTAKES
-from mutant_harness import load_variants, student_namespace
+from mutant_harness import Variant, load_variants, student_namespace
 
 VARIANTS = load_variants()
 
@@ -72,6 +73,10 @@ UNNAMED = {
 TARGETS = {"right": 0.90, "wrong": 0.02}
 
 
+def mutant_harness_variant(function, name, source) -> Variant:
+    return Variant(function, f"wrong_{name}", source)
+
+
 def expected(variant) -> str:
     return EXPECTED.get(variant.id, f"{variant.function}.{variant.name.removeprefix('wrong_')}")
 
@@ -81,27 +86,31 @@ def library_names() -> set[str]:
             for key, entry in MISTAKES.items() for m in entry.mistakes}
 
 
-def diagnose(variant, every_case=False) -> set[str]:
-    """Names diagnosed on the variant's question: on its failed cases, or on every case."""
-    namespace, names = student_namespace(variant), set()
+def diagnose(variant, every_case=False) -> tuple[set[str], set[str]]:
+    """(names diagnosed, general comparisons) on the variant's question: on its failed
+    cases, or on every case. A comparison is made where no name is, as in the grader."""
+    namespace, names, general = student_namespace(variant), set(), set()
     for case in CASES:
         if case.question != variant.question:
             continue
         recording = diagnosis.Recording(namespace, case.needs)
         result = run_case(case, recording.namespace)
         if every_case or not result.passed:
-            names |= {d["name"] for d in diagnosis.find(recording, MISTAKES)}
-    return names
+            found = {d["name"] for d in diagnosis.find(recording, MISTAKES)}
+            names |= found
+            if not found:
+                general |= {d["explanation"] for d in diagnosis.compared(recording, MISTAKES)}
+    return names, general
 
 
 def measure() -> dict:
     rows = []
     for variant in VARIANTS:
-        names = diagnose(variant, every_case=variant.correct)
+        names, general = diagnose(variant, every_case=variant.correct)
         want = None if variant.correct else expected(variant)
         allowed = {want, *INHERITED.get(variant.id, ())}
         rows.append({"variant": variant.id, "correct": variant.correct, "expected": want,
-                     "named": sorted(names), "right": want in names,
+                     "named": sorted(names), "compared": sorted(general), "right": want in names,
                      "wrong": sorted(names - allowed),
                      "wrong_strict": sorted(names - {want})})
     wrong = [r for r in rows if not r["correct"] and r["expected"] not in UNNAMED]
@@ -115,6 +124,8 @@ def measure() -> dict:
         "wrong_named_strict": sum(bool(r["wrong_strict"]) for r in wrong),
         "correct_variants": len(correct),
         "correct_diagnosed": sum(bool(r["named"]) for r in correct),
+        "wrong_said_something": sum(bool(r["named"] or r["compared"]) for r in wrong),
+        "correct_compared": sum(bool(r["compared"]) for r in correct),
     }
     figures["right_rate"] = figures["right_named"] / len(wrong)
     figures["wrong_rate"] = figures["wrong_named"] / len(wrong)
@@ -140,6 +151,8 @@ def test_leave_one_out_on_the_mutant_corpus():
     print(json.dumps(figures, indent=1))
     assert figures["correct_diagnosed"] == 0, [r for r in report["rows"]
                                                if r["correct"] and r["named"]]
+    assert figures["correct_compared"] == 0, [r for r in report["rows"]
+                                              if r["correct"] and r["compared"]]
     assert figures["right_rate"] >= TARGETS["right"], [r for r in report["rows"]
                                                        if not r["correct"] and not r["right"]]
     assert figures["wrong_rate"] <= TARGETS["wrong"], [r for r in report["rows"] if r["wrong"]]
@@ -252,6 +265,71 @@ def test_diagnosis_reaches_the_case_record_and_the_feedback():
     passed = case_record(case, CaseResult(case, True))
     assert passed["diagnosis"] == [] and "behaves like" not in render(
         Result("bob", "bob.ipynb", "", "", cases=[passed]), {"q5": case.points})
+
+
+# ----------------------------------------------------------------------------- general
+PERCENT = '''
+def softmax(z):
+    z = np.asarray(z)
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return 100 * e / e.sum(axis=-1, keepdims=True)
+'''
+
+
+def test_without_a_known_mistake_the_feedback_says_what_differs():
+    """softmax in percent is no library mistake: the diagnosis says how the student's
+    result differs from the correct one, and the feedback shows it as a comparison."""
+    variant = mutant_harness_variant("softmax", "percent", PERCENT)
+    assert "softmax.percent" not in library_names()
+    case = next(c for c in CASES if c.name == "softmax_matches_torch")
+    recording = diagnosis.Recording(student_namespace(variant), case.needs)
+    result = diagnosis.diagnosed(run_case(case, recording.namespace), recording)
+    assert not result.passed
+    [found] = result.diagnosis
+    assert found == {"name": "softmax.compared", "general": True,
+                     "explanation": "returns 100 times the expected values"}
+    record = case_record(case, result)
+    text = render(Result("e", "e.ipynb", "", "", cases=[record]), {"q6": case.points})
+    assert "compared with a correct `softmax` on one of this test's inputs, yours returns " \
+           "100 times the expected values" in text
+
+
+def test_an_input_changed_in_place_is_said():
+    def softmax(z):
+        z -= z.max()   # in place: the caller's logits change
+        e = np.exp(z)
+        return e / e.sum(axis=-1, keepdims=True)
+
+    known = MISTAKES["softmax"]
+    recording = diagnosis.Recording({"softmax": softmax}, ("softmax",))
+    recording.namespace["softmax"](np.array([[1.0, 2.0, 4.0], [0.0, 3.0, 1.0]]))
+    [found] = diagnosis.compared(recording, {"softmax": replace(known, mistakes=())})
+    assert found["explanation"] == "changes z in place: z is now its values before the call " \
+                                   "minus 4", found
+
+
+def test_stubs_are_not_implemented_and_never_diagnosed():
+    """An untouched stub (body ``...``) fails every case with "not implemented yet"; no
+    mistake or comparison is named for it, also in a case that only looked at its kind
+    (minibatches is no generator function), once any case saw it return None."""
+    stub = mutant_harness_variant("minibatches", "stub", "def minibatches(X, y, batch_size, "
+                                  "shuffle=True, rng=None):\n    \"\"\"doc\"\"\"\n    ...\n")
+    namespace, results, stubs = student_namespace(stub), [], set()
+    for case in (c for c in CASES if c.question == "q1"):
+        recording = diagnosis.Recording(namespace, case.needs)
+        results.append(diagnosis.diagnosed(run_case(case, recording.namespace), recording))
+        stubs |= recording.stubs()
+    assert stubs == {"minibatches"}
+    results = [diagnosis.without_stubs(r, stubs) for r in results]
+    assert not any(r.passed for r in results)
+    assert all(r.diagnosis == () for r in results), [r.diagnosis for r in results]
+    called = [r for r in results if "not implemented yet" in r.message]
+    assert len(called) >= len(results) - 1, [r.message for r in results]
+
+    def raises(*args, **kwargs):
+        raise NotImplementedError
+    case = next(c for c in CASES if c.name == "adam_matches_torch")
+    assert "adam_step is not implemented yet" in run_case(case, {"adam_step": raises}).message
 
 
 def test_several_matches_are_listed():

@@ -286,8 +286,9 @@ def drawn_result(student, status, detail, messages, errors, finite, benchmark, m
         message = messages[i % len(messages)] if messages else ""
         cases.append(results.case_record(case, type("R", (), {
             "score": case.points if flags[i % len(flags)] else 0.0,
-            "passed": flags[i % len(flags)], "message": message,
-            "diagnosis": [{"name": f"{case.name}.{message[:5]}", "explanation": message}]
+            "passed": flags[i % len(flags)], "message": message, "seed": 2**31 - 1 - i,
+            "diagnosis": [{"name": f"{case.name}.{message[:5]}", "explanation": message,
+                           **({"general": True} if i % 2 else {})}]
             if message else []})()))
     return Result(student, detail, "0" * 64, "f", status, detail, cases,
                   [{"cell": n, "error": e} for n, e in errors], [], {"filesystem": detail},
@@ -335,6 +336,28 @@ def test_every_writer_writes_any_valid_result(drawn, code, answers, tmp_path_fac
     for path in out.rglob("*"):
         if path.is_file() and path.suffix != ".png":
             path.read_bytes().decode("utf-8")  # valid UTF-8, whatever the text was
+
+
+@fuzz(100)
+@given(seed=wire | numbers, general=wire | numbers,
+       extra=st.sampled_from(["", "general", "seed", "both"]))
+def test_a_case_seed_and_a_general_diagnosis_check_by_type(seed, general, extra):
+    """A case's seed is an int and a diagnosis' ``general`` is True; anything else is
+    refused by name, as every other field."""
+    case = results.case_record(CASES[0], type("R", (), {
+        "score": 0.0, "passed": False, "message": "m", "seed": 3,
+        "diagnosis": [{"name": "f.compared", "explanation": "e", "general": True}]})())
+    if extra in ("seed", "both"):
+        case["seed"] = seed
+    if extra in ("general", "both"):
+        case["diagnosis"][0]["general"] = general
+    result = Result("alice", "alice.ipynb", "0" * 64, "f", cases=[case])
+    valid = type(case["seed"]) is int and case["diagnosis"][0]["general"] is True
+    if valid:
+        results.check(result)
+    else:
+        with pytest.raises(ValueError, match=r"cases\[0\]\.(seed|diagnosis)"):
+            results.check(result)
 
 
 @fuzz(100)

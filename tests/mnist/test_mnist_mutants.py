@@ -14,7 +14,8 @@ import torch
 import solutions.mnist as reference
 from autograder.cases import run_case
 from autograder.mnist import CASES
-from mnist_variants import FUNCTIONS, HELPERS, VARIANTS, graded_helpers, score, student_source
+from mnist_variants import (FUNCTIONS, HELPERS, VARIANTS, graded_helpers, score, seed,
+                            student_source)
 
 NEEDS_A_GPU = {"fit.wrong_hard_codes_cpu"}   # caught only where "cuda" can be tried
 
@@ -24,7 +25,7 @@ NEEDS_A_GPU = {"fit.wrong_hard_codes_cpu"}   # caught only where "cuda" can be t
 def test_variant_is_judged_right(name, question, variant, fn):
     if f"{name}.{variant}" in NEEDS_A_GPU and not torch.cuda.is_available():
         pytest.skip("a CPU-only grader cannot tell .to('cpu') from .to(device)")
-    points, max_points, failures = score(name, question, fn)
+    points, max_points, failures = score(name, question, fn, variant)
     if variant.startswith("correct_"):
         assert points == max_points, failures
     else:
@@ -84,8 +85,8 @@ SEALED = [v for v in VARIANTS if v[0] == "build_model" or v[2].startswith("corre
 @pytest.mark.parametrize("name, question, variant, fn", SEALED, ids=[f"{v[0]}.{v[2]}" for v in SEALED])
 def test_the_sealed_grader_gives_the_same_scores(sandbox, name, question, variant, fn):
     proxies = sandbox(student_source(name, variant))
-    sealed = [run_case(c, proxies) for c in CASES if c.question == question]
-    direct = score(name, question, fn)
+    sealed = [run_case(c, proxies, seed(name, variant)) for c in CASES if c.question == question]
+    direct = score(name, question, fn, variant)
     failed = [f"{r.case.name}: {r.message}" for r in sealed if not r.passed]
     assert sum(r.score for r in sealed) == direct[0], failed
     assert [m.split(":")[0] for m in failed] == [m.split(":")[0] for m in direct[2]], failed

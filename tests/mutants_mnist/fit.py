@@ -194,3 +194,118 @@ def wrong_hard_codes_cuda(model, X, y, hparams, device):
 
 def wrong_hard_codes_cpu(model, X, y, hparams, device):
     return _epochs(model, X, y, hparams, device, move="cpu")
+
+
+# ----------------------------------------------------------------- loss bookkeeping
+def _loop(model, X, y, hparams, device, loss_of=None, record=None, optimizer_per_epoch=False,
+          rng_per_epoch=False, adam=None):
+    """A fit with one knob per mistake: loss_of(logits, yb) -> the loss stepped on,
+    record(loss, yb) -> what the epoch's mean is taken over."""
+    model.to(device).train()
+    make = adam or (lambda params: torch.optim.Adam(params, lr=hparams["lr"]))
+    opt, rng, out = make(model.parameters()), np.random.default_rng(hparams.get("seed")), []
+    for _ in range(hparams["epochs"]):
+        if optimizer_per_epoch:
+            opt = make(model.parameters())
+        if rng_per_epoch:
+            rng = np.random.default_rng(hparams.get("seed"))
+        seen = []
+        for xb, yb in minibatches(X, y, hparams["batch_size"], rng=rng):
+            loss = (loss_of or F.cross_entropy)(model(xb), yb)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            seen.append((record or (lambda loss, yb: loss.item()))(loss, yb))
+        out.append(float(np.mean(seen)))
+    return out
+
+
+def wrong_summed_loss_logged_as_mean(model, X, y, hparams, device):
+    """Steps on the batch's summed loss, logs it divided by the batch size: Adam hides the
+    scale almost everywhere."""
+    return _loop(model, X, y, hparams, device,
+                 loss_of=lambda out, yb: F.cross_entropy(out, yb, reduction="sum"),
+                 record=lambda loss, yb: loss.item() / len(yb))
+
+
+def wrong_loss_divided_by_the_data_size(model, X, y, hparams, device):
+    return _loop(model, X, y, hparams, device,
+                 loss_of=lambda out, yb: F.cross_entropy(out, yb, reduction="sum") / len(X),
+                 record=lambda loss, yb: loss.item() * len(X) / len(yb))
+
+
+def wrong_returns_tensors(model, X, y, hparams, device):
+    """Appends the epoch's mean as a 0-d tensor (still attached to the graph)."""
+    model.to(device).train()
+    opt = torch.optim.Adam(model.parameters(), lr=hparams["lr"])
+    rng, out = np.random.default_rng(hparams.get("seed")), []
+    for _ in range(hparams["epochs"]):
+        total, count = 0.0, 0
+        for xb, yb in minibatches(X, y, hparams["batch_size"], rng=rng):
+            loss = F.cross_entropy(model(xb), yb)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            total, count = total + loss, count + 1
+        out.append(total / count)
+    return out
+
+
+def wrong_new_optimizer_every_epoch(model, X, y, hparams, device):
+    return _loop(model, X, y, hparams, device, optimizer_per_epoch=True)
+
+
+def wrong_new_rng_every_epoch(model, X, y, hparams, device):
+    return _loop(model, X, y, hparams, device, rng_per_epoch=True)
+
+
+def wrong_adam_with_weight_decay(model, X, y, hparams, device):
+    return _loop(model, X, y, hparams, device,
+                 adam=lambda params: torch.optim.Adam(params, lr=hparams["lr"], weight_decay=1e-3))
+
+
+def wrong_adamw(model, X, y, hparams, device):
+    return _loop(model, X, y, hparams, device,
+                 adam=lambda params: torch.optim.AdamW(params, lr=hparams["lr"]))
+
+
+def wrong_label_smoothing(model, X, y, hparams, device):
+    return _loop(model, X, y, hparams, device,
+                 loss_of=lambda out, yb: F.cross_entropy(out, yb, label_smoothing=0.1))
+
+
+def correct_cross_entropy_module(model, X, y, hparams, device):
+    criterion = torch.nn.CrossEntropyLoss()
+    return _loop(model, X, y, hparams, device, loss_of=criterion)
+
+
+def correct_log_softmax_then_nll(model, X, y, hparams, device):
+    return _loop(model, X, y, hparams, device,
+                 loss_of=lambda out, yb: F.nll_loss(F.log_softmax(out, dim=1), yb))
+
+
+def correct_sum_divided_by_the_batch_size(model, X, y, hparams, device):
+    return _loop(model, X, y, hparams, device,
+                 loss_of=lambda out, yb: F.cross_entropy(out, yb, reduction="sum") / len(yb))
+
+
+def correct_running_mean_as_numpy_float(model, X, y, hparams, device):
+    """Keeps an incremental mean of the batch losses; returns numpy float64 values."""
+    model = model.to(device)
+    model.train()
+    opt = torch.optim.Adam(params=model.parameters(), lr=hparams["lr"])
+    rng = np.random.default_rng(hparams.get("seed"))
+    history = []
+    for epoch in range(hparams["epochs"]):
+        for group in opt.param_groups:
+            group["lr"] = hparams["lr"] / (1 + hparams.get("lr_decay", 0) * epoch)
+        mean, k = np.float64(0.0), 0
+        for xb, yb in minibatches(X, y, hparams["batch_size"], shuffle=True, rng=rng):
+            opt.zero_grad(set_to_none=False)
+            loss = F.cross_entropy(model(xb), yb)
+            loss.backward()
+            opt.step()
+            k += 1
+            mean += (loss.item() - mean) / k
+        history.append(mean)
+    return history

@@ -79,7 +79,7 @@ def correct_calls_the_notebook_accuracy_helper(n_trials, X_train, y_train, X_val
 
 
 def _trials(n_trials, X_train, y_train, X_val, y_val, device, rng, seed_torch=True, seed_fit=True,
-            measure_on=None, lr=None):
+            measure_on=None, lr=None, reset_index=True):
     """A search with one knob per mistake."""
     rows = []
     for _ in range(n_trials):
@@ -94,7 +94,8 @@ def _trials(n_trials, X_train, y_train, X_val, y_val, device, rng, seed_torch=Tr
         model.eval()
         with torch.no_grad():
             rows.append({**hp, "val_accuracy": (model(X).argmax(1) == y).float().mean().item()})
-    return pd.DataFrame(rows).sort_values("val_accuracy", ascending=False, ignore_index=True)
+    return pd.DataFrame(rows).sort_values("val_accuracy", ascending=False,
+                                          ignore_index=reset_index)
 
 
 def correct_exp_of_uniform_natural_log(n_trials, X_train, y_train, X_val, y_val, device, rng):
@@ -130,3 +131,55 @@ def wrong_returns_a_list_of_dicts(n_trials, X_train, y_train, X_val, y_val, devi
     data = (X_train, y_train, X_val, y_val, device)
     return _search(n_trials, data, lambda: {"lr": 10 ** rng.uniform(-4, -1),
                                             "seed": int(rng.integers(1000))}).to_dict("records")
+
+
+def wrong_one_model_for_every_trial(n_trials, X_train, y_train, X_val, y_val, device, rng):
+    """Builds the model once, before the trials, and keeps training it in every trial."""
+    torch.manual_seed(0)
+    model = build_model({"hidden": [32], "dropout": 0.1})
+    rows = []
+    for _ in range(n_trials):
+        hp = {"hidden": [32], "dropout": 0.1, "lr": float(10 ** rng.uniform(-4, -1.5)),
+              "batch_size": 32, "epochs": 1, "seed": int(rng.integers(2**31))}
+        torch.manual_seed(hp["seed"])
+        fit(model, X_train, y_train, hp, device)
+        rows.append({**hp, "val_accuracy": accuracy(model, X_val, y_val)})
+    return pd.DataFrame(rows).sort_values("val_accuracy", ascending=False, ignore_index=True)
+
+
+def wrong_accuracy_in_percent(n_trials, X_train, y_train, X_val, y_val, device, rng):
+    table = _trials(n_trials, X_train, y_train, X_val, y_val, device, rng)
+    return table.assign(val_accuracy=100 * table["val_accuracy"])
+
+
+def correct_keeps_the_seed_column(n_trials, X_train, y_train, X_val, y_val, device, rng):
+    rows = []
+    for _ in range(n_trials):
+        hp = {"hidden": [int(rng.choice([16, 32]))], "dropout": float(rng.uniform(0, 0.2)),
+              "lr": float(10 ** rng.uniform(-3.5, -1.5)), "batch_size": 32,
+              "epochs": int(rng.integers(1, 3)), "seed": int(rng.integers(2**31))}
+        torch.manual_seed(hp["seed"])
+        model = build_model(hp)
+        fit(model, X_train, y_train, hp, device)
+        rows.append({**hp, "val_accuracy": accuracy(model, X_val, y_val)})
+    return pd.DataFrame(rows).sort_values("val_accuracy", ascending=False, ignore_index=True)
+
+
+def correct_one_row_frames_concatenated(n_trials, X_train, y_train, X_val, y_val, device, rng):
+    frames = []
+    for trial in range(n_trials):
+        seed = int(rng.integers(2**31))
+        hp = {"hidden": [24, 24], "dropout": 0.0, "lr": 10 ** rng.uniform(-4, -2),
+              "batch_size": 48, "epochs": 1, "seed": seed}
+        torch.manual_seed(seed)
+        model = build_model(hp)
+        fit(model, X_train, y_train, hp, device)
+        hp.pop("seed")
+        frames.append(pd.DataFrame([{**hp, "val_accuracy": accuracy(model, X_val, y_val)}]))
+    table = pd.concat(frames, ignore_index=True)
+    return table.sort_values(by="val_accuracy", ascending=False).reset_index(drop=True)
+
+
+def wrong_index_not_reset(n_trials, X_train, y_train, X_val, y_val, device, rng):
+    """Sorted best first, but the index still numbers the trials in their order."""
+    return _trials(n_trials, X_train, y_train, X_val, y_val, device, rng, reset_index=False)

@@ -9,6 +9,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from autograder.mnist import CASES
 from autograder.release import build
 
 pytestmark = [pytest.mark.slow, pytest.mark.serial]
@@ -27,7 +28,8 @@ def test_release_writes_every_file_and_ships_the_loader(released_mnist):
 def test_solution_gets_full_marks_in_its_gradescope_container(released_mnist):
     usage = json.loads((released_mnist / "resources.json").read_text())
     assert usage["exit_code"] == 0 and usage["cpu_limit"] in ("2 core(s) (CFS quota)", "none")
-    assert "Total Score: 29.000 / 29.000" in usage["output_tail"]
+    total = sum(c.points for c in CASES)
+    assert f"Total Score: {total:.3f} / {total:.3f}" in usage["output_tail"]
 
 
 def test_zip_grades_with_the_sealed_grader(released_mnist):

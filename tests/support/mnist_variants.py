@@ -3,11 +3,14 @@ notebook helpers they may call, and their direct-path score.
 
 Variants live in tests/mutants_mnist/<student name>.py as ``correct_*`` / ``wrong_*``
 functions; each replaces the student's function of that name in an otherwise reference
-namespace. ``VARIANTS``: (student name, question, variant name, function).
+namespace. ``VARIANTS``: (student name, question, variant name, function). Each variant is
+graded with its own seed for the checks' drawn inputs (``seed``, as the sealed grader seeds
+each submission), so the corpus exercises many draws.
 """
 import importlib
 import inspect
 import textwrap
+import zlib
 from pathlib import Path
 
 import nbformat
@@ -48,9 +51,14 @@ def load_variants():
 VARIANTS = load_variants()
 
 
-def score(name, question, fn):
+def seed(name, variant) -> int:
+    """The variant's seed for the checks' drawn inputs."""
+    return zlib.crc32(f"{name}.{variant}".encode())
+
+
+def score(name, question, fn, variant=""):
     namespace = {**{n: getattr(reference, n) for n in reference.__all__}, name: fn}
-    results = [run_case(c, namespace) for c in CASES if c.question == question]
+    results = [run_case(c, namespace, seed(name, variant)) for c in CASES if c.question == question]
     return (sum(r.score for r in results), sum(r.case.points for r in results),
             [f"{r.case.name}: {r.message}" for r in results if not r.passed])
 

@@ -271,39 +271,52 @@ CONVENTIONS = (
 
 MNIST_OWN = {
     "build_model": [
-        ("maps (N, 784) to (N, 10)", "q2.model_maps_784_to_10"),
+        ("maps (N, 784) to (N, 10) logits (no softmax, no log-softmax), batch norm before ReLU, "
+         "in an nn.Sequential Dropout after ReLU (public)", "q2.model_maps_784_to_10"),
         ("Linear -> BatchNorm1d -> ReLU -> Dropout per hidden layer, then Linear: outputs in "
-         "training and evaluation mode equal SPEC's network built from the student's parameters "
-         "(any module structure; an nn.Sequential's layer order is what runs)", "q2.layers_in_order"),
+         "training mode equal SPEC's network built from the student's parameters (any module "
+         "structure; an nn.Sequential's layer order is what runs); BatchNorm1d affine with "
+         "eps 1e-5", "q2.layers_in_order"),
         ("sizes and dropout rates from hparams (Dropout modules' p, or the spread functional "
-         "dropout adds)", "q2.sizes_and_rates_follow_hparams"),
-        ("returns logits, not probabilities", "q2.outputs_logits"),
+         "dropout adds); one module per layer for equal widths",
+         "q2.sizes_and_rates_follow_hparams"),
+        ("evaluation mode: running statistics (tracked), no dropout, logits", "q2.outputs_logits"),
+        ("running statistics: momentum 0.1, unbiased variance, each layer its own",
+         "q2.batch_norm_keeps_running_statistics"),
     ],
     "fit": [
-        ("returns one finite float loss per epoch", "q3.fit_returns_epoch_losses"),
+        ("returns one finite Python float per epoch; calls model.train(); every minibatch "
+         "(public)", "q3.fit_returns_epoch_losses"),
         ("learns a separable problem", "q3.learns_a_separable_problem"),
         ("ceil(N / batch_size) minibatches per epoch, the last partial one included",
          "q3.draws_every_minibatch"),
         ("steps with Adam at hparams['lr']", "q3.steps_with_adam"),
         ("X and y never modified", "q3.leaves_the_data_unchanged"),
-        ("minibatches from default_rng(hparams['seed']), zeroed gradients, mean cross-entropy",
+        ("minibatches from default_rng(hparams['seed']), zeroed gradients, mean cross-entropy, "
+         "Adam and rng once per call (drawn hparams, partial last batch)",
          "q3.matches_the_reference_steps"),
         ("the loss per epoch is the mean over its minibatches (weighted or not), not the last "
          "batch's, not a sum", "q3.returns_the_mean_loss_per_epoch"),
         ("calls model.train(): a model left in evaluation mode trains with batch statistics",
          "q3.trains_in_training_mode"),
+        ("the gradient of the batch's mean loss, not of a sum (Adam's first step where "
+         "gradients are as small as eps)", "q3.averages_the_loss_over_the_batch"),
         ("optional lr_decay: lr / (1 + lr_decay * epoch), per epoch, epochs from 0",
          "q3.decays_the_learning_rate_per_epoch"),
         ("the model stays on the given device (a CPU-only grader catches hard-coded CUDA)",
          "q3.keeps_the_model_on_the_device"),
     ],
     "random_search": [
-        ("a DataFrame, one row per trial, val_accuracy column", "q4.search_returns_a_table"),
-        ("val_accuracy in [0, 1], best first", "q4.sorted_best_first"),
+        ("a DataFrame, one row per trial, lr and val_accuracy columns, fractions, best first "
+         "(public)", "q4.search_returns_a_table"),
+        ("val_accuracy in [0, 1], best first, indexed 0, 1, ... (ignore_index=True)",
+         "q4.sorted_best_first"),
         ("learning rate log-uniform (KS of log10 lr)", "q4.samples_lr_log_uniformly"),
         ("prompt: reproducible from rng alone (torch.manual_seed and fit's seed from rng)",
          "q4.randomness_comes_from_rng"),
         ("prompt: validation accuracy measured on X_val, y_val", "q4.measures_on_the_validation_set"),
+        ("prompt: a fresh model per trial (the second trial replayed alone)",
+         "q4.trains_a_fresh_model_per_trial"),
     ],
 }
 

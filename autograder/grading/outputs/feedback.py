@@ -4,8 +4,10 @@ Public cases show their message. Hidden cases show only their name and whether t
 passed: their messages may quote values computed from hidden inputs, so they stay in
 ``results/`` for the course staff. A failed case that a known mistake explains, public
 or hidden, also says which ("your adam_step behaves like: ..."; the explanations name no
-input; autograder.grading.diagnosis). Written answers show the course staff's score once
-it is entered (``--manual``), else "not graded yet".
+input; autograder.grading.diagnosis), or, when none does, what differs from a correct
+version on one of the case's inputs ("returns 64 times the expected values", shapes and
+counts, no input). Written answers show the course staff's score once it is entered
+(``--manual``), else "not graded yet".
 """
 from __future__ import annotations
 
@@ -27,7 +29,12 @@ def _code_block(text: str) -> str:
 
 def _diagnosis(found: list[dict]) -> list[str]:
     """What a failed case's known mistakes say (autograder.grading.diagnosis): one
-    "your f behaves like: ..." line, or a list when several mistakes fit."""
+    "your f behaves like: ..." line, or a list when several mistakes fit; without a known
+    mistake, what differs from a correct version ("general")."""
+    if len(found) == 1 and found[0].get("general"):
+        function = found[0]["name"].split(".")[0]
+        return [f"  - compared with a correct `{function}` on one of this test's inputs, "
+                f"yours {found[0]['explanation']}"]
     if len(found) == 1:
         function = found[0]["name"].split(".")[0]
         return [f"  - your `{function}` behaves like: {found[0]['explanation']}"]

@@ -119,14 +119,16 @@ def needs_attention(results, points: dict[str, float] | None = None) -> list[tup
 
 def common_mistakes(results, questions) -> dict[str, list[tuple[str, str, int]]]:
     """Per question: (mistake name, explanation, students diagnosed with it), most common
-    first. A student counts once per mistake even when several cases diagnose it."""
+    first. A student counts once per mistake even when several cases diagnose it; general
+    comparisons (what differs, when no known mistake fits) are no named mistake."""
     out: dict[str, list[tuple[str, str, int]]] = {}
     for question in questions:
         counts: Counter = Counter()
         explanations: dict[str, str] = {}
         for r in results:
             seen = {(d["name"], d.get("explanation", "")) for c in r.cases
-                    if c.get("question") == question for d in c.get("diagnosis") or ()}
+                    if c.get("question") == question for d in c.get("diagnosis") or ()
+                    if not d.get("general")}
             for name, explanation in seen:
                 counts[name] += 1
                 explanations.setdefault(name, explanation)

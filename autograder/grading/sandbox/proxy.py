@@ -12,7 +12,9 @@ A check receives, for each student global it names:
 Arguments the student modifies in place are written back, so checks for "modifies its
 input" judge what really happened. Student exceptions of builtin types are re-raised as
 that type (custom ones as a subclass of it and of StudentError), so ``pytest.raises``-
-style checks behave as with direct calls.
+style checks behave as with direct calls, and marked as the student's
+(``autograder.cases.mark_student``): an error the check raises itself is reported as the
+check's.
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ import sys
 
 import numpy as np
 
+from autograder.cases import mark_student
 from autograder.grading.sandbox.protocol import (MESSAGE_CHARS, CannotCross, ProtocolError,
                                                  decode, encode)
 
@@ -32,6 +35,10 @@ MAX_CLASSES = 1_000        # student exception classes rebuilt here (kept for re
 
 class StudentError(Exception):
     """Student code raised a non-builtin exception, or gave something that cannot be checked."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        mark_student(self)
 
 
 # ----------------------------------------------------------------------------- values
@@ -198,14 +205,17 @@ _student_classes: dict[tuple, type] = {}
 
 
 def student_exception(info) -> Exception:
-    """The student's exception, rebuilt here from its description (never unpickled);
-    a description that is not one raises ProtocolError."""
+    """The student's exception, rebuilt here from its description (never unpickled) and
+    marked as the student's (``autograder.cases.mark_student``), so that a check's own
+    error is never reported as the student's; a description that is not one raises
+    ProtocolError."""
     if type(info) is not dict:
         raise ProtocolError("bad exception description")
     try:
-        return _rebuilt(info)
+        error = _rebuilt(info)
     except Exception as e:
         raise ProtocolError(f"bad exception description ({type(e).__name__})") from None
+    return mark_student(error)
 
 
 def _rebuilt(info: dict) -> Exception:
