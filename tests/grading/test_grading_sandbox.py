@@ -176,3 +176,17 @@ def test_student_code_sees_no_secrets_no_network_no_other_processes(run):
         assert seen["network"] == "closed"
     if isolation.os.geteuid() == 0:
         assert seen["uid"] != 0
+
+
+def test_randomness_is_the_same_in_every_student_process(run):
+    """Fresh generators (rng=None), the global ones and torch's draw the same numbers in
+    every student process, so a notebook gets one score; calls still differ."""
+    code = ("import random, numpy as np, torch\n"
+            "def draw():\n"
+            "    return [float(np.random.default_rng().random()), float(np.random.rand()),\n"
+            "            random.random(), float(torch.rand(1))]")
+    first, _ = run(code, "draw")
+    second, _ = run(code, "draw")
+    drawn = first["draw"]()
+    assert drawn == second["draw"]()
+    assert first["draw"]() != drawn

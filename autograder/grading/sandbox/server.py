@@ -171,6 +171,31 @@ def _session(plan: Plan, group, folder: str, data_fd: int, status_fd: int) -> No
     os._exit(code)
 
 
+RANDOM_SEED = 0  # every student process starts its randomness here
+
+
+def reproducible_randomness() -> None:
+    """The same notebook draws the same numbers in every student process: the global
+    generators (random, numpy, torch) seeded, and numpy's fresh entropy
+    (``np.random.default_rng()``, a SeedSequence without a seed) drawn from a seeded
+    stream, so calls still differ from each other but not from run to run or machine to
+    machine (a wrong function must not pass by chance on one run and fail on the next).
+    Only the student process: the checks draw their inputs in the grader."""
+    import random
+
+    random.seed(RANDOM_SEED)
+    stream = random.Random(RANDOM_SEED)
+    numpy = sys.modules.get("numpy")
+    if numpy is not None:
+        numpy.random.seed(RANDOM_SEED)
+        bit_generator = sys.modules.get("numpy.random.bit_generator")
+        if bit_generator is not None and hasattr(bit_generator, "randbits"):
+            bit_generator.randbits = stream.getrandbits
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.manual_seed(RANDOM_SEED)
+
+
 def _close_fds_except(*keep: int) -> None:
     low = 3
     for fd in sorted(keep):
@@ -183,6 +208,7 @@ def _student(plan: Plan, info: IsolationRecord, workdir: str, data_fd: int) -> N
     code = 0
     try:
         isolation.enter(plan, info, workdir)
+        reproducible_randomness()
         channel = Channel(socket.socket(fileno=data_fd))
         channel.send({"isolation": info})  # before any student code exists
         StudentServer(channel).serve()
