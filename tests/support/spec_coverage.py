@@ -435,8 +435,15 @@ def killers(clause: Clause) -> list[str]:
 
 
 ROOT = Path(__file__).resolve().parents[2]
-# everything the killers are computed from: the checks, the mutants, this harness
-DIGEST_INPUTS = ("autograder", "tests/mutants", "tests/mutants_mnist", "tests/support")
+# everything the killers are computed from: the checks and what they import, the reference
+# solutions, the mutants, this harness
+DIGEST_INPUTS = (
+    "autograder/optimization", "autograder/mnist", "autograder/cases.py", "autograder/drawn.py",
+    "autograder/compare.py", "autograder/measurement.py", "autograder/otter_format.py",
+    "autograder/notebooks.py", "autograder/grading/diagnosis.py",
+    "autograder/grading/sandbox/proxy.py", "autograder/grading/sandbox/process.py",
+    "solutions", "tests/mutants", "tests/mutants_mnist", "tests/support/spec_coverage.py",
+    "tests/support/mutant_harness.py", "tests/support/mnist_variants.py")
 
 
 def inputs_digest() -> str:
@@ -444,7 +451,8 @@ def inputs_digest() -> str:
     the libraries that draw and compute (docs/spec-coverage.md records it)."""
     digest = hashlib.sha256()
     for name in DIGEST_INPUTS:
-        for path in sorted((ROOT / name).rglob("*.py")):
+        path = ROOT / name
+        for path in sorted(path.rglob("*.py")) if path.is_dir() else [path]:
             digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
     for module in (np, torch, hypothesis):
         digest.update(str(module.__version__).encode())
@@ -498,8 +506,8 @@ def render(killers_of: Callable[[Clause], list[str]] = killers) -> str:
         "assignment 1's, covered there.",
         "",
         f"Size: {len(rows)} clauses, {len(cases)} cases, {len(mutants)} distinct killing mutants.",
-        f"Inputs digest: `{inputs_digest()}` (the sources of {', '.join(DIGEST_INPUTS)}; numpy,",
-        "torch and hypothesis versions).",
+        f"Inputs digest: `{inputs_digest()}` (the checks, the reference solutions, the mutants",
+        "and this harness: `spec_coverage.DIGEST_INPUTS`; numpy, torch and hypothesis versions).",
         "",
     ]
     current = None
