@@ -54,7 +54,7 @@ SUBSET: tuple[int, int] | None = None   # (training, test) images; None: all (60
 MAX_PARAMETERS = 10_000_000
 MAX_HIDDEN_LAYERS = 32
 EVALUATION_BATCH = 1000     # test images per forward pass of the evaluation
-GAIN = 1.5                  # radians of the transform's sine per unit of a pixel projection
+GAIN = 1.0                  # radians of the transform's sine per unit of a pixel projection
 
 
 def device() -> str:
@@ -73,7 +73,7 @@ class Transform:
     ``mix_out @ sin(GAIN * mix_in @ x + phase)``, each of the 784 outputs then standardized
     over the training images: two random rotations of the pixel space around an
     elementwise sine with random phases. The sine folds every projection of the image
-    (GAIN: about 1.5 radians per standard deviation), so the transformed images keep
+    (GAIN: 1 radian per standard deviation), so the transformed images keep
     little that is a linear function of the pixels: second-order statistics, which
     recover any linear transform, find only that little (tests/support/benchmark_attacks.py).
     ``classes``: (10,) the new label of each digit; ``order``: (N,) the order of the
