@@ -174,7 +174,7 @@ def _session(plan: Plan, group, folder: str, data_fd: int, status_fd: int) -> No
 RANDOM_SEED = 0  # every student process starts its randomness here
 
 
-def reproducible_randomness() -> None:
+def reproducible_randomness(seed: int = RANDOM_SEED) -> None:
     """The same notebook draws the same numbers in every student process: the global
     generators (random, numpy, torch) seeded, and numpy's fresh entropy
     (``np.random.default_rng()``, a SeedSequence without a seed) drawn from a seeded
@@ -183,17 +183,17 @@ def reproducible_randomness() -> None:
     Only the student process: the checks draw their inputs in the grader."""
     import random
 
-    random.seed(RANDOM_SEED)
-    stream = random.Random(RANDOM_SEED)
+    random.seed(seed)
+    stream = random.Random(seed)
     numpy = sys.modules.get("numpy")
     if numpy is not None:
-        numpy.random.seed(RANDOM_SEED)
+        numpy.random.seed(seed)
         bit_generator = sys.modules.get("numpy.random.bit_generator")
         if bit_generator is not None and hasattr(bit_generator, "randbits"):
             bit_generator.randbits = stream.getrandbits
     torch = sys.modules.get("torch")
     if torch is not None:
-        torch.manual_seed(RANDOM_SEED)
+        torch.manual_seed(seed)
 
 
 def _close_fds_except(*keep: int) -> None:
