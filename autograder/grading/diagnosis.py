@@ -30,16 +30,20 @@ infinite there), and a diagnosis that fails for any reason names nothing.
 """
 from __future__ import annotations
 
+import contextlib
 import copy
 import functools
 import hashlib
 import inspect
 import math
+import random
+import threading
 import time
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 import numpy as np
+import numpy.random.bit_generator as bit_generator
 
 from autograder import compare
 
@@ -239,14 +243,36 @@ class Recording:
 
 
 # ----------------------------------------------------------------------------- replaying
-def _replay(fn, call: Call, rng_seed: int | None = None) -> Outcome:
-    """``fn`` on a copy of the call's arguments, consumed like the student's call."""
+_ENTROPY = threading.Lock()   # replays swap numpy's process-wide entropy, one at a time
+
+
+@contextlib.contextmanager
+def _reproducible_entropy(seed: str):
+    """Inside, numpy's fresh generators (``default_rng()``) and its global one draw from a
+    stream seeded by ``seed``: a replay of a call with rng=None draws the same numbers on
+    every run and machine (the diagnosis of a random function is reproducible), and calls
+    at other positions draw others (identical calls still differ, as fresh draws do)."""
+    with _ENTROPY:
+        saved_bits, saved_state = bit_generator.randbits, np.random.get_state()
+        stream = random.Random(seed)
+        bit_generator.randbits = stream.getrandbits
+        np.random.seed(stream.getrandbits(32))
+        try:
+            yield
+        finally:
+            bit_generator.randbits = saved_bits
+            np.random.set_state(saved_state)
+
+
+def _replay(fn, call: Call, rng_seed: int | None = None, position: int = 0) -> Outcome:
+    """``fn`` on a copy of the call's arguments, consumed like the student's call
+    (``position``: the call's place in the case, which seeds its fresh randomness)."""
     args, kwargs = _copy(call.args), _copy(call.kwargs)
     if rng_seed is not None:  # the same call drawing other random numbers
         args, kwargs = _reseeded(args, rng_seed), _reseeded(kwargs, rng_seed)
     out = Outcome()
     try:
-        with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"), _reproducible_entropy(f"{position} {rng_seed}"):
             result = fn(*args, **kwargs)
             if inspect.isgenerator(result):
                 wanted = len(call.outcome.items or ()) + (call.outcome.ended or
@@ -563,10 +589,11 @@ class _Trial:
 
     def __init__(self, known: Known, calls: list[Call]):
         self.known, self.calls, self.judge = known, calls, _Judge(known)
-        self.correct = [_replay(known.correct, c) for c in calls]
+        self.correct = [_replay(known.correct, c, position=i) for i, c in enumerate(calls)]
         # a call is deterministic when other random numbers give the same correct result
-        self.fixed = [not known.random or _same_result(o, _replay(known.correct, c, 12345))
-                      for c, o in zip(calls, self.correct)]
+        self.fixed = [not known.random or
+                      _same_result(o, _replay(known.correct, c, 12345, position=i))
+                      for i, (c, o) in enumerate(zip(calls, self.correct))]
         self.pairs = _identical_pairs(calls) if known.random else []
         self.cut = False  # a mistake was left untried for lack of time
 
@@ -588,7 +615,7 @@ class _Trial:
             if time.monotonic() > deadline:
                 self.cut = True
                 return False
-            got = _replay(impl, call)
+            got = _replay(impl, call, position=i)
             if not self._equal(i, call.outcome, got, mistake.random):
                 return False
             differs = differs or not self._equal(i, self.correct[i], got, mistake.random)
@@ -743,7 +770,7 @@ def _deterministic(trial: _Trial, i: int) -> bool:
     """The correct result of call ``i`` does not depend on random numbers."""
     if trial.known.random:
         return trial.fixed[i]
-    other = _replay(trial.known.correct, trial.calls[i], 12345)
+    other = _replay(trial.known.correct, trial.calls[i], 12345, position=i)
     return _same_result(trial.correct[i], other)
 
 

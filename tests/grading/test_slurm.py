@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+import gpu_benchmark_fixture
 import grading_notebooks as nbs
 import slurm_cluster
 from autograder.grading.executors import slurm
@@ -156,12 +157,12 @@ def test_gpu_questions_get_one_gpu_per_task_and_record_it(cluster, tmp_path):
     run, = (out / "slurm").glob("run-*")
     job = json.loads((run / "started" / "0.json").read_text())["job"].split("_")[0]
     assert cluster.run("scontrol", "show", "job", job).count("TresPerNode=gres:gpu:1") == 2
-    devices = {}
+    devices, full = {}, sum(c.points for c in gpu_benchmark_fixture.CASES)
     for share in (run / "shares").iterdir():
         students = [s["student"] for s in json.loads(share.read_text())]
         records = [json.loads((out / "results" / f"{s}.json").read_text()) for s in students]
         devices[share.stem] = {r["benchmark"]["device"] for r in records}
-        assert all(sum(c["score"] for c in r["cases"]) == 3 for r in records)
+        assert all(sum(c["score"] for c in r["cases"]) == full for r in records)
     assert sorted(devices.values(), key=sorted) == [{"gpu 0"}, {"gpu 1"}]
     board = (out / "leaderboard.csv").read_text().splitlines()
     assert len(board) == 5 and all("gpu " in row for row in board[1:])
