@@ -2,34 +2,19 @@
 (tests/mutants/, issue 1): case by case those of the direct path, question by question
 those of `otter run` through the released autograder zip (tests/checks/test_mutants_otter.py)."""
 import json
-from contextlib import contextmanager
 from dataclasses import replace
 
-import numpy.random.bit_generator as bit_generator
 
 import grading_notebooks as nbs
 from autograder.cases import run_case
 from autograder.grading.batch import grade_folder
 from autograder.grading.results import MESSAGE_CHARS, case_record
 from autograder.grading.runner import Limits
-from autograder.grading.sandbox.server import reproducible_randomness
 from autograder.optimization import CASES
-from mutant_harness import load_variants, rounds, student_namespace
+from mutant_harness import load_variants, rounds, seeded_randomness, student_namespace
 
 VARIANTS = load_variants()
 SEEDS = 6  # seeds of the direct path that must agree before it is compared
-
-
-@contextmanager
-def seeded_randomness(seed: int):
-    """This process draws from seeded generators and fresh entropy as a student process
-    does (sandbox.server.reproducible_randomness), then as before."""
-    randbits = bit_generator.randbits
-    reproducible_randomness(seed)
-    try:
-        yield
-    finally:
-        bit_generator.randbits = randbits
 
 
 def direct_namespace(cells) -> dict:

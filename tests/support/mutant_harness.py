@@ -12,12 +12,15 @@ import importlib
 import inspect
 import pkgutil
 import textwrap
+from contextlib import contextmanager
 
 import numpy as np
+import numpy.random.bit_generator as bit_generator
 from dataclasses import dataclass
 
 import solutions.optimization as reference
 from autograder.cases import run_case
+from autograder.grading.sandbox.server import reproducible_randomness
 from autograder.optimization import CASES
 from autograder.otter_format import defined_names
 
@@ -110,3 +113,15 @@ def score(variant):
     results = [run_case(c, namespace) for c in CASES if c.question == variant.question]
     return (sum(r.score for r in results), sum(r.case.points for r in results),
             [f"{r.case.name}: {r.message}" for r in results if not r.passed])
+
+
+@contextmanager
+def seeded_randomness(seed: int):
+    """This process draws from seeded generators and fresh entropy as a student process
+    does (sandbox.server.reproducible_randomness), then as before."""
+    randbits = bit_generator.randbits
+    reproducible_randomness(seed)
+    try:
+        yield
+    finally:
+        bit_generator.randbits = randbits
