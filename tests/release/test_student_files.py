@@ -119,8 +119,15 @@ def minibatches(X, y, batch_size, shuffle=True, rng=None):
     for i in range(0, len(X) - batch_size + 1, batch_size):   # drops the last batch
         yield X[order[i:i + batch_size]], y[order[i:i + batch_size]]
 '''
-TRACE = ('import sys, json, importlib.metadata as md\n'
-         'owners = md.packages_distributions()\n'
+# packages_distributions reads every distribution's metadata on sys.path; a wheel being built
+# beside this test (another worker's release) can leave one half-written for a moment
+TRACE = ('import sys, json, time, importlib.metadata as md\n'
+         'for attempt in range(5):\n'
+         '    try:\n'
+         '        owners = md.packages_distributions()\n'
+         '        break\n'
+         '    except Exception:\n'
+         '        time.sleep(1)\n'
          'print("IMPORTED", json.dumps(sorted({d for m in list(sys.modules) '
          'for d in owners.get(m.split(".")[0], [])})))')
 
