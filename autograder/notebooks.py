@@ -48,20 +48,20 @@ def solution_source(fn) -> str:
 
 
 def test_cell_source(case: Case, assignment: str) -> str:
-    """Otter test cell running one case (points and visibility in its TEST CONFIG). The
-    first case of the assignment's BENCHMARK question also takes the measurement that
-    every case of the question judges (Otter runs them in order, in the notebook's
-    globals)."""
+    """Otter test cell running one case (points and visibility in its TEST CONFIG). A case
+    of the assignment's BENCHMARK question takes the measurement it judges unless the
+    globals already hold one (Otter's assign run does not keep one case's globals for the
+    next)."""
     module = case.check.__module__
     if module == f"autograder.{assignment}.public":
         module = fmt.public_module_name(assignment)
     body = f"from {module} import {case.name}\n{case.name}({', '.join(case.needs)})"
     contract = load_assignment(assignment)
     benchmark = contract.benchmark
-    if benchmark is not None and case == next(
-            (c for c in contract.cases if c.question == benchmark.question), None):
-        measure = benchmark.measure
+    if benchmark is not None and case.question == benchmark.question:
+        measure = benchmark.measure   # once where Otter keeps a case's globals, else per case
         body = (f"from {measure.__module__} import {measure.__name__}\n{BENCHMARK_ARGUMENT} = "
+                f"globals().get({BENCHMARK_ARGUMENT!r}) or "
                 f"{measure.__name__}({', '.join(benchmark.needs)})\n{body}")
     return fmt.test_cell(case.points, case.hidden, body)
 
